@@ -1,0 +1,66 @@
+/** A failed call to our own server, carrying its stable error code. */
+export class ApiError extends Error {
+  constructor(readonly code: string, message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+export async function api<T = any>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const res = await fetch(path, {
+    method: init.method ?? 'GET',
+    headers: init.body !== undefined ? { 'content-type': 'application/json' } : {},
+    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+    credentials: 'same-origin',
+  });
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new ApiError(data.error ?? 'http_error', data.message ?? `Request failed (${res.status})`, res.status);
+  return data as T;
+}
+
+export interface AuthState {
+  listener: 'local' | 'remote';
+  origin: string;
+  rp_id: string | null;
+  authenticated: boolean;
+  via: 'loopback' | 'session' | 'open' | 'grace' | null;
+  device: Device | null;
+  has_passkeys: boolean;
+  suggested_name: string;
+  grace: { mode: 'pair-only' | 'open'; active: boolean };
+}
+
+export interface Device {
+  id: string;
+  name: string;
+  device_type: string;
+  origin: string;
+  fingerprint: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface Pending {
+  id: string;
+  code: string;
+  name: string;
+  device_type: string;
+  browser: string;
+  os: string;
+  origin: string;
+  fingerprint: string;
+  ip: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** Turns a WebAuthn browser error into a sentence; the user cancelling is the common case. */
+export function describeError(err: unknown): string {
+  const e = err as { name?: string; code?: string; message?: string };
+  if (e?.name === 'NotAllowedError' || e?.code === 'ERROR_CEREMONY_ABORTED') {
+    return 'The passkey prompt was cancelled or timed out. Try again.';
+  }
+  if (e?.code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED') return 'This device already has a passkey here. Use Sign in with passkey.';
+  return e?.message ?? 'Something went wrong.';
+}
+
+export const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : 'never');

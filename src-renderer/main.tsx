@@ -1,0 +1,39 @@
+import { useCallback, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { api, type AuthState } from './api.ts';
+import { ApprovalsPage } from './pages/ApprovalsPage.tsx';
+import { HomePage } from './pages/HomePage.tsx';
+import { PairPage } from './pages/PairPage.tsx';
+import { SettingsPrivacyPage } from './pages/SettingsPrivacyPage.tsx';
+import { SignInPage } from './pages/SignInPage.tsx';
+import './styles.css';
+
+/** Picks the page from the URL and the gate's view of this browser. */
+function App() {
+  const [state, setState] = useState<AuthState | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(() => api<AuthState>('/auth/state').then(setState, (e) => setError(e.message)), []);
+  useEffect(() => void load(), [load]);
+
+  const go = useCallback((path: string) => {
+    window.history.replaceState(null, '', path);
+    void load();
+  }, [load]);
+
+  if (error) return <p className="error card">{error}</p>;
+  if (!state) return <p className="muted card">Loading…</p>;
+  const path = window.location.pathname;
+  const signedIn = () => go(path === '/pair' || path === '/signin' ? '/' : path);
+
+  if (!state.authenticated) {
+    // An origin with no passkeys yet goes straight to Pair; one that has them offers Sign in first.
+    if (path === '/pair' || !state.has_passkeys) return <PairPage state={state} onSignedIn={signedIn} />;
+    return <SignInPage onSignedIn={signedIn} />;
+  }
+  if (path === '/pair') return <PairPage state={state} onSignedIn={signedIn} />;
+  if (path === '/settings/privacy') return <SettingsPrivacyPage state={state} />;
+  if (path === '/approvals' && state.listener === 'local') return <ApprovalsPage />;
+  return <HomePage state={state} />;
+}
+
+createRoot(document.getElementById('root')!).render(<App />);

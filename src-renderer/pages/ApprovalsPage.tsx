@@ -1,0 +1,54 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, when, type Pending } from '../api.ts';
+
+/** Pending approvals, on the computer only: every fact the person needs to spot a phishing attempt. */
+export function ApprovalsPage() {
+  const [pending, setPending] = useState<Pending[]>([]);
+  const [message, setMessage] = useState<{ text: string; bad?: boolean } | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setPending((await api<{ pending: Pending[] }>('/api/devices/pending')).pending);
+    } catch (err) {
+      setMessage({ text: (err as Error).message, bad: true });
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+    const id = window.setInterval(load, 2000);
+    return () => window.clearInterval(id);
+  }, [load]);
+
+  async function decide(p: Pending, action: 'approve' | 'deny') {
+    try {
+      await api(`/api/devices/${encodeURIComponent(p.id)}/${action}`, { method: 'POST' });
+      setMessage({ text: action === 'approve' ? `Approved ${p.name}.` : `Denied ${p.name}.` });
+    } catch (err) {
+      setMessage({ text: (err as Error).message, bad: true });
+    }
+    await load();
+  }
+
+  return (
+    <section className="card">
+      <h1>Pending approvals</h1>
+      {pending.length === 0 && <p className="muted">No device is waiting for approval.</p>}
+      {pending.map((p) => (
+        <article key={p.id} className="request" data-request-id={p.id}>
+          <h2>{p.name} <span className="code">code {p.code}</span></h2>
+          <dl>
+            <dt>Device</dt><dd>{p.device_type} · {p.browser} · {p.os}</dd>
+            <dt>Origin</dt><dd>{p.origin}</dd>
+            <dt>IP</dt><dd>{p.ip}</dd>
+            <dt>Asked</dt><dd>{when(p.created_at)}</dd>
+            <dt>Passkey fingerprint</dt><dd><code>{p.fingerprint}</code></dd>
+          </dl>
+          <p className="muted small">Approve only if the code matches the one on your device.</p>
+          <button onClick={() => decide(p, 'approve')}>Approve</button>{' '}
+          <button className="danger" onClick={() => decide(p, 'deny')}>Deny</button>
+        </article>
+      ))}
+      {message && <p className={message.bad ? 'error' : 'ok'} role="status">{message.text}</p>}
+    </section>
+  );
+}

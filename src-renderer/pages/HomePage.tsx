@@ -1,0 +1,41 @@
+import { useState } from 'react';
+import type { AuthState } from '../api.ts';
+
+const DISMISSED = 'latchkey.pairPromptDismissed';
+
+/** Whether this browser has hidden the Pair prompt; kept per device, in localStorage. */
+export const pairPrompt = {
+  dismissed: () => localStorage.getItem(DISMISSED) === '1',
+  dismiss: () => localStorage.setItem(DISMISSED, '1'),
+  restore: () => localStorage.removeItem(DISMISSED),
+};
+
+/** The signed-in landing page. Devices that got in without a passkey are nudged to make one. */
+export function HomePage({ state }: { state: AuthState }) {
+  const [hidden, setHidden] = useState(pairPrompt.dismissed());
+  const withoutPasskey = state.via === 'loopback' || state.via === 'open' || state.via === 'grace';
+  return (
+    <>
+      {withoutPasskey && !hidden && (
+        <aside className="card prompt" aria-label="Pair prompt">
+          <p>
+            You got in without a passkey ({state.via === 'loopback' ? 'on this computer' : 'the gate is open'}).
+            Set up a passkey so this device can sign in when that changes.
+          </p>
+          <a className="button" href="/settings/privacy">Set up passkey</a>{' '}
+          <button className="secondary" onClick={() => { pairPrompt.dismiss(); setHidden(true); }}>Dismiss</button>
+        </aside>
+      )}
+      <section className="card">
+        <h1>Latchkey</h1>
+        <p data-testid="signed-in-as">
+          {state.device ? <>Signed in as <strong>{state.device.name}</strong></> : <>Signed in ({state.via})</>}
+        </p>
+        <ul className="links">
+          <li><a href="/settings/privacy">Settings → Privacy</a></li>
+          {state.listener === 'local' && <li><a href="/approvals">Pending approvals</a></li>}
+        </ul>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,86 @@
+import { startRegistration } from '@simplewebauthn/browser';
+import { useEffect, useState } from 'react';
+import { api, describeError, type AuthState } from '../api.ts';
+import { useCeremonyOptions } from '../useCeremonyOptions.ts';
+
+type Phase =
+  | { kind: 'form' }
+  | { kind: 'waiting'; code: string }
+  | { kind: 'done'; message: string; tone: 'ok' | 'bad' };
+
+/** The Pair screen: name the device, make a passkey, then wait for approval on the computer. */
+export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: () => void }) {
+  const [name, setName] = useState(state.suggested_name);
+  const [phase, setPhase] = useState<Phase>({ kind: 'form' });
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const { ready, error: optionsError, refresh } = useCeremonyOptions('/auth/register/options');
+
+  useEffect(() => {
+    if (phase.kind !== 'waiting') return;
+    const id = window.setInterval(async () => {
+      try {
+        const s = await api('/auth/pairing/status');
+        if (s.status === 'approved') {
+          window.clearInterval(id);
+          onSignedIn();
+        } else if (s.status === 'denied') {
+          setPhase({ kind: 'done', tone: 'bad', message: 'The request was denied on the computer.' });
+        } else if (s.status === 'expired') {
+          setPhase({ kind: 'done', tone: 'bad', message: 'The request expired before it was approved. Try again.' });
+        }
+      } catch (err) {
+        setPhase({ kind: 'done', tone: 'bad', message: (err as Error).message });
+      }
+    }, 1500);
+    return () => window.clearInterval(id);
+  }, [phase.kind, onSignedIn]);
+
+  async function setUp() {
+    if (!ready) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const response = await startRegistration({ optionsJSON: ready.options });
+      const result = await api('/auth/register/verify', { method: 'POST', body: { ceremony_id: ready.ceremony_id, name, response } });
+      if (result.status === 'trusted') onSignedIn();
+      else setPhase({ kind: 'waiting', code: result.request.code });
+    } catch (err) {
+      setError(describeError(err));
+      void refresh();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (phase.kind === 'waiting') {
+    return (
+      <section className="card" aria-live="polite">
+        <h1>Waiting for approval</h1>
+        <p>On the computer, approve the request showing this code:</p>
+        <p className="match-code" data-testid="match-code">{phase.code}</p>
+        <p className="muted">This page continues by itself once you approve.</p>
+      </section>
+    );
+  }
+  if (phase.kind === 'done') {
+    return (
+      <section className="card">
+        <h1>Pair</h1>
+        <p className={phase.tone === 'bad' ? 'error' : ''} role="status">{phase.message}</p>
+        <button onClick={() => { setPhase({ kind: 'form' }); void refresh(); }}>Try again</button>
+      </section>
+    );
+  }
+  return (
+    <section className="card">
+      <h1>Pair</h1>
+      <p>Set up a passkey on this device. The computer running Latchkey must then approve it.</p>
+      <label htmlFor="device-name">Device name</label>
+      <input id="device-name" value={name} maxLength={64} onChange={(e) => setName(e.target.value)} />
+      <button disabled={!ready || busy || !name.trim()} onClick={setUp}>Set up passkey</button>
+      {(error ?? optionsError) && <p className="error" role="alert">{error ?? optionsError}</p>}
+      {state.has_passkeys && <p><a href="/signin">Sign in with passkey</a> instead</p>}
+    </section>
+  );
+}

@@ -1,0 +1,80 @@
+import { startRegistration } from '@simplewebauthn/browser';
+import { useCallback, useEffect, useState } from 'react';
+import { api, describeError, when, type AuthState, type Device } from '../api.ts';
+import { useCeremonyOptions } from '../useCeremonyOptions.ts';
+import { pairPrompt } from './HomePage.tsx';
+
+/** Settings → Privacy: the Passkeys list with Revoke, Set up passkey, and the Pair prompt switch. */
+export function SettingsPrivacyPage({ state }: { state: AuthState }) {
+  const [devices, setDevices] = useState<Device[]>([]);
+  const [name, setName] = useState(state.suggested_name);
+  const [message, setMessage] = useState<{ text: string; bad?: boolean } | null>(null);
+  const { ready, error: optionsError, refresh } = useCeremonyOptions('/auth/register/options', state.rp_id !== null);
+
+  const load = useCallback(async () => {
+    try {
+      setDevices((await api<{ devices: Device[] }>('/api/devices')).devices);
+    } catch (err) {
+      setMessage({ text: (err as Error).message, bad: true });
+    }
+  }, []);
+  useEffect(() => void load(), [load]);
+
+  async function revoke(device: Device) {
+    if (!window.confirm(`Revoke the passkey "${device.name}"? That device is refused on its next request.`)) return;
+    try {
+      await api(`/api/devices/${encodeURIComponent(device.id)}`, { method: 'DELETE' });
+      setMessage({ text: `Revoked ${device.name}.` });
+      await load();
+    } catch (err) {
+      setMessage({ text: (err as Error).message, bad: true });
+    }
+  }
+
+  async function setUp() {
+    if (!ready) return;
+    try {
+      const response = await startRegistration({ optionsJSON: ready.options });
+      const result = await api('/auth/register/verify', { method: 'POST', body: { ceremony_id: ready.ceremony_id, name, response } });
+      setMessage({ text: result.status === 'trusted' ? `Passkey "${name}" is set up.` : `Waiting for approval on the computer (code ${result.request.code}).` });
+      await load();
+    } catch (err) {
+      setMessage({ text: describeError(err), bad: true });
+    }
+    void refresh();
+  }
+
+  return (
+    <section className="card">
+      <p className="crumbs">Settings → Privacy</p>
+      <h1>Passkeys</h1>
+      <h2>Enrolled passkeys</h2>
+      {devices.length === 0 ? <p className="muted">No passkeys yet.</p> : (
+        <table>
+          <thead><tr><th>Name</th><th>Device type</th><th>Registered</th><th>Last used</th><th /></tr></thead>
+          <tbody>
+            {devices.map((d) => (
+              <tr key={d.id} data-device-id={d.id}>
+                <td>{d.name}<div className="muted small">{d.origin} · {d.fingerprint}</div></td>
+                <td>{d.device_type}</td>
+                <td>{when(d.created_at)}</td>
+                <td>{when(d.last_used_at)}</td>
+                <td><button className="danger" onClick={() => revoke(d)}>Revoke</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Set up passkey</h2>
+      <label htmlFor="device-name">Device name</label>
+      <input id="device-name" value={name} maxLength={64} onChange={(e) => setName(e.target.value)} />
+      <button disabled={!ready || !name.trim()} onClick={setUp}>Set up passkey</button>
+      {optionsError && <p className="error">{optionsError}</p>}
+      {message && <p className={message.bad ? 'error' : 'ok'} role="status">{message.text}</p>}
+      <h2>Pair prompt</h2>
+      <button className="secondary" onClick={() => { pairPrompt.restore(); setMessage({ text: 'The pair prompt will show again.' }); }}>
+        Show pair prompt again
+      </button>
+    </section>
+  );
+}

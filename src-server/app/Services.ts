@@ -1,0 +1,33 @@
+import type { AuditLog } from '../audit/createAuditLog.ts';
+import type { LatchkeyConfig } from '../config/loadConfig.ts';
+import type { PendingRegistry } from '../devices/createPendingRegistry.ts';
+import type { OriginRegistry } from '../origins/createOriginRegistry.ts';
+import type { SessionService } from '../sessions/createSessionService.ts';
+import type { PasskeyStore } from '../store/openPasskeyStore.ts';
+import type { Clock } from '../time/Clock.ts';
+import type { ChallengeStore } from '../webauthn/createChallengeStore.ts';
+
+/** Request-rate limits per client IP. Tests lower or raise them; users get the defaults. */
+export interface Limits {
+  /** Option and verify calls of passkey ceremonies, per IP per minute. */
+  ceremoniesPerMinute: number;
+  /** Pairing attempts (registration verifies that would create a pending request), per IP per 10 minutes. */
+  pairingsPer10Minutes: number;
+  /** Every request on the remote listener, per IP per minute. */
+  remotePerMinute: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { ceremoniesPerMinute: 30, pairingsPer10Minutes: 5, remotePerMinute: 600 };
+
+/** Everything the listeners share; built once by the composition root (createLatchkey). */
+export interface Services {
+  config: LatchkeyConfig;
+  origins: OriginRegistry;
+  store: PasskeyStore;
+  sessions: SessionService;
+  challenges: ChallengeStore;
+  pending: PendingRegistry;
+  audit: AuditLog;
+  clock: Clock;
+  limits: Limits;
+}

@@ -1,0 +1,69 @@
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { deviceRoutes } from '../devices/deviceRoutes.ts';
+import { errorHandler } from '../errors/errorHandler.ts';
+import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { gatePlugin, requireAuth } from '../gate/gatePlugin.ts';
+import type { Listener } from '../gate/resolveOrigin.ts';
+import { originRoutes } from '../origins/originRoutes.ts';
+import { sessionRoutes, whoamiRoutes } from '../sessions/sessionRoutes.ts';
+import type { RendererBundle } from '../web/buildRenderer.ts';
+import { rendererRoutes } from '../web/rendererRoutes.ts';
+import { ceremonyRoutes } from '../webauthn/ceremonyRoutes.ts';
+import type { Services } from './Services.ts';
+
+/**
+ * One Fastify instance per listener, wired in a fixed order: platform plugins, the gate,
+ * then feature routes. Which listener a request arrived on is fixed here, by construction;
+ * nothing a client sends can change it.
+ */
+export async function buildListener(s: Services, listener: Listener, bundle: RendererBundle, logger: boolean): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ? { level: 'warn' } : false,
+    bodyLimit: 64 * 1024,
+    // Only the remote listener sits behind proxies; proxy-addr then picks the right-most untrusted hop.
+    trustProxy: listener === 'remote' ? s.config.trusted_proxies : false,
+    return503OnClosing: false,
+  });
+  app.setErrorHandler(errorHandler);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"], frameAncestors: ["'none'"], formAction: ["'self'"], baseUri: ["'none'"], objectSrc: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    // HSTS belongs to whoever terminates TLS (the tunnel), not to a plain-http loopback listener.
+    strictTransportSecurity: false,
+  });
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: listener === 'remote',
+    max: s.limits.remotePerMinute,
+    timeWindow: '1 minute',
+    errorResponseBuilder: (_req, ctx) => new LatchkeyError('rate_limited', `Too many requests; try again in ${Math.ceil(ctx.ttl / 1000)} s.`, 429),
+  });
+  app.setNotFoundHandler(async (request) => {
+    // Unknown /api paths answer like known ones to a stranger, so the API cannot be mapped without signing in.
+    if (request.url.startsWith('/api') && request.lk) await requireAuth(request);
+    throw new LatchkeyError('not_found', `Nothing at ${request.method} ${request.url.split('?')[0]}.`, 404);
+  });
+
+  gatePlugin(app, s, listener);
+  sessionRoutes(app, s);
+  ceremonyRoutes(app, s);
+  rendererRoutes(app, bundle);
+
+  await app.register(async (api) => {
+    api.addHook('onRequest', requireAuth);
+    whoamiRoutes(api);
+    deviceRoutes(api, s);
+    originRoutes(api, s);
+  });
+  return app;
+}

@@ -1,0 +1,112 @@
+import { createServer, type Server } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { createAuditLog } from '../audit/createAuditLog.ts';
+import { loadConfig } from '../config/loadConfig.ts';
+import { createPendingRegistry, MAX_PENDING, PENDING_TTL_MS } from '../devices/createPendingRegistry.ts';
+import { createOriginRegistry } from '../origins/createOriginRegistry.ts';
+import { createSessionService } from '../sessions/createSessionService.ts';
+import { openSigningKeys } from '../sessions/openSigningKeys.ts';
+import { openPasskeyStore } from '../store/openPasskeyStore.ts';
+import { systemClock, type Clock } from '../time/Clock.ts';
+import { buildRenderer, type RendererBundle } from '../web/buildRenderer.ts';
+import { createChallengeStore } from '../webauthn/createChallengeStore.ts';
+import { buildListener } from './buildListener.ts';
+import { acquireHomeLock, prepareHome } from './prepareHome.ts';
+import { DEFAULT_LIMITS, type Limits, type Services } from './Services.ts';
+
+export interface LatchkeyOptions {
+  home: string;
+  localPort?: number;
+  remotePort?: number;
+  clock?: Clock;
+  limits?: Partial<Limits>;
+  pending?: { max?: number; ttlMs?: number };
+  /** Where start-up warnings go (stderr for the CLI). */
+  warn?: (message: string) => void;
+  logger?: boolean;
+}
+
+let bundleOnce: Promise<RendererBundle> | undefined;
+
+/**
+ * The composition root: validates config, opens the stores, builds both listeners.
+ * Everything that runs the server (the CLI's `serve`, the Electron main process, tests)
+ * goes through here, so there is one way the pieces are wired.
+ *
+ * @example
+ *   const lk = await createLatchkey({ home: '/tmp/lk', localPort: 0, remotePort: 0 });
+ *   const { local, remote } = await lk.listen();
+ */
+export async function createLatchkey(options: LatchkeyOptions) {
+  const warn = options.warn ?? ((m: string) => process.stderr.write(`latchkey: ${m}\n`));
+  const clock = options.clock ?? systemClock;
+  prepareHome(options.home, warn);
+  const config = loadConfig(options.home);
+  const lock = acquireHomeLock(options.home);
+  try {
+    const keys = await openSigningKeys(options.home, clock);
+    const services: Services = {
+      config,
+      origins: createOriginRegistry(config),
+      store: await openPasskeyStore(options.home, warn),
+      sessions: createSessionService(keys, clock),
+      challenges: createChallengeStore(clock),
+      pending: createPendingRegistry(clock, { max: options.pending?.max ?? MAX_PENDING, ttlMs: options.pending?.ttlMs ?? PENDING_TTL_MS }),
+      audit: createAuditLog(options.home, clock),
+      clock,
+      limits: { ...DEFAULT_LIMITS, ...options.limits },
+    };
+    bundleOnce ??= buildRenderer();
+    const bundle = await bundleOnce;
+    let ipv6: Server | null = null;
+    const local = await buildListener(services, 'local', bundle, options.logger ?? false);
+    const remote = await buildListener(services, 'remote', bundle, options.logger ?? false);
+
+    return {
+      services,
+      local,
+      remote,
+      /** Starts both listeners; resolves with the URLs to print. */
+      async listen() {
+        await local.listen({ host: '127.0.0.1', port: options.localPort ?? 8787 });
+        ipv6 = await bridgeIpv6Loopback(local, portOf(local), warn);
+        await remote.listen({ host: '127.0.0.1', port: options.remotePort ?? 8788 });
+        const urls = { local: `http://localhost:${portOf(local)}`, remote: `http://127.0.0.1:${portOf(remote)}` };
+        lock.update(urls);
+        return urls;
+      },
+      async close() {
+        services.pending.close();
+        ipv6?.close();
+        await Promise.allSettled([local.close(), remote.close()]);
+        lock.release();
+      },
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+/**
+ * `localhost` may resolve to 127.0.0.1 or to ::1 depending on the system, so the local
+ * listener also accepts on [::1]:PORT, handing each connection to the same HTTP server.
+ * Systems without IPv6 loopback simply skip it.
+ */
+async function bridgeIpv6Loopback(app: FastifyInstance, port: number, warn: (m: string) => void): Promise<Server | null> {
+  const server = createServer((socket) => app.server.emit('connection', socket));
+  return new Promise((resolve) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') warn(`[::1]:${port} is taken by another program; the local UI answers on 127.0.0.1 only.`);
+      resolve(null);
+    });
+    server.listen({ host: '::1', port, ipv6Only: true }, () => resolve(server));
+  });
+}
+
+function portOf(app: FastifyInstance): number {
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+export type Latchkey = Awaited<ReturnType<typeof createLatchkey>>;

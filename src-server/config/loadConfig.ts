@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { ConfigError } from '../errors/LatchkeyError.ts';
+import { parsePublicOrigin } from '../origins/parsePublicOrigin.ts';
+import { configSchema, type ConfigFile } from './configSchema.ts';
+
+const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: false });
+const validate = ajv.compile<ConfigFile>(configSchema);
+
+// proxy-addr (used by Fastify's trustProxy) understands these names besides addresses and CIDRs.
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+export type LatchkeyConfig = ConfigFile & { file: string };
+
+/**
+ * Reads `config.json` from the home folder once, at start-up. A missing file means the
+ * embedded defaults; anything we cannot use stops the start with a message naming the key.
+ */
+export function loadConfig(home: string): LatchkeyConfig {
+  const file = join(home, 'config.json');
+  let raw: unknown = {};
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code !== 'ENOENT') {
+      throw new ConfigError(`${file}: not valid JSON (${e.message}). Fix or remove the file.`);
+    }
+  }
+  return { ...checkConfig(raw, file), file };
+}
+
+/** Validates a config object; exported so `origins add` re-checks the whole file before writing it. */
+export function checkConfig(raw: unknown, file = 'config.json'): ConfigFile {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${file}: must hold a JSON object`);
+  }
+  const data = structuredClone(raw) as Record<string, unknown>;
+  if (!validate(data)) {
+    const first = validate.errors![0]!;
+    const key = first.params && 'additionalProperty' in first.params
+      ? String(first.params.additionalProperty)
+      : first.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(root)';
+    const detail = first.keyword === 'additionalProperties'
+      ? 'is not a known setting'
+      : first.keyword === 'anyOf' || first.keyword === 'const'
+        ? 'must be "pair-only" or "open"'
+        : first.message;
+    throw new ConfigError(`${file}: "${key}" ${detail}`);
+  }
+  const config = data as ConfigFile;
+
+  config.public_origins = config.public_origins.map((value, i) => {
+    const parsed = parsePublicOrigin(value);
+    if ('problem' in parsed) throw new ConfigError(`${file}: "public_origins[${i}]" ${parsed.problem}`);
+    return parsed.origin;
+  });
+  config.public_origins = [...new Set(config.public_origins)];
+
+  if (config.rp_id !== undefined) {
+    const rpId = config.rp_id.toLowerCase();
+    if (isIP(rpId) || !/^[a-z0-9.-]+$/.test(rpId)) {
+      throw new ConfigError(`${file}: "rp_id" must be a domain name such as alice.ts.net, not "${config.rp_id}"`);
+    }
+    for (const origin of config.public_origins) {
+      const host = new URL(origin).hostname;
+      if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+        throw new ConfigError(`${file}: "rp_id" "${rpId}" is not a suffix of public origin ${origin}; WebAuthn would refuse it`);
+      }
+    }
+    config.rp_id = rpId;
+  }
+
+  for (const [i, entry] of config.trusted_proxies.entries()) {
+    if (!isProxyEntry(entry)) {
+      throw new ConfigError(`${file}: "trusted_proxies[${i}]" must be an IP address, a CIDR range or one of loopback, linklocal, uniquelocal (got "${entry}")`);
+    }
+  }
+  return config;
+}
+
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  if (rest.length > 0 || !address) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}

@@ -1,0 +1,33 @@
+import type { FastifyRequest } from 'fastify';
+import { LatchkeyError } from '../errors/LatchkeyError.ts';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Cross-site request defence for every state-changing request (SECURITY.md §4):
+ * a browser always sends `Origin` on such requests, and it must be this origin.
+ * A request with no Origin is accepted only from a non-browser client that holds no
+ * session (the CLI on the computer); ceremony endpoints always need it.
+ */
+export function checkRequestOrigin(request: FastifyRequest) {
+  if (SAFE_METHODS.has(request.method)) return;
+  const ctx = request.lk;
+  if (request.headers['sec-fetch-site'] === 'cross-site') {
+    throw new LatchkeyError('cross_site_request', 'Requests from other sites are refused.', 403);
+  }
+  const origin = request.headers.origin;
+  if (origin === undefined) {
+    if (ctx.via === 'session' || request.url.startsWith('/auth/')) {
+      throw new LatchkeyError('origin_required', 'This request must come from the Latchkey page (no Origin header was sent).', 403);
+    }
+    return;
+  }
+  if (!acceptable(origin, ctx.origin, ctx.listener, request.socket.localPort ?? Number(request.headers.host?.split(':').pop()))) {
+    throw new LatchkeyError('origin_mismatch', `Origin "${origin}" is not allowed here; expected ${ctx.origin}.`, 403);
+  }
+}
+
+function acceptable(origin: string, expected: string, listener: string, port: number | undefined): boolean {
+  if (origin === expected) return true;
+  return listener === 'local' && (origin === `http://localhost:${port}` || origin === `http://127.0.0.1:${port}` || origin === `http://[::1]:${port}`);
+}

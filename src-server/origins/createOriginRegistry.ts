@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import writeFileAtomic from 'write-file-atomic';
+import { checkConfig, type LatchkeyConfig } from '../config/loadConfig.ts';
+import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { parsePublicOrigin } from './parsePublicOrigin.ts';
+
+export type OriginRegistry = ReturnType<typeof createOriginRegistry>;
+
+/**
+ * The https origins the remote listener answers for, looked up by Host in O(1).
+ * Changes are written back to config.json (the server is its only writer once running),
+ * keeping every other key the user wrote.
+ */
+export function createOriginRegistry(config: LatchkeyConfig) {
+  let byHost = new Map<string, string>();
+  const reindex = () => {
+    byHost = new Map(config.public_origins.map((o) => [new URL(o).host, o]));
+  };
+  reindex();
+
+  async function persist(next: string[]) {
+    let raw: Record<string, unknown> = {};
+    try {
+      raw = JSON.parse(readFileSync(config.file, 'utf8'));
+    } catch {
+      // No file yet (embedded defaults): start one with just this key.
+    }
+    raw.public_origins = next;
+    checkConfig(raw, config.file);
+    await writeFileAtomic(config.file, `${JSON.stringify(raw, null, 2)}\n`, { mode: 0o600, fsync: true });
+    config.public_origins = next;
+    reindex();
+  }
+
+  return {
+    list: () => [...config.public_origins],
+    /** The allowlisted origin for a Host header value, or undefined. */
+    forHost(host: string): string | undefined {
+      const h = host.toLowerCase();
+      return byHost.get(h.endsWith(':443') ? h.slice(0, -4) : h);
+    },
+    async add(input: string): Promise<{ origin: string; added: boolean }> {
+      const parsed = parsePublicOrigin(input);
+      if ('problem' in parsed) throw new LatchkeyError('invalid_origin', parsed.problem, 400);
+      if (config.public_origins.includes(parsed.origin)) return { origin: parsed.origin, added: false };
+      await persist([...config.public_origins, parsed.origin]);
+      return { origin: parsed.origin, added: true };
+    },
+    async remove(input: string): Promise<{ origin: string }> {
+      const parsed = parsePublicOrigin(input);
+      const origin = 'problem' in parsed ? input : parsed.origin;
+      if (!config.public_origins.includes(origin)) {
+        throw new LatchkeyError('origin_not_found', `${origin} is not in public_origins`, 404);
+      }
+      await persist(config.public_origins.filter((o) => o !== origin));
+      return { origin };
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../app/Services.ts';
+import { describeUserAgent } from '../devices/describeUserAgent.ts';
+import { deviceView } from '../devices/deviceView.ts';
+import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { clearPairingCookie, clearSessionCookie, pairingCookieName, setSessionCookie } from './sessionCookies.ts';
+
+/** Routes that tell a browser where it stands; none of them grants anything by itself. */
+export function sessionRoutes(app: FastifyInstance, s: Services) {
+  // Ungated on purpose: the page needs it to choose between Pair, Sign in and the app.
+  app.get('/auth/state', async (request) => {
+    const ctx = request.lk;
+    const hasPasskeys = s.store.hasPasskeysFor(ctx.origin);
+    return {
+      listener: ctx.listener,
+      origin: ctx.origin,
+      rp_id: ctx.rpId,
+      authenticated: ctx.via !== null,
+      via: ctx.via,
+      device: ctx.device ? deviceView(ctx.device) : null,
+      has_passkeys: hasPasskeys,
+      grace: { mode: s.config.grace, active: !hasPasskeys },
+      require_auth: s.config.require_auth,
+      suggested_name: describeUserAgent(request.headers['user-agent']).device_type,
+    };
+  });
+
+  app.get('/auth/pairing/status', async (request, reply) => {
+    const ctx = request.lk;
+    const secret = request.cookies[pairingCookieName(ctx.origin)];
+    const status = secret ? s.pending.statusFor(secret) : null;
+    if (!status) {
+      throw new LatchkeyError('pairing_not_found', 'This browser has no pairing request waiting. Start again from the Pair screen.', 404);
+    }
+    if (status.status === 'pending') {
+      return { status: 'pending', code: status.request.code, expires_at: status.request.expires_at };
+    }
+    clearPairingCookie(reply, ctx.origin);
+    const device = status.deviceId ? s.store.get(status.deviceId) : undefined;
+    if (status.status === 'approved' && device) {
+      setSessionCookie(reply, ctx.origin, await s.sessions.issue(device.id, ctx.origin));
+      s.audit.record({ outcome: 'success', method: 'pairing', device_id: device.id, origin: ctx.origin, ip: ctx.ip });
+      return { status: 'approved', device: deviceView(device) };
+    }
+    return { status: status.status === 'approved' ? 'denied' : status.status };
+  });
+
+  app.post('/auth/logout', async (request, reply) => {
+    clearSessionCookie(reply, request.lk.origin);
+    return { signed_out: true };
+  });
+}
+
+/** Gated routes about the caller itself. */
+export function whoamiRoutes(api: FastifyInstance) {
+  api.get('/api/whoami', async (request) => ({
+    authenticated: true,
+    via: request.lk.via,
+    device: request.lk.device ? deviceView(request.lk.device) : null,
+  }));
+}

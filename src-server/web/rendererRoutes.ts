@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import type { RendererBundle } from './buildRenderer.ts';
+
+/** The client-side routes of the React app; anything else is a 404. */
+export const PAGES = ['/', '/pair', '/signin', '/settings/privacy', '/approvals'] as const;
+
+const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>Latchkey</title>
+<link rel="stylesheet" href="/assets/app.css">
+<script type="module" src="/assets/app.js"></script>
+</head>
+<body><div id="root"></div></body>
+</html>`;
+
+/** Serves the page shell and bundle. They hold no data: everything private sits behind /api. */
+export function rendererRoutes(app: FastifyInstance, bundle: RendererBundle) {
+  for (const page of PAGES) {
+    app.get(page, async (request, reply) => {
+      // An IP cannot be an RP ID, so the local UI moves to the name "localhost" before anything else.
+      if (request.lk.listener === 'local' && request.lk.rpId === null) {
+        return reply.redirect(`http://localhost:${request.socket.localPort}${request.url}`);
+      }
+      return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+    });
+  }
+  app.get('/assets/app.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(bundle.js));
+  app.get('/assets/app.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(bundle.css));
+}

@@ -1,0 +1,196 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import {
+  generateAuthenticationOptions, generateRegistrationOptions,
+  verifyAuthenticationResponse, verifyRegistrationResponse,
+} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Services } from '../app/Services.ts';
+import { describeUserAgent } from '../devices/describeUserAgent.ts';
+import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { setPairingCookie, setSessionCookie } from '../sessions/sessionCookies.ts';
+import type { TrustedPasskey } from '../store/openPasskeyStore.ts';
+import { deviceView } from '../devices/deviceView.ts';
+import { describeVerificationError } from './describeVerificationError.ts';
+
+const RP_NAME = 'Latchkey';
+const TIMEOUT_MS = 5 * 60_000;
+
+const credentialBody = Type.Object({
+  ceremony_id: Type.String({ minLength: 1, maxLength: 64 }),
+  // The response is checked field by field by @simplewebauthn/server; here only its outline.
+  response: Type.Object({
+    id: Type.String({ minLength: 1, maxLength: 1024 }),
+    rawId: Type.String({ minLength: 1, maxLength: 1024 }),
+    type: Type.Literal('public-key'),
+    response: Type.Object({}, { additionalProperties: true }),
+  }, { additionalProperties: true }),
+});
+const registerBody = Type.Composite([credentialBody, Type.Object({
+  // Printable text only: the name is shown in approval prompts and must not smuggle control characters.
+  name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }),
+})]);
+
+/** A short, readable fingerprint of the public key, so the person approving can compare it. */
+export function fingerprintOf(publicKey: Uint8Array): string {
+  const hex = createHash('sha256').update(publicKey).digest('hex').slice(0, 16);
+  return hex.match(/.{4}/g)!.join(' ');
+}
+
+function requireRpId(request: FastifyRequest): string {
+  const { rpId, origin } = request.lk;
+  if (!rpId) {
+    throw new LatchkeyError('ceremony_unavailable',
+      `Passkeys need a host name, not an IP address. Open ${origin.replace(/\/\/[^:]+:/, '//localhost:')} instead.`, 400);
+  }
+  return rpId;
+}
+
+function takeCeremony(s: Services, request: FastifyRequest, id: string, kind: 'register' | 'login') {
+  const taken = s.challenges.take(id, kind, request.lk.origin);
+  if (taken.ok) return taken.ceremony;
+  s.audit.record({ outcome: 'failure', method: `passkey-${kind}`, origin: request.lk.origin, ip: request.lk.ip, reason: taken.reason });
+  throw new LatchkeyError(taken.reason, taken.reason === 'challenge_expired'
+    ? 'This passkey request took too long and expired. Try again.'
+    : 'This passkey request is unknown or was already used. Try again.', 400);
+}
+
+export function ceremonyRoutes(app: FastifyInstance, s: Services) {
+  const ceremonyLimit = { rateLimit: { max: s.limits.ceremoniesPerMinute, timeWindow: '1 minute' } };
+
+  app.post('/auth/register/options', { config: ceremonyLimit }, async (request) => {
+    const rpId = requireRpId(request);
+    const { origin, listener, via } = request.lk;
+    const trustedAtOnce = listener === 'local' && (via === 'loopback' || via === 'session');
+    // Fail before the user is asked for Face ID, not after.
+    if (!trustedAtOnce) s.pending.assertRoom();
+    const options = await generateRegistrationOptions({
+      rpName: RP_NAME,
+      rpID: rpId,
+      // A fresh user handle per device, so enrolling again never overwrites a passkey the phone still needs.
+      userID: randomBytes(16),
+      userName: `Latchkey (${new URL(origin).host})`,
+      timeout: TIMEOUT_MS,
+      attestationType: 'none',
+      authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
+      // Listing existing credentials to an unauthenticated visitor would reveal them; only signed-in users get it.
+      excludeCredentials: via === 'session' || via === 'loopback'
+        ? s.store.list().filter((p) => p.rp_id === rpId).map((p) => ({ id: p.credential_id, transports: p.transports }))
+        : [],
+    });
+    const ceremonyId = s.challenges.put({ kind: 'register', challenge: options.challenge, origin, rpId });
+    return { ceremony_id: ceremonyId, options };
+  });
+
+  app.post('/auth/register/verify', {
+    schema: { body: registerBody },
+    config: { rateLimit: { max: s.limits.pairingsPer10Minutes, timeWindow: '10 minutes' } },
+  }, async (request, reply) => {
+    const body = request.body as { ceremony_id: string; name: string; response: RegistrationResponseJSON };
+    const ctx = request.lk;
+    requireRpId(request);
+    const ceremony = takeCeremony(s, request, body.ceremony_id, 'register');
+    const trustedAtOnce = ctx.listener === 'local' && (ctx.via === 'loopback' || ctx.via === 'session');
+    if (!trustedAtOnce) s.pending.assertRoom();
+
+    let info;
+    try {
+      const result = await verifyRegistrationResponse({
+        response: body.response,
+        expectedChallenge: ceremony.challenge,
+        expectedOrigin: ceremony.origin,
+        expectedRPID: ceremony.rpId,
+        requireUserVerification: true,
+      });
+      if (!result.verified) throw new Error('not verified');
+      info = result.registrationInfo;
+    } catch (err) {
+      const { code, message } = describeVerificationError(err);
+      s.audit.record({ outcome: 'failure', method: 'passkey-register', origin: ctx.origin, ip: ctx.ip, reason: code });
+      throw new LatchkeyError(code, message, 400);
+    }
+    if (s.store.getByCredentialId(info.credential.id)) {
+      throw new LatchkeyError('credential_exists', 'This passkey is already trusted here. Use Sign in with passkey.', 409);
+    }
+
+    const ua = describeUserAgent(request.headers['user-agent']);
+    const name = body.name.trim();
+    const passkey: TrustedPasskey = {
+      id: `dev_${randomBytes(6).toString('base64url')}`,
+      credential_id: info.credential.id,
+      public_key: Buffer.from(info.credential.publicKey).toString('base64url'),
+      name: name || ua.device_type,
+      device_type: ua.device_type,
+      origin: ctx.origin,
+      rp_id: ceremony.rpId,
+      fingerprint: fingerprintOf(info.credential.publicKey),
+      created_at: new Date(s.clock.now()).toISOString(),
+      last_used_at: null,
+      counter: info.credential.counter,
+      backup_eligible: info.credentialDeviceType === 'multiDevice',
+      backup_state: info.credentialBackedUp,
+      transports: body.response.response.transports ?? info.credential.transports ?? [],
+      aaguid: info.aaguid,
+      enrolled_via: ctx.listener,
+    };
+
+    if (trustedAtOnce) {
+      await s.store.add(passkey);
+      s.audit.record({ outcome: 'success', method: 'passkey-register', device_id: passkey.id, origin: ctx.origin, ip: ctx.ip, reason: 'trusted_local' });
+      setSessionCookie(reply, ctx.origin, await s.sessions.issue(passkey.id, ctx.origin));
+      return { status: 'trusted', device: deviceView(passkey) };
+    }
+
+    const { request: pending, secret } = s.pending.create({
+      name: passkey.name, device_type: ua.device_type, browser: ua.browser, os: ua.os,
+      origin: ctx.origin, rp_id: ceremony.rpId, fingerprint: passkey.fingerprint, ip: ctx.ip, passkey,
+    });
+    s.audit.record({ outcome: 'info', method: 'passkey-register', origin: ctx.origin, ip: ctx.ip, reason: 'pending_approval', request_id: pending.id });
+    setPairingCookie(reply, ctx.origin, secret, 10 * 60);
+    return { status: 'pending', request: { id: pending.id, code: pending.code, name: pending.name, expires_at: pending.expires_at } };
+  });
+
+  app.post('/auth/login/options', { config: ceremonyLimit }, async (request) => {
+    const rpId = requireRpId(request);
+    const options = await generateAuthenticationOptions({ rpID: rpId, userVerification: 'required', timeout: TIMEOUT_MS });
+    const ceremonyId = s.challenges.put({ kind: 'login', challenge: options.challenge, origin: request.lk.origin, rpId });
+    return { ceremony_id: ceremonyId, options };
+  });
+
+  app.post('/auth/login/verify', { schema: { body: credentialBody }, config: ceremonyLimit }, async (request, reply) => {
+    const body = request.body as { ceremony_id: string; response: AuthenticationResponseJSON };
+    const ctx = request.lk;
+    requireRpId(request);
+    const ceremony = takeCeremony(s, request, body.ceremony_id, 'login');
+    const passkey = s.store.getByCredentialId(body.response.id);
+    if (!passkey || passkey.rp_id !== ceremony.rpId) {
+      s.audit.record({ outcome: 'failure', method: 'passkey-login', origin: ctx.origin, ip: ctx.ip, reason: 'unknown_credential' });
+      throw new LatchkeyError('unknown_credential',
+        'This passkey is not trusted here: it may have been revoked, or it is still waiting for approval on the computer.', 401);
+    }
+    let info;
+    try {
+      const result = await verifyAuthenticationResponse({
+        response: body.response,
+        expectedChallenge: ceremony.challenge,
+        expectedOrigin: ceremony.origin,
+        expectedRPID: ceremony.rpId,
+        credential: { id: passkey.credential_id, publicKey: Buffer.from(passkey.public_key, 'base64url'), counter: passkey.counter, transports: passkey.transports as never },
+        requireUserVerification: true,
+      });
+      if (!result.verified) throw new Error('not verified');
+      info = result.authenticationInfo;
+    } catch (err) {
+      const { code, message } = describeVerificationError(err);
+      s.audit.record({ outcome: 'failure', method: 'passkey-login', device_id: passkey.id, origin: ctx.origin, ip: ctx.ip, reason: code });
+      throw new LatchkeyError(code, message, code === 'counter_regression' ? 401 : 400);
+    }
+    await s.store.recordUse(passkey.id, {
+      counter: info.newCounter, backup_state: info.credentialBackedUp, last_used_at: new Date(s.clock.now()).toISOString(),
+    });
+    s.audit.record({ outcome: 'success', method: 'passkey-login', device_id: passkey.id, origin: ctx.origin, ip: ctx.ip });
+    setSessionCookie(reply, ctx.origin, await s.sessions.issue(passkey.id, ctx.origin));
+    return { status: 'signed_in', device: deviceView(passkey) };
+  });
+}
