@@ -1,0 +1,94 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    }).on('error', reject);
+  });
+}
+
+/** A throwaway certificate for *.alice.ts.net and *.example.test, plus its SPKI pin for Chromium. */
+export function makeTlsFixture() {
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-tls-'));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=box.alice.ts.net',
+    '-addext', 'subjectAltName=DNS:*.alice.ts.net,DNS:*.example.test'], { stdio: 'ignore' });
+  const spki = execFileSync('sh', ['-c',
+    `openssl x509 -in ${cert} -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64`]).toString().trim();
+  return {
+    dir, key, cert, spki,
+    chromiumArgs: [
+      '--host-resolver-rules=MAP *.ts.net 127.0.0.1, MAP *.example.test 127.0.0.1',
+      `--ignore-certificate-errors-spki-list=${spki}`,
+    ],
+  };
+}
+
+async function waitForPort(port: number, child: ChildProcess, what: string) {
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = connect(port, '127.0.0.1', () => { sock.end(); resolve(true); }).on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${what} did not start listening on ${port}`);
+}
+
+/**
+ * Real nginx terminating TLS and forwarding to the remote listener, setting the headers
+ * Tailscale Serve and cloudflared set.
+ */
+export async function startNginx(tls: ReturnType<typeof makeTlsFixture>, upstreamPort: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-nginx-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'nginx.conf'), `
+daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
+  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  server {
+    listen 127.0.0.1:${port} ssl;
+    server_name _;
+    ssl_certificate ${tls.cert};
+    ssl_certificate_key ${tls.key};
+    location = /static-probe { default_type text/html; return 200 "<!doctype html><title>other site</title>"; }
+    location / {
+      proxy_pass http://127.0.0.1:${upstreamPort};
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto https;
+      proxy_set_header X-Forwarded-Host $http_host;
+    }
+  }
+}`);
+  const child = spawn('nginx', ['-e', join(dir, 'error.log'), '-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  await waitForPort(port, child, 'nginx');
+  return {
+    port,
+    errorLog: () => readFileSync(join(dir, 'error.log'), 'utf8'),
+    stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }),
+  };
+}
+
+/** A raw TCP forward: no headers at all, exactly like a plain port forward. */
+export async function startSocat(targetPort: number) {
+  const port = await freePort();
+  const child = spawn('socat', [`TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork`, `TCP:127.0.0.1:${targetPort}`], { stdio: 'ignore' });
+  await waitForPort(port, child, 'socat');
+  return { port, stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }) };
+}
