@@ -1,4 +1,4 @@
-import { renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { AtomicJsonFile, CorruptFileError } from './AtomicJsonFile.ts';
@@ -50,6 +50,8 @@ export async function openPasskeyStore(home: string, warn: (message: string) => 
   const db = new Low<PasskeyFile>(new AtomicJsonFile(file, isPasskeyFile), { version: 1, passkeys: [] });
   try {
     await db.read();
+    // Create the file on first start, so its mode (0600) and place are settled before any approval.
+    if (!existsSync(file)) await db.write();
   } catch (err) {
     if (!(err instanceof CorruptFileError)) throw err;
     const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;

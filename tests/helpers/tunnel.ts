@@ -48,9 +48,9 @@ async function waitForPort(port: number, child: ChildProcess, what: string) {
  * Real nginx terminating TLS and forwarding to the remote listener, setting the headers
  * Tailscale Serve and cloudflared set.
  */
-export async function startNginx(tls: ReturnType<typeof makeTlsFixture>, upstreamPort: number) {
+export async function startNginx(tls: ReturnType<typeof makeTlsFixture>, upstreamPort: number, port?: number) {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-nginx-'));
-  const port = await freePort();
+  port ??= await freePort();
   writeFileSync(join(dir, 'nginx.conf'), `
 daemon off;
 worker_processes 1;
