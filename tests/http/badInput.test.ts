@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { SignJWT } from 'jose';
+import { rawRequest } from '../helpers/rawRequest.ts';
+import { startServer, type TestServer } from '../helpers/startServer.ts';
+
+const BOX = 'https://box.alice.ts.net';
+const DEVICE = {
+  id: 'dev_known', credential_id: 'cred_known', public_key: 'pk', name: 'Phone', device_type: 'iPhone', origin: BOX,
+  rp_id: 'alice.ts.net', fingerprint: '0000 0000 0000 0000', created_at: new Date().toISOString(), last_used_at: null,
+  counter: 0, backup_eligible: false, backup_state: false, transports: [], aaguid: '', enrolled_via: 'remote' as const,
+};
+
+describe('bad input gets a clear 4xx, and nothing is stored', () => {
+  let s: TestServer;
+  let storeBefore: string;
+  before(async () => {
+    s = await startServer({ config: { public_origins: [BOX] } });
+    await s.lk.services.store.add(DEVICE);
+    storeBefore = readFileSync(join(s.home, 'trusted-passkeys.json'), 'utf8');
+  });
+  after(async () => {
+    // Whatever the tests threw at it, the trusted store is byte-for-byte what it was.
+    assert.equal(readFileSync(join(s.home, 'trusted-passkeys.json'), 'utf8'), storeBefore);
+    await s.close();
+  });
+
+  const post = (path: string, body: string, headers: Record<string, string> = {}) => rawRequest(s.remotePort, {
+    method: 'POST', path, body,
+    headers: { host: 'box.alice.ts.net', origin: BOX, 'content-type': 'application/json', ...headers },
+  });
+  const whoamiWith = (cookie: string) => rawRequest(s.remotePort, {
+    path: '/api/whoami', headers: { host: 'box.alice.ts.net', cookie: `__Host-lk_session=${cookie}` },
+  });
+  const expectError = (r: { status: number; body: any }, status: number, code: string) => {
+    assert.equal(r.status, status, JSON.stringify(r.body));
+    assert.equal(r.body.error, code);
+    assert.equal(typeof r.body.message, 'string');
+    assert.ok(!/at .*\.ts:\d+/.test(JSON.stringify(r.body)), 'no stack trace');
+  };
+
+  it('malformed JSON', async () => expectError(await post('/auth/register/verify', '{"ceremony_id":'), 400, 'malformed_json'));
+  it('an oversized body', async () => expectError(await post('/auth/register/verify', JSON.stringify({ x: 'a'.repeat(100_000) })), 413, 'body_too_large'));
+  it('a body that is not JSON', async () => expectError(await post('/auth/register/verify', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type'));
+  it('missing fields', async () => expectError(await post('/auth/register/verify', '{}'), 400, 'invalid_request'));
+  it('a device name with control characters', async () => {
+    const body = { ceremony_id: 'x', name: 'evil\u001b[31m', response: { id: 'a', rawId: 'a', type: 'public-key', response: {} } };
+    expectError(await post('/auth/register/verify', JSON.stringify(body)), 400, 'invalid_request');
+  });
+  it('a ceremony id that was never issued', async () => {
+    const body = { ceremony_id: 'never-issued', name: 'x', response: { id: 'a', rawId: 'a', type: 'public-key', response: {} } };
+    expectError(await post('/auth/register/verify', JSON.stringify(body)), 400, 'challenge_unknown');
+  });
+  it('a garbage WebAuthn response to a real challenge', async () => {
+    const opts = await post('/auth/register/options', '{}');
+    assert.equal(opts.status, 200);
+    const body = { ceremony_id: opts.body.ceremony_id, name: 'x', response: { id: 'a', rawId: 'a', type: 'public-key', response: { clientDataJSON: 'e30', attestationObject: 'AA' } } };
+    const r = await post('/auth/register/verify', JSON.stringify(body));
+    assert.equal(r.status, 400);
+    assert.equal((await s.api('GET', '/api/devices/pending')).body.pending.length, 0);
+  });
+  it('a cross-site POST', async () => expectError(await post('/auth/register/options', '{}', { origin: 'https://evil.example' }), 403, 'origin_mismatch'));
+  it('a POST marked cross-site by the browser', async () => expectError(await post('/auth/login/options', '{}', { 'sec-fetch-site': 'cross-site' }), 403, 'cross_site_request'));
+  it('a ceremony POST with no Origin', async () => {
+    const r = await rawRequest(s.remotePort, { method: 'POST', path: '/auth/login/options', body: '{}', headers: { host: 'box.alice.ts.net', 'content-type': 'application/json' } });
+    expectError(r, 403, 'origin_required');
+  });
+  it('a forged session cookie', async () => {
+    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'HS256', kid: 'x' }).setSubject(DEVICE.id).setAudience(BOX)
+      .setIssuer('latchkey').setIssuedAt().setExpirationTime('1h').sign(new Uint8Array(32));
+    const r = await whoamiWith(forged);
+    expectError(r, 401, 'auth_required');
+    assert.equal(r.body.reason, 'session_invalid');
+    assert.match(String(r.headers['set-cookie']), /__Host-lk_session=;/, 'the bad cookie is cleared');
+  });
+  it('an unsigned (alg none) session cookie', async () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
+    const payload = Buffer.from(JSON.stringify({ sub: DEVICE.id, aud: BOX, iss: 'latchkey', iat: 1, exp: 9e9 })).toString('base64url');
+    expectError(await whoamiWith(`${header}.${payload}.`), 401, 'auth_required');
+  });
+  it('a session cookie for another origin', async () => {
+    const token = await s.lk.services.sessions.issue(DEVICE.id, 'https://other.example.test');
+    const r = await whoamiWith(token);
+    expectError(r, 401, 'auth_required');
+    assert.equal(r.body.reason, 'session_wrong_origin');
+  });
+  it('an expired session cookie, while a fresh one works and is refreshed after an hour', async () => {
+    const token = await s.lk.services.sessions.issue(DEVICE.id, BOX);
+    const ok = await whoamiWith(token);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.device.id, DEVICE.id);
+    assert.equal(ok.headers['set-cookie'], undefined, 'no refresh needed yet');
+    s.clock.advance(2 * 3600_000);
+    const refreshed = await whoamiWith(token);
+    assert.equal(refreshed.status, 200);
+    assert.match(String(refreshed.headers['set-cookie']), /__Host-lk_session=ey.*Max-Age=86400.*HttpOnly.*Secure.*SameSite=Lax/);
+    s.clock.advance(23 * 3600_000);
+    const r = await whoamiWith(token);
+    expectError(r, 401, 'auth_required');
+    assert.equal(r.body.reason, 'session_expired');
+  });
+  it('unknown ids and bad origins on the local API', async () => {
+    expectError(await s.api('POST', '/api/devices/req_nope/approve'), 404, 'pending_not_found');
+    expectError(await s.api('POST', '/api/devices/req_nope/deny'), 404, 'pending_not_found');
+    expectError(await s.api('DELETE', '/api/devices/dev_nope'), 404, 'device_not_found');
+    expectError(await s.api('POST', '/api/devices/..%2F..%2Fetc/approve'), 400, 'invalid_request');
+    expectError(await s.api('POST', '/api/origins', { origin: 'http://box.example' }), 400, 'invalid_origin');
+    expectError(await s.api('POST', '/api/origins', { origin: 'https://10.0.0.1' }), 400, 'invalid_origin');
+    expectError(await s.api('POST', '/api/origins', { origin: 'https://box.example/path' }), 400, 'invalid_origin');
+    expectError(await s.api('POST', '/api/origins/remove', { origin: 'https://never.example' }), 404, 'origin_not_found');
+  });
+  it('an unknown path', async () => expectError(await rawRequest(s.remotePort, { path: '/nope', headers: { host: 'box.alice.ts.net' } }), 404, 'not_found'));
+});
+
+describe('rate limits', () => {
+  it('limits pairing attempts per client IP, and says so clearly', async () => {
+    const s = await startServer({ config: { public_origins: [BOX] }, limits: { ceremoniesPerMinute: 1000, pairingsPer10Minutes: 5, remotePerMinute: 1000 } });
+    try {
+      const attempt = (ip: string) => rawRequest(s.remotePort, {
+        method: 'POST', path: '/auth/register/verify',
+        headers: { host: 'box.alice.ts.net', origin: BOX, 'content-type': 'application/json', 'x-forwarded-for': ip },
+        body: JSON.stringify({ ceremony_id: 'x', name: 'x', response: { id: 'a', rawId: 'a', type: 'public-key', response: {} } }),
+      });
+      for (let i = 0; i < 5; i++) assert.equal((await attempt('203.0.113.5')).status, 400);
+      const limited = await attempt('203.0.113.5');
+      assert.equal(limited.status, 429);
+      assert.equal(limited.body.error, 'rate_limited');
+      // Another client is not affected.
+      assert.equal((await attempt('203.0.113.6')).status, 400);
+    } finally {
+      await s.close();
+    }
+  });
+});
