@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, describe, it } from 'node:test';
+import { tempHome } from '../helpers/startServer.ts';
+
+const exec = promisify(execFile);
+const BIN = 'bin/latchkey.mjs';
+
+async function latchkey(args: string[], env: Record<string, string> = {}) {
+  try {
+    const r = await exec(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Starts `latchkey serve` and resolves once it has printed both listener lines. */
+function serve(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, 'serve', '--local-port', '0', '--remote-port', '0', ...args], { env: { ...process.env, ...env } });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (c) => { err += c; });
+  const ready = new Promise<{ local: string; remote: string }>((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      out += c;
+      const local = /^local: (http:\/\/localhost:\d+)$/m.exec(out);
+      const remote = /^remote: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
+      if (local && remote) resolve({ local: local[1]!, remote: remote[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+  return { child, ready, stderr: () => err };
+}
+
+const stop = (child: ChildProcess) => new Promise<void>((resolve) => {
+  if (child.exitCode !== null) return resolve();
+  child.once('exit', () => resolve());
+  child.kill('SIGTERM');
+});
+
+describe('the latchkey CLI', () => {
+  const children: ChildProcess[] = [];
+  after(async () => { for (const c of children) await stop(c); });
+
+  it('serve prints one line per listener, uses LATCHKEY_HOME, and the client commands work against it', async () => {
+    const home = tempHome();
+    const server = serve([], { LATCHKEY_HOME: home });
+    children.push(server.child);
+    const { local } = await server.ready;
+    assert.equal(statSync(home).mode & 0o777, 0o700);
+    assert.ok(statSync(join(home, 'trusted-passkeys.json')).isFile());
+
+    const added = await latchkey(['origins', 'add', 'https://box.alice.ts.net', '--base-url', local]);
+    assert.equal(added.code, 0);
+    assert.equal(added.stdout.trim(), 'added https://box.alice.ts.net');
+    const listed = await latchkey(['origins', 'list', '--json'], { LATCHKEY_URL: local });
+    assert.deepEqual(JSON.parse(listed.stdout), ['https://box.alice.ts.net']);
+    assert.deepEqual(JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')).public_origins, ['https://box.alice.ts.net']);
+
+    const pending = await latchkey(['devices', 'pending', '--json', '--base-url', local]);
+    assert.deepEqual(JSON.parse(pending.stdout), []);
+    const human = await latchkey(['devices', 'list', '--base-url', local]);
+    assert.equal(human.stdout.trim(), 'No trusted devices.');
+
+    // A second server on the same home folder refuses, naming the first.
+    const second = await latchkey(['serve', '--local-port', '0', '--remote-port', '0', '--home', home]);
+    assert.notEqual(second.code, 0);
+    assert.equal(second.stderr.trim().split('\n').length, 1);
+    assert.match(second.stderr, new RegExp(`another Latchkey server \\(pid ${server.child.pid} at ${local}\\) is already using`));
+
+    const removed = await latchkey(['origins', 'remove', 'https://box.alice.ts.net', '--base-url', local]);
+    assert.equal(removed.code, 0);
+  });
+
+  it('errors are one line and a non-zero exit', async () => {
+    const home = tempHome();
+    const server = serve(['--home', home]);
+    children.push(server.child);
+    const { local } = await server.ready;
+    for (const args of [
+      ['devices', 'approve', 'req_missing', '--base-url', local],
+      ['devices', 'revoke', 'dev_missing', '--base-url', local],
+      ['origins', 'add', 'http://plain.example', '--base-url', local],
+      ['devices', 'list', '--base-url', 'http://localhost:1'],
+      ['devices', 'list', '--base-url', 'not a url'],
+    ]) {
+      const r = await latchkey(args);
+      assert.notEqual(r.code, 0, args.join(' '));
+      assert.equal(r.stderr.trim().split('\n').length, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /^latchkey: /);
+      assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
+    }
+    const unreachable = await latchkey(['devices', 'list', '--base-url', 'http://localhost:1']);
+    assert.match(unreachable.stderr, /cannot reach the Latchkey server at http:\/\/localhost:1/);
+  });
+
+  it('refuses a bad config value at start-up with a message naming the key', async () => {
+    for (const [config, key] of [
+      [{ grace: 'wide-open' }, 'grace'],
+      [{ require_auth: 'yes' }, 'require_auth'],
+      [{ public_origins: ['http://box.example'] }, 'public_origins[0]'],
+      [{ trusted_proxies: ['not-an-ip'] }, 'trusted_proxies[0]'],
+      [{ rp_id: 'example.com', public_origins: ['https://box.alice.ts.net'] }, 'rp_id'],
+      [{ requre_auth: false }, 'requre_auth'],
+    ] as const) {
+      const home = tempHome();
+      writeFileSync(join(home, 'config.json'), JSON.stringify(config));
+      const r = await latchkey(['serve', '--home', home, '--local-port', '0', '--remote-port', '0']);
+      assert.equal(r.code, 1, JSON.stringify(config));
+      assert.match(r.stderr, new RegExp(`"${key.replace(/[[\]]/g, '\\$&')}"`), r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+    }
+    const home = tempHome();
+    writeFileSync(join(home, 'config.json'), '{ not json');
+    const r = await latchkey(['serve', '--home', home]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /config\.json: not valid JSON/);
+  });
+
+  it('says loudly when the gate is off', async () => {
+    const home = tempHome();
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ require_auth: false }));
+    const server = serve(['--home', home]);
+    children.push(server.child);
+    await server.ready;
+    assert.match(server.stderr(), /THE GATE IS OFF/);
+  });
+
+  it('moves a corrupt store aside with a clear message instead of resetting it silently', async () => {
+    const home = tempHome();
+    writeFileSync(join(home, 'trusted-passkeys.json'), '{"version":1,"passkeys":[{"id":', { mode: 0o600 });
+    const server = serve(['--home', home]);
+    children.push(server.child);
+    await server.ready;
+    assert.match(server.stderr(), /trusted-passkeys\.json is corrupt .* moved to .*trusted-passkeys\.json\.corrupt-/);
+    const aside = readFileSync(join(home, 'trusted-passkeys.json'), 'utf8');
+    const moved = /moved to (\S+);/.exec(server.stderr())![1]!;
+    assert.equal(readFileSync(moved, 'utf8'), '{"version":1,"passkeys":[{"id":', 'the original bytes are kept');
+    assert.equal(JSON.parse(aside).recovered_from, moved);
+  });
+
+  it('has --help for every command', async () => {
+    for (const args of [['--help'], ['serve', '--help'], ['devices', '--help'], ['devices', 'pending', '--help'], ['origins', 'add', '--help']]) {
+      const r = await latchkey(args);
+      assert.equal(r.code, 0, args.join(' '));
+      assert.match(r.stdout, /Usage: latchkey/);
+    }
+    const list = await latchkey(['devices', 'list', '--help']);
+    assert.match(list.stdout, /--json/);
+    assert.match(list.stdout, /--base-url/);
+  });
+});
