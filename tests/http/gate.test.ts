@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rawRequest } from '../helpers/rawRequest.ts';
-import { startServer, type TestServer } from '../helpers/startServer.ts';
+import { startServer, tempHome, type TestServer } from '../helpers/startServer.ts';
 import { freePort, makeTlsFixture, startNginx, startSocat } from '../helpers/tunnel.ts';
 
 const BOX = 'https://box.alice.ts.net';
@@ -100,6 +100,19 @@ describe('listeners and the gate', () => {
       assert.equal(closed.status, 401);
       const still = await rawRequest(g.remotePort, { path: '/api/whoami', headers: { host: 'other.example.test' } });
       assert.equal(still.body.via, 'grace');
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('keeps open grace shut after a corrupt store was moved aside (a reset must not open the door)', async () => {
+    const home = tempHome({ public_origins: [BOX], grace: 'open' });
+    writeFileSync(join(home, 'trusted-passkeys.json'), 'garbage', { mode: 0o600 });
+    const g = await startServer({ home });
+    try {
+      assert.match(g.warnings.join('\n'), /is corrupt/);
+      const r = await rawRequest(g.remotePort, { path: '/api/whoami', headers: { host: 'box.alice.ts.net' } });
+      assert.equal(r.status, 401);
     } finally {
       await g.close();
     }
