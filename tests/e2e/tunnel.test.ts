@@ -305,6 +305,55 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
     }
   });
 
+  it('the desktop web UI shows the request with its facts, Approve signs the phone in, and Revoke in Settings ends its session', async () => {
+    const phone = await phoneWaiting(box, 'Kitchen iPad');
+    const desk = await newDevice(browser);
+    try {
+      await desk.page.goto(`${server.local}/approvals`);
+      const card = desk.page.locator('article', { hasText: 'Kitchen iPad' });
+      await card.waitFor();
+      const text = await card.innerText();
+      assert.match(text, new RegExp(`code ${phone.code}`));
+      for (const fact of [box, '127.0.0.1', 'iPhone', 'Mobile Safari', 'iOS']) assert.ok(text.includes(fact), `shows ${fact}`);
+      const pending = await pendingFor(phone.code);
+      assert.ok(text.includes(pending.fingerprint), 'shows the passkey fingerprint');
+
+      await card.getByRole('button', { name: 'Approve' }).click();
+      await desk.page.getByText('Approved Kitchen iPad.').waitFor();
+      await phone.page.getByTestId('signed-in-as').getByText('Kitchen iPad').waitFor();
+      assert.equal((await whoami(phone.page)).status, 200);
+
+      await desk.page.goto(`${server.local}/settings/privacy`);
+      const row = desk.page.locator('tr', { hasText: 'Kitchen iPad' });
+      desk.page.once('dialog', (d) => void d.accept());
+      await row.getByRole('button', { name: 'Revoke' }).click();
+      await desk.page.getByText('Revoked Kitchen iPad.').waitFor();
+      assert.equal(await row.count(), 0);
+      const after = await whoami(phone.page);
+      assert.equal(after.status, 401);
+      assert.equal(after.body.reason, 'device_revoked');
+    } finally {
+      await desk.context.close();
+      await phone.context.close();
+    }
+  });
+
+  it('the desktop Deny button refuses the request and the phone is told', async () => {
+    const phone = await phoneWaiting(box, 'Unknown tablet');
+    const desk = await newDevice(browser);
+    try {
+      await desk.page.goto(`${server.local}/approvals`);
+      const card = desk.page.locator('article', { hasText: 'Unknown tablet' });
+      await card.getByRole('button', { name: 'Deny' }).click();
+      await desk.page.getByText('Denied Unknown tablet.').waitFor();
+      await phone.page.getByText('The request was denied on the computer.').waitFor();
+      assert.ok(!storedPasskeys().some((d) => d.name === 'Unknown tablet'));
+    } finally {
+      await desk.context.close();
+      await phone.context.close();
+    }
+  });
+
   it('refuses and audits a cloned passkey whose signature counter goes backwards', async () => {
     const phone = await phoneWaiting(box, 'Original');
     try {
