@@ -24,8 +24,9 @@ export function SettingsPrivacyPage({ state }: { state: AuthState }) {
     if (!window.confirm(`Revoke the passkey "${device.name}"? That device is refused on its next request.`)) return;
     try {
       await api(`/api/devices/${encodeURIComponent(device.id)}`, { method: 'DELETE' });
-      setMessage({ text: `Revoked ${device.name}.` });
+      // Reload first, so the confirmation never shows next to a list that still has the device.
       await load();
+      setMessage({ text: `Revoked ${device.name}.` });
     } catch (err) {
       setMessage({ text: (err as Error).message, bad: true });
     }

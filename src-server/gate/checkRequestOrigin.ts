@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { listenerPort } from './resolveOrigin.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -22,7 +23,7 @@ export function checkRequestOrigin(request: FastifyRequest) {
     }
     return;
   }
-  if (!acceptable(origin, ctx.origin, ctx.listener, request.socket.localPort ?? Number(request.headers.host?.split(':').pop()))) {
+  if (!acceptable(origin, ctx.origin, ctx.listener, listenerPort(request))) {
     throw new LatchkeyError('origin_mismatch', `Origin "${origin}" is not allowed here; expected ${ctx.origin}.`, 403);
   }
 }

@@ -6,6 +6,11 @@ import { hostnameOf, isLoopbackHost } from './isLoopbackRequest.ts';
 
 export type Listener = 'local' | 'remote';
 
+/** The port the connection really arrived on; Fastify's inject() has no socket port, so fall back to Host. */
+export function listenerPort(request: FastifyRequest): number {
+  return request.socket.localPort ?? Number(request.headers.host?.split(':').pop());
+}
+
 /**
  * The origin a request is for, always taken from configuration: the local listener is
  * `http://localhost:PORT`; the remote listener answers only for allowlisted origins and
@@ -24,8 +29,7 @@ export function resolveOrigin(
       throw new LatchkeyError('unknown_host',
         `The local listener only answers to localhost, not "${hostnameOf(request.headers.host) || '(no Host)'}". Point tunnels at the remote listener instead.`, 421);
     }
-    // The port the connection really arrived on; Fastify's inject() has no socket port, so fall back to Host.
-    const port = request.socket.localPort ?? Number(request.headers.host?.split(':').pop());
+    const port = listenerPort(request);
     // Passkeys cannot use an IP as RP ID, so ceremonies on 127.0.0.1 have no RP ID; pages redirect to localhost.
     const onName = hostnameOf(request.headers.host) === 'localhost';
     return { origin: `http://${onName ? 'localhost' : hostnameOf(request.headers.host)}:${port}`, rpId: onName ? 'localhost' : null };

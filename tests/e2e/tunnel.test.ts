@@ -328,7 +328,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
       desk.page.once('dialog', (d) => void d.accept());
       await row.getByRole('button', { name: 'Revoke' }).click();
       await desk.page.getByText('Revoked Kitchen iPad.').waitFor();
-      assert.equal(await row.count(), 0);
+      await row.waitFor({ state: 'detached', timeout: 5000 });
       const after = await whoami(phone.page);
       assert.equal(after.status, 401);
       assert.equal(after.body.reason, 'device_revoked');
