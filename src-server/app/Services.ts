@@ -3,6 +3,7 @@ import type { LatchkeyConfig } from '../config/loadConfig.ts';
 import type { PendingRegistry } from '../devices/createPendingRegistry.ts';
 import type { OriginRegistry } from '../origins/createOriginRegistry.ts';
 import type { SessionService } from '../sessions/createSessionService.ts';
+import type { TokenService } from '../tokens/createTokenService.ts';
 import type { PasskeyStore } from '../store/openPasskeyStore.ts';
 import type { Clock } from '../time/Clock.ts';
 import type { ChallengeStore } from '../webauthn/createChallengeStore.ts';
@@ -25,6 +26,7 @@ export interface Services {
   origins: OriginRegistry;
   store: PasskeyStore;
   sessions: SessionService;
+  tokens: TokenService;
   challenges: ChallengeStore;
   pending: PendingRegistry;
   audit: AuditLog;

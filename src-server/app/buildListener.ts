@@ -5,11 +5,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { deviceRoutes } from '../devices/deviceRoutes.ts';
 import { errorHandler } from '../errors/errorHandler.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
-import { gatePlugin, requireAuth } from '../gate/gatePlugin.ts';
+import { gatePlugin, requireAuth, requireScope } from '../gate/gatePlugin.ts';
 import type { Listener } from '../gate/resolveOrigin.ts';
 import { originRoutes } from '../origins/originRoutes.ts';
 import { sessionRoutes, whoamiRoutes } from '../sessions/sessionRoutes.ts';
 import type { RendererBundle } from '../web/buildRenderer.ts';
+import { tokenRoutes } from '../tokens/tokenRoutes.ts';
 import { rendererRoutes } from '../web/rendererRoutes.ts';
 import { ceremonyRoutes } from '../webauthn/ceremonyRoutes.ts';
 import type { Services } from './Services.ts';
@@ -61,9 +62,11 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
 
   await app.register(async (api) => {
     api.addHook('onRequest', requireAuth);
-    whoamiRoutes(api);
+    api.addHook('onRequest', requireScope);
+    whoamiRoutes(api, s);
     deviceRoutes(api, s);
     originRoutes(api, s);
+    tokenRoutes(api, s);
   });
   return app;
 }

@@ -7,6 +7,7 @@ import { createOriginRegistry } from '../origins/createOriginRegistry.ts';
 import { createSessionService } from '../sessions/createSessionService.ts';
 import { openSigningKeys } from '../sessions/openSigningKeys.ts';
 import { openPasskeyStore } from '../store/openPasskeyStore.ts';
+import { createTokenService } from '../tokens/createTokenService.ts';
 import { systemClock, type Clock } from '../time/Clock.ts';
 import { buildRenderer, type RendererBundle } from '../web/buildRenderer.ts';
 import { createChallengeStore } from '../webauthn/createChallengeStore.ts';
@@ -45,11 +46,13 @@ export async function createLatchkey(options: LatchkeyOptions) {
   const lock = acquireHomeLock(options.home);
   try {
     const keys = await openSigningKeys(options.home, clock);
+    const store = await openPasskeyStore(options.home, warn);
     const services: Services = {
       config,
       origins: createOriginRegistry(config),
-      store: await openPasskeyStore(options.home, warn),
+      store,
       sessions: createSessionService(keys, clock),
+      tokens: await createTokenService(options.home, clock, (id) => store.get(id) !== undefined, warn),
       challenges: createChallengeStore(clock),
       pending: createPendingRegistry(clock, { max: options.pending?.max ?? MAX_PENDING, ttlMs: options.pending?.ttlMs ?? PENDING_TTL_MS }),
       audit: createAuditLog(options.home, clock),
@@ -79,6 +82,8 @@ export async function createLatchkey(options: LatchkeyOptions) {
         services.pending.close();
         ipv6?.close();
         await Promise.allSettled([local.close(), remote.close()]);
+        await services.tokens.close();
+        services.audit.flush();
         lock.release();
       },
     };

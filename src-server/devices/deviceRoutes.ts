@@ -9,11 +9,11 @@ const idParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pa
 
 /** Trusted passkeys and pending requests; all under the /api guard. */
 export function deviceRoutes(api: FastifyInstance, s: Services) {
-  api.get('/api/devices', async () => ({ devices: s.store.list().map(deviceView) }));
+  api.get('/api/devices', { config: { scope: 'devices' } }, async () => ({ devices: s.store.list().map(deviceView) }));
 
-  api.get('/api/devices/pending', { preHandler: requireLocal }, async () => ({ pending: s.pending.list() }));
+  api.get('/api/devices/pending', { config: { scope: 'devices' }, preHandler: requireLocal }, async () => ({ pending: s.pending.list() }));
 
-  api.post('/api/devices/:id/approve', { preHandler: requireLocal, schema: { params: idParams } }, async (request) => {
+  api.post('/api/devices/:id/approve', { config: { scope: 'devices' }, preHandler: requireLocal, schema: { params: idParams } }, async (request) => {
     const { id } = request.params as { id: string };
     const pending = s.pending.get(id);
     if (!pending) throw notPending(id);
@@ -28,7 +28,7 @@ export function deviceRoutes(api: FastifyInstance, s: Services) {
     return { approved: id, device: deviceView(pending.passkey) };
   });
 
-  api.post('/api/devices/:id/deny', { preHandler: requireLocal, schema: { params: idParams } }, async (request) => {
+  api.post('/api/devices/:id/deny', { config: { scope: 'devices' }, preHandler: requireLocal, schema: { params: idParams } }, async (request) => {
     const { id } = request.params as { id: string };
     const pending = s.pending.get(id);
     if (!pending) throw notPending(id);
@@ -37,12 +37,14 @@ export function deviceRoutes(api: FastifyInstance, s: Services) {
     return { denied: id };
   });
 
-  api.delete('/api/devices/:id', { schema: { params: idParams } }, async (request) => {
+  api.delete('/api/devices/:id', { config: { scope: 'devices' }, schema: { params: idParams } }, async (request) => {
     const { id } = request.params as { id: string };
     const device = s.store.get(id);
     if (!device) throw new LatchkeyError('device_not_found', `No trusted device has id ${id}. See: latchkey devices list`, 404);
     await s.store.remove(id);
-    s.audit.record({ outcome: 'info', method: 'revoke', device_id: id, origin: device.origin, ip: request.lk.ip, revoked_by: request.lk.via });
+    // The device's tokens go with it (SECURITY.md §4), so re-pairing later cannot bring them back.
+    const tokenIds = await s.tokens.revokeForDevice(id);
+    s.audit.record({ outcome: 'info', method: 'revoke', device_id: id, origin: device.origin, ip: request.lk.ip, revoked_by: request.lk.via, token_ids: tokenIds });
     return { revoked: id };
   });
 }

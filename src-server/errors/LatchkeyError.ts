@@ -10,13 +10,16 @@ export class LatchkeyError extends Error {
   readonly code: string;
   readonly statusCode: number;
   readonly extra: Record<string, unknown>;
+  /** Response headers the error implies, e.g. WWW-Authenticate on a refused bearer token (RFC 6750 §3). */
+  readonly headers: Record<string, string>;
 
-  constructor(code: string, message: string, statusCode = 400, extra: Record<string, unknown> = {}) {
+  constructor(code: string, message: string, statusCode = 400, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
     super(message);
     this.name = 'LatchkeyError';
     this.code = code;
     this.statusCode = statusCode;
     this.extra = extra;
+    this.headers = headers;
   }
 }
 

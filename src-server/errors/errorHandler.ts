@@ -17,7 +17,7 @@ const FASTIFY_CODES: Record<string, [code: string, message: string]> = {
  */
 export function errorHandler(error: FastifyError | LatchkeyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof LatchkeyError) {
-    return reply.code(error.statusCode).send({ error: error.code, message: error.message, ...error.extra });
+    return reply.code(error.statusCode).headers(error.headers).send({ error: error.code, message: error.message, ...error.extra });
   }
   if ('validation' in error && error.validation) {
     return reply.code(400).send({ error: 'invalid_request', message: `Invalid request: ${error.message}` });

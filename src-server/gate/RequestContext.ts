@@ -1,7 +1,9 @@
 import type { TrustedPasskey } from '../store/openPasskeyStore.ts';
+import type { ScopeNeed } from '../tokens/scopes.ts';
+import type { StoredToken, TokenProblem } from '../tokens/createTokenService.ts';
 import type { Listener } from './resolveOrigin.ts';
 
-export type Via = 'loopback' | 'session' | 'open' | 'grace';
+export type Via = 'loopback' | 'session' | 'token' | 'open' | 'grace';
 
 /** What the gate learned about a request, before any route runs. */
 export interface RequestContext {
@@ -13,12 +15,24 @@ export interface RequestContext {
   ip: string;
   via: Via | null;
   device: TrustedPasskey | null;
+  /** Set when the request was authenticated by a bearer token. */
+  token: StoredToken | null;
   /** Why a presented session was refused, for a precise 401. */
   sessionProblem: string | null;
+  /** Why a presented bearer token was refused; a refused token never falls back to another way in. */
+  tokenProblem: TokenProblem | 'malformed_authorization' | null;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     lk: RequestContext;
+  }
+  interface FastifyContextConfig {
+    /**
+     * Which scope family a bearer token needs for this /api route: a feature, `api` (only
+     * api:read/api:write grant it, the default for routes that declare nothing), or null
+     * (any valid token, e.g. whoami). GET/HEAD need `:read`, other methods `:write`.
+     */
+    scope?: ScopeNeed['feature'];
   }
 }

@@ -2,17 +2,27 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { sessionCookieName } from '../sessions/createSessionService.ts';
 import { clearSessionCookie, setSessionCookie } from '../sessions/sessionCookies.ts';
+import { looksLikeToken } from '../tokens/tokenFormat.ts';
 import { isLoopbackRequest } from './isLoopbackRequest.ts';
+
+const BEARER = /^Bearer +(\S+) *$/i;
 
 /**
  * Decides how (if at all) a request is authenticated, in a fixed order:
- * gate off → session cookie → loopback bypass (local listener only) → open grace (remote only).
- * Every step is O(1): a cached JWT check and Map lookups.
+ * gate off → bearer token → session cookie → loopback bypass (local listener only) → open grace (remote only).
+ * A presented credential that fails ends the decision: a script with a revoked token is
+ * told so, never quietly let in by the loopback bypass. Every step is O(1).
  */
 export async function authenticate(request: FastifyRequest, reply: FastifyReply, s: Services) {
   const ctx = request.lk;
   if (!s.config.require_auth) {
     ctx.via = 'open';
+    return;
+  }
+
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined) {
+    authenticateBearer(request, reply, s, authorization);
     return;
   }
 
@@ -43,3 +53,32 @@ export async function authenticate(request: FastifyRequest, reply: FastifyReply,
     ctx.via = 'grace';
   }
 }
+
+function authenticateBearer(request: FastifyRequest, reply: FastifyReply, s: Services, authorization: string) {
+  const ctx = request.lk;
+  const presented = BEARER.exec(authorization)?.[1];
+  if (!presented || !looksLikeToken(presented)) {
+    ctx.tokenProblem = 'malformed_authorization';
+    s.audit.record({ outcome: 'failure', method: 'token', origin: ctx.origin, ip: ctx.ip, reason: 'malformed_authorization', path: pathOf(request) });
+    return;
+  }
+  const check = s.tokens.check(presented);
+  if (!check.ok) {
+    ctx.tokenProblem = check.reason;
+    s.audit.record({ outcome: 'failure', method: 'token', token_id: check.tokenId, origin: ctx.origin, ip: ctx.ip, reason: check.reason, path: pathOf(request) });
+    return;
+  }
+  ctx.via = 'token';
+  ctx.token = check.token;
+  ctx.device = check.token.device_id ? s.store.get(check.token.device_id) ?? null : null;
+  s.tokens.touch(check.token.id);
+  if (check.expiresSoon) {
+    const days = Math.max(0, Math.ceil((Date.parse(check.token.expires_at) - s.clock.now()) / 86_400_000));
+    // RFC 9111 retired Warning for caches, but 299 "miscellaneous persistent warning" is still what HTTP clients surface.
+    const fix = check.token.kind === 'cli' ? 'sign in again: latchkey auth login' : `rotate it: latchkey keys rotate ${check.token.id}`;
+    reply.header('warning', `299 latchkey "${check.token.id} expires in ${days} day${days === 1 ? '' : 's'} (${check.token.expires_at}); ${fix}"`);
+    reply.header('latchkey-token-expires', check.token.expires_at);
+  }
+}
+
+export const pathOf = (request: FastifyRequest): string => request.url.split('?')[0] ?? '';

@@ -3,22 +3,27 @@ import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { listenerPort } from './resolveOrigin.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+// Endpoints a command-line client calls directly: they read no cookie, so a forged cross-site
+// call gains nothing, and a CLI sends no Origin. A browser's cross-site call is still refused.
+const CLI_ENDPOINTS = new Set(['/auth/cli/authorize', '/auth/device/code', '/auth/token']);
 
 /**
  * Cross-site request defence for every state-changing request (SECURITY.md §4):
  * a browser always sends `Origin` on such requests, and it must be this origin.
  * A request with no Origin is accepted only from a non-browser client that holds no
- * session (the CLI on the computer); ceremony endpoints always need it.
+ * session (the CLI on the computer, or a script with a bearer token); ceremony endpoints always need it.
  */
 export function checkRequestOrigin(request: FastifyRequest) {
   if (SAFE_METHODS.has(request.method)) return;
   const ctx = request.lk;
+  // A bearer token is not an ambient credential: a browser never attaches it on its own, so there is nothing to forge.
+  if (ctx.via === 'token') return;
   if (request.headers['sec-fetch-site'] === 'cross-site') {
     throw new LatchkeyError('cross_site_request', 'Requests from other sites are refused.', 403);
   }
   const origin = request.headers.origin;
   if (origin === undefined) {
-    if (ctx.via === 'session' || request.url.startsWith('/auth/')) {
+    if (ctx.via === 'session' || (request.url.startsWith('/auth/') && !CLI_ENDPOINTS.has(request.url.split('?')[0] ?? ''))) {
       throw new LatchkeyError('origin_required', 'This request must come from the Latchkey page (no Origin header was sent).', 403);
     }
     return;

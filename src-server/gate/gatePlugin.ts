@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import proxyAddr from 'proxy-addr';
 import type { Services } from '../app/Services.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
-import { authenticate } from './authenticate.ts';
+import { missingScope } from '../tokens/scopes.ts';
+import { authenticate, pathOf } from './authenticate.ts';
 import { checkRequestOrigin } from './checkRequestOrigin.ts';
 import type { RequestContext } from './RequestContext.ts';
 import { resolveOrigin, type Listener } from './resolveOrigin.ts';
@@ -12,7 +13,8 @@ import { resolveOrigin, type Listener } from './resolveOrigin.ts';
  * 1. resolveOrigin — Host allowlist (421 otherwise);
  * 2. authenticate — who is asking, and how;
  * 3. checkRequestOrigin — no cross-site state changes.
- * The /api guard itself is `requireAuth`, registered on the /api scope.
+ * The /api guards themselves are `requireAuth` and `requireScope`, registered on the /api scope.
+ * Every bearer-token request is audited when its response is sent, with its status.
  */
 export function gatePlugin(app: FastifyInstance, s: Services, listener: Listener) {
   const trusted = listener === 'remote' ? proxyAddr.compile(s.config.trusted_proxies) : () => false;
@@ -21,15 +23,40 @@ export function gatePlugin(app: FastifyInstance, s: Services, listener: Listener
   app.decorateRequest('lk', null as unknown as RequestContext);
   app.addHook('onRequest', async (request, reply) => {
     const { origin, rpId } = resolveOrigin(request, listener, s.origins, s.config.rp_id, peerIsTrustedProxy);
-    request.lk = { listener, origin, rpId, ip: request.ip, via: null, device: null, sessionProblem: null };
+    request.lk = { listener, origin, rpId, ip: request.ip, via: null, device: null, token: null, sessionProblem: null, tokenProblem: null };
     await authenticate(request, reply, s);
     checkRequestOrigin(request);
   });
+  app.addHook('onResponse', async (request, reply) => {
+    const ctx = request.lk;
+    if (ctx?.via !== 'token' || !ctx.token) return;
+    s.audit.recordUse({
+      outcome: reply.statusCode < 400 ? 'success' : 'failure', method: 'token', token_id: ctx.token.id,
+      device_id: ctx.token.device_id, origin: ctx.origin, ip: ctx.ip, http: `${request.method} ${pathOf(request)}`, status: reply.statusCode,
+    });
+  });
 }
 
-/** The guard on everything under /api: unauthenticated requests get 401 `auth_required`. */
+const TOKEN_MESSAGES: Record<string, string> = {
+  token_unknown: 'This token is not known here: it may be mistyped, or belong to another Latchkey server.',
+  token_expired: 'This token has expired. Create a new one (latchkey keys create) or sign in again (latchkey auth login).',
+  token_revoked: 'This token was revoked.',
+  device_revoked: 'The device that approved this token was revoked on the computer, and its tokens with it.',
+};
+
+/** The guard on everything under /api: unauthenticated requests get 401 `auth_required` (or `invalid_token`). */
 export async function requireAuth(request: { lk: RequestContext }) {
   if (request.lk.via) return;
+  const tokenProblem = request.lk.tokenProblem;
+  if (tokenProblem === 'malformed_authorization') {
+    throw new LatchkeyError('malformed_authorization',
+      'The Authorization header must be "Bearer <token>" with a Latchkey token (lk_sk_… or lk_at_…).', 400, {},
+      { 'www-authenticate': 'Bearer error="invalid_request"' });
+  }
+  if (tokenProblem) {
+    throw new LatchkeyError('invalid_token', TOKEN_MESSAGES[tokenProblem] ?? 'This token is not valid.', 401, { reason: tokenProblem },
+      { 'www-authenticate': `Bearer error="invalid_token", error_description="${tokenProblem}"` });
+  }
   const reason = request.lk.sessionProblem;
   const message = reason === 'device_revoked'
     ? 'This device was revoked on the computer. Pair it again to get back in.'
@@ -39,6 +66,25 @@ export async function requireAuth(request: { lk: RequestContext }) {
         ? 'Your session is not valid here. Sign in with your passkey again.'
         : 'Sign in with a passkey first.';
   throw new LatchkeyError('auth_required', message, 401, reason ? { reason } : {});
+}
+
+/** Scopes are checked on every bearer-token request (sessions and loopback carry every scope). */
+export async function requireScope(request: FastifyRequest) {
+  const token = request.lk.token;
+  if (request.lk.via !== 'token' || !token) return;
+  const declared = request.routeOptions.config.scope;
+  const need = {
+    feature: declared === undefined ? 'api' as const : declared,
+    write: !['GET', 'HEAD'].includes(request.method),
+    path: pathOf(request),
+  };
+  const missing = missingScope(token.scopes, need);
+  if (!missing) return;
+  const message = missing.startsWith('path:')
+    ? `This token is limited to ${token.scopes.filter((x) => x.startsWith('path:')).map((x) => x.slice(5)).join(', ')}; ${need.path} is outside.`
+    : `This token lacks the "${missing}" scope (it has: ${token.scopes.join(', ')}).`;
+  throw new LatchkeyError('insufficient_scope', message, 403, { required_scope: missing },
+    { 'www-authenticate': `Bearer error="insufficient_scope", scope="${missing}"` });
 }
 
 /** Approving devices and editing origins happen on the computer itself, never over the tunnel. */

@@ -7,13 +7,13 @@ const originBody = Type.Object({ origin: Type.String({ minLength: 1, maxLength: 
 
 /** The remote listener's Host allowlist, managed from the computer only. */
 export function originRoutes(api: FastifyInstance, s: Services) {
-  api.get('/api/origins', { preHandler: requireLocal }, async () => ({ origins: s.origins.list() }));
-  api.post('/api/origins', { preHandler: requireLocal, schema: { body: originBody } }, async (request) => {
+  api.get('/api/origins', { config: { scope: 'origins' }, preHandler: requireLocal }, async () => ({ origins: s.origins.list() }));
+  api.post('/api/origins', { config: { scope: 'origins' }, preHandler: requireLocal, schema: { body: originBody } }, async (request) => {
     const result = await s.origins.add((request.body as { origin: string }).origin);
     s.audit.record({ outcome: 'info', method: 'origin-add', origin: result.origin, ip: request.lk.ip });
     return result;
   });
-  api.post('/api/origins/remove', { preHandler: requireLocal, schema: { body: originBody } }, async (request) => {
+  api.post('/api/origins/remove', { config: { scope: 'origins' }, preHandler: requireLocal, schema: { body: originBody } }, async (request) => {
     const result = await s.origins.remove((request.body as { origin: string }).origin);
     s.audit.record({ outcome: 'info', method: 'origin-remove', origin: result.origin, ip: request.lk.ip });
     return result;

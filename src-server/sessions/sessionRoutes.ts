@@ -3,6 +3,7 @@ import type { Services } from '../app/Services.ts';
 import { describeUserAgent } from '../devices/describeUserAgent.ts';
 import { deviceView } from '../devices/deviceView.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { tokenView } from '../tokens/tokenView.ts';
 import { clearPairingCookie, clearSessionCookie, pairingCookieName, setSessionCookie } from './sessionCookies.ts';
 
 /** Routes that tell a browser where it stands; none of them grants anything by itself. */
@@ -52,10 +53,12 @@ export function sessionRoutes(app: FastifyInstance, s: Services) {
 }
 
 /** Gated routes about the caller itself. */
-export function whoamiRoutes(api: FastifyInstance) {
-  api.get('/api/whoami', async (request) => ({
+export function whoamiRoutes(api: FastifyInstance, s: Services) {
+  // Every valid token may ask who it is, whatever its scopes (`latchkey auth whoami`).
+  api.get('/api/whoami', { config: { scope: null } }, async (request) => ({
     authenticated: true,
     via: request.lk.via,
     device: request.lk.device ? deviceView(request.lk.device) : null,
+    token: request.lk.token ? tokenView(request.lk.token, s.tokens, s.clock.now(), request.lk.device?.name) : null,
   }));
 }

@@ -1,7 +1,5 @@
-import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { Low } from 'lowdb';
-import { AtomicJsonFile, CorruptFileError } from './AtomicJsonFile.ts';
+import { openJsonStore } from './openJsonStore.ts';
 
 /** What `trusted-passkeys.json` holds per passkey: public key and metadata, never a secret. */
 export interface TrustedPasskey {
@@ -47,19 +45,12 @@ export type PasskeyStore = Awaited<ReturnType<typeof openPasskeyStore>>;
  */
 export async function openPasskeyStore(home: string, warn: (message: string) => void) {
   const file = join(home, 'trusted-passkeys.json');
-  const db = new Low<PasskeyFile>(new AtomicJsonFile(file, isPasskeyFile), { version: 1, passkeys: [] });
-  try {
-    await db.read();
-    // Create the file on first start, so its mode (0600) and place are settled before any approval.
-    if (!existsSync(file)) await db.write();
-  } catch (err) {
-    if (!(err instanceof CorruptFileError)) throw err;
-    const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    renameSync(file, aside);
-    warn(`${err.message}. It was moved to ${aside}; Latchkey starts with no trusted passkeys and "open" grace disabled. Restore the file from there if you can repair it.`);
-    db.data = { version: 1, passkeys: [], recovered_from: aside };
-    await db.write();
-  }
+  const db = await openJsonStore<PasskeyFile>({
+    file, isValid: isPasskeyFile, warn,
+    empty: () => ({ version: 1, passkeys: [] }),
+    recover: (aside) => ({ version: 1, passkeys: [], recovered_from: aside }),
+    consequence: 'Latchkey starts with no trusted passkeys and "open" grace disabled.',
+  });
 
   // Indexes make every per-request lookup O(1); rebuilt only when the set changes.
   let byId = new Map<string, TrustedPasskey>();

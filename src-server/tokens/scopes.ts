@@ -1,0 +1,85 @@
+import { LatchkeyError } from '../errors/LatchkeyError.ts';
+
+/**
+ * The scope vocabulary. A token is granted a request when one of its scopes covers the
+ * route's feature and method, and (if it holds any `path:` scopes) the path lies under one
+ * of them. `path:` scopes only ever narrow; they grant nothing on their own.
+ *
+ *   api:read       GET/HEAD anywhere under /api
+ *   api:write      any method anywhere under /api
+ *   <feature>:read GET/HEAD on that feature's routes (devices, keys, origins)
+ *   <feature>:write any method on that feature's routes
+ *   path:/api/...  only paths under this prefix (whole path segments)
+ */
+export const FEATURES = ['devices', 'keys', 'origins'] as const;
+export type Feature = (typeof FEATURES)[number];
+
+export const GRANTING_SCOPES: readonly string[] = ['api:read', 'api:write', ...FEATURES.flatMap((f) => [`${f}:read`, `${f}:write`])];
+const PATH_SCOPE = /^path:(\/api(?:\/[A-Za-z0-9._~-]+)*\/?)$/;
+
+/** What a route needs: its feature (null = any valid token, e.g. whoami) and whether it writes. */
+export interface ScopeNeed {
+  feature: Feature | 'api' | null;
+  write: boolean;
+  path: string;
+}
+
+/**
+ * Checks a requested scope list; throws `unknown_scope` naming the first bad entry.
+ * Returns the list de-duplicated, in a stable order.
+ */
+export function parseScopes(input: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const raw of input) {
+    const scope = raw.trim();
+    if (!GRANTING_SCOPES.includes(scope) && !PATH_SCOPE.test(scope)) {
+      throw new LatchkeyError('unknown_scope',
+        `Unknown scope "${scope}". Use ${GRANTING_SCOPES.join(', ')}, or path:/api/PREFIX to narrow them.`, 400, { scope });
+    }
+    out.add(scope);
+  }
+  if (![...out].some((s) => GRANTING_SCOPES.includes(s))) {
+    throw new LatchkeyError('scope_grants_nothing',
+      'path: scopes only narrow what other scopes grant; add one of api:read, api:write or FEATURE:read|write.', 400);
+  }
+  return [...out].sort();
+}
+
+const underPrefix = (path: string, prefix: string) => {
+  const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  return path === p || path.startsWith(`${p}/`);
+};
+
+/** Null when `scopes` allow the request; otherwise the scope that is missing (for a 403 that names it). */
+export function missingScope(scopes: readonly string[], need: ScopeNeed): string | null {
+  const paths = scopes.filter((s) => s.startsWith('path:')).map((s) => s.slice(5));
+  if (paths.length > 0 && !paths.some((p) => underPrefix(need.path, p))) return `path:${need.path}`;
+  if (need.feature === null) return null;
+  const verb = need.write ? 'write' : 'read';
+  const ok = scopes.includes('api:write') || scopes.includes(`${need.feature}:write`) ||
+    (!need.write && (scopes.includes('api:read') || scopes.includes(`${need.feature}:read`)));
+  return ok ? null : `${need.feature}:${verb}`;
+}
+
+/**
+ * Whether a caller holding `held` may hand out `wanted` (a token cannot mint a broader one).
+ * Every granting scope wanted must be implied by a held one, and a caller narrowed by paths
+ * can only mint keys narrowed at least as far.
+ */
+export function scopesCover(held: readonly string[] | 'all', wanted: readonly string[]): string | null {
+  if (held === 'all') return null;
+  const implies = (h: string, w: string) => {
+    if (h === w || h === 'api:write') return true;
+    if (h === 'api:read') return w.endsWith(':read');
+    return h.endsWith(':write') && w === h.replace(':write', ':read');
+  };
+  for (const w of wanted.filter((s) => !s.startsWith('path:'))) {
+    if (!held.filter((h) => !h.startsWith('path:')).some((h) => implies(h, w))) return w;
+  }
+  const heldPaths = held.filter((s) => s.startsWith('path:')).map((s) => s.slice(5));
+  if (heldPaths.length === 0) return null;
+  const wantedPaths = wanted.filter((s) => s.startsWith('path:')).map((s) => s.slice(5));
+  if (wantedPaths.length === 0) return `path:${heldPaths[0]}`;
+  const outside = wantedPaths.find((w) => !heldPaths.some((h) => underPrefix(w, h)));
+  return outside ? `path:${outside}` : null;
+}
