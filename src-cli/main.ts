@@ -1,7 +1,11 @@
+import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLatchkey } from '../src-server/app/createLatchkey.ts';
 import { resolveHome } from '../src-server/app/prepareHome.ts';
-import { ClientError, createLatchkeyClient, resolveBaseUrl } from '../src-server/client/createLatchkeyClient.ts';
+import { ClientError, createLatchkeyClient, resolveBaseUrl, type KeyView } from '../src-server/client/createLatchkeyClient.ts';
+import { openBrowser } from '../src-server/client/openBrowser.ts';
+import { loginWithBrowser, loginWithDeviceCode } from '../src-server/client/runCliLogin.ts';
+import { removeTokenFile, resolveToken, tokenFilePath, writeTokenFile } from '../src-server/client/tokenFile.ts';
 import { formatTable } from './formatTable.ts';
 
 const port = (value: string) => {
@@ -13,11 +17,14 @@ const port = (value: string) => {
 function clientCommand(parent: Command, name: string, description: string) {
   return parent.command(name).description(description)
     .option('--json', 'print machine-readable JSON')
-    .option('--base-url <url>', 'the Latchkey server (default: $LATCHKEY_URL, else http://localhost:8787)');
+    .option('--base-url <url>', 'the Latchkey server (default: $LATCHKEY_URL, else http://localhost:8787)')
+    .option('--token <token>', 'bearer token (default: $LATCHKEY_API_TOKEN, else the file from: latchkey auth login)');
 }
 
-type ClientOpts = { json?: boolean; baseUrl?: string };
-const client = (opts: ClientOpts) => createLatchkeyClient(resolveBaseUrl(opts.baseUrl));
+type ClientOpts = { json?: boolean; baseUrl?: string; token?: string };
+const warn = (line: string) => process.stderr.write(`latchkey: warning: ${line}\n`);
+const client = (opts: ClientOpts) => createLatchkeyClient(resolveBaseUrl(opts.baseUrl), { token: resolveToken(opts.token)?.token, onWarning: warn });
+const scopeList = (value: string) => value.split(/[\s,]+/).filter(Boolean);
 const print = (opts: ClientOpts, json: unknown, human: () => string) => {
   process.stdout.write(`${opts.json ? JSON.stringify(json, null, 2) : human()}\n`);
 };
@@ -83,6 +90,80 @@ clientCommand(origins, 'remove', 'stop answering for an origin').argument('<url>
   .action(async (url: string, opts: ClientOpts) => {
     const result = await client(opts).removeOrigin(url);
     print(opts, result, () => `removed ${result.origin}`);
+  });
+
+const auth = program.command('auth').description('sign the command line in with a passkey (bearer token)');
+clientCommand(auth, 'login', 'sign in through the browser; saves a token for the other commands')
+  .option('--no-browser', 'print a URL and a code to type on any browser instead (for SSH sessions)')
+  .addOption(new Option('--scopes <list>', 'limit the token, e.g. api:read,devices:write (default: api:write)').argParser(scopeList))
+  .action(async (opts: ClientOpts & { browser: boolean; scopes?: string[] }) => {
+    const path = tokenFilePath();
+    const c = createLatchkeyClient(resolveBaseUrl(opts.baseUrl), { onWarning: warn });
+    const say = (line: string) => process.stderr.write(`${line}\n`);
+    const io = { say, clientHost: hostname(), scopes: opts.scopes };
+    const result = opts.browser ? await loginWithBrowser(c, { ...io, openUrl: openBrowser }) : await loginWithDeviceCode(c, io);
+    await writeTokenFile(path, result.access_token);
+    const summary = { token_id: result.token_id, device: result.device, scopes: result.scope.split(' '), expires_at: result.expires_at, token_file: path };
+    print(opts, summary, () => `Signed in as ${result.device.name} (${result.device.id}) with token ${result.token_id}, scopes ${result.scope}, expires ${result.expires_at}.\nToken saved to ${path}`);
+  });
+clientCommand(auth, 'whoami', 'show who the command line is signed in as').action(async (opts: ClientOpts) => {
+  const me = await client(opts).whoami();
+  const t = me.token as KeyView | null;
+  const device = me.device as { id: string; name: string } | null;
+  print(opts, me, () => (t
+    ? `${device ? `${device.name} (${device.id})` : 'this computer'} via token ${t.id} (${t.kind === 'cli' ? 'CLI login' : `API key "${t.name}"`})\nscopes: ${t.scopes.join(', ')}\nexpires: ${t.expires_at}`
+    : `not using a token: signed in via ${me.via}${device ? ` as ${device.name} (${device.id})` : ''}`));
+});
+clientCommand(auth, 'logout', 'revoke the token on the server and delete the token file').action(async (opts: ClientOpts) => {
+  const found = resolveToken(opts.token);
+  if (!found) throw new ClientError('not_signed_in', `not signed in: no --token, no LATCHKEY_API_TOKEN and no ${tokenFilePath()}`);
+  const c = createLatchkeyClient(resolveBaseUrl(opts.baseUrl), { token: found.token });
+  let line: string;
+  try {
+    const { revoked } = await c.revokeCurrentToken();
+    line = `revoked token ${revoked} on the server`;
+  } catch (err) {
+    // A token the server already refuses is dead: forgetting it locally loses nothing. Anything else (unreachable) keeps the file.
+    if (!(err instanceof ClientError && err.code === 'invalid_token')) throw err;
+    line = `the server already refuses this token (${String(err.body.reason ?? err.code)})`;
+  }
+  if (found.source === 'file' && found.path && removeTokenFile(found.path)) line += `; removed ${found.path}`;
+  else if (found.source !== 'file') line += `; the token came from ${found.source === 'flag' ? '--token' : 'LATCHKEY_API_TOKEN'}, so no file was removed`;
+  print(opts, { logged_out: true }, () => line);
+});
+
+const keys = program.command('keys').description('API keys for scripts and agents');
+const keyColumns = ['id', 'kind', 'name', 'scopes', 'status', 'expires_at', 'last_used_at'];
+const keyRows = (list: KeyView[]) => list.map((k) => ({ ...k, scopes: k.scopes.join(',') }));
+clientCommand(keys, 'list', 'list API keys and CLI logins').option('--all', 'include revoked and expired ones')
+  .action(async (opts: ClientOpts & { all?: boolean }) => {
+    const { keys: list } = await client(opts).keys(opts.all);
+    print(opts, list, () => {
+      const warnings = list.filter((k) => k.status === 'expiring').map((k) =>
+        `warning: ${k.id} (${k.name}) expires in ${k.expires_in_days} day${k.expires_in_days === 1 ? '' : 's'} (${k.expires_at}); ${k.kind === 'cli' ? 'sign in again: latchkey auth login' : `rotate it: latchkey keys rotate ${k.id}`}`);
+      return [formatTable(keyRows(list), keyColumns, 'No API keys. Create one with: latchkey keys create --name NAME'), ...warnings].join('\n');
+    });
+  });
+clientCommand(keys, 'create', 'create an API key (the secret is shown once)')
+  .requiredOption('--name <name>', 'what the key is for, e.g. "backup script"')
+  .addOption(new Option('--scopes <list>', 'comma-separated, e.g. api:read,devices:write,path:/api/devices (default: api:read)').argParser(scopeList))
+  .option('--expires <duration>', 'lifetime, e.g. 30d or 12h (default and maximum: 1 year)')
+  .action(async (opts: ClientOpts & { name: string; scopes?: string[]; expires?: string }) => {
+    const result = await client(opts).createKey({ name: opts.name, scopes: opts.scopes, expires_in: opts.expires });
+    print(opts, result, () => `created ${result.key.id} (${result.key.name}), scopes ${result.key.scopes.join(',')}, expires ${result.key.expires_at}\n` +
+      `${result.secret}\nStore this secret now: it is not shown again.`);
+  });
+clientCommand(keys, 'rotate', 'give a key a new secret; the old one works for a grace period').argument('<id>', 'key id (see: keys list)')
+  .option('--grace <duration>', 'how long the old secret keeps working, e.g. 1h, 0 for not at all (default: 24h)')
+  .action(async (id: string, opts: ClientOpts & { grace?: string }) => {
+    const result = await client(opts).rotateKey(id, opts.grace);
+    print(opts, result, () => `rotated ${id}; new expiry ${result.key.expires_at}\n${result.secret}\nStore this secret now: it is not shown again.\n` +
+      (result.previous_valid_until ? `The old secret keeps working until ${result.previous_valid_until}.` : 'The old secret stopped working now.'));
+  });
+clientCommand(keys, 'revoke', 'revoke a key or CLI login at once').argument('<id>', 'key id (see: keys list)')
+  .action(async (id: string, opts: ClientOpts) => {
+    const result = await client(opts).revokeKey(id);
+    print(opts, result, () => `revoked ${id}`);
   });
 
 try {

@@ -1,4 +1,5 @@
 import type { AuditLog } from '../audit/createAuditLog.ts';
+import type { LoginRequests } from '../cli-login/createLoginRequests.ts';
 import type { LatchkeyConfig } from '../config/loadConfig.ts';
 import type { PendingRegistry } from '../devices/createPendingRegistry.ts';
 import type { OriginRegistry } from '../origins/createOriginRegistry.ts';
@@ -29,6 +30,7 @@ export interface Services {
   tokens: TokenService;
   challenges: ChallengeStore;
   pending: PendingRegistry;
+  logins: LoginRequests;
   audit: AuditLog;
   clock: Clock;
   limits: Limits;

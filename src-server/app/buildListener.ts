@@ -2,6 +2,7 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { cliLoginRoutes } from '../cli-login/cliLoginRoutes.ts';
 import { deviceRoutes } from '../devices/deviceRoutes.ts';
 import { errorHandler } from '../errors/errorHandler.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
@@ -58,6 +59,7 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
   gatePlugin(app, s, listener);
   sessionRoutes(app, s);
   ceremonyRoutes(app, s);
+  cliLoginRoutes(app, s);
   rendererRoutes(app, bundle);
 
   await app.register(async (api) => {

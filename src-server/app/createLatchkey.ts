@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createAuditLog } from '../audit/createAuditLog.ts';
+import { createLoginRequests } from '../cli-login/createLoginRequests.ts';
 import { loadConfig } from '../config/loadConfig.ts';
 import { createPendingRegistry, MAX_PENDING, PENDING_TTL_MS } from '../devices/createPendingRegistry.ts';
 import { createOriginRegistry } from '../origins/createOriginRegistry.ts';
@@ -22,6 +23,8 @@ export interface LatchkeyOptions {
   clock?: Clock;
   limits?: Partial<Limits>;
   pending?: { max?: number; ttlMs?: number };
+  /** RFC 8628 polling interval handed to `auth login --no-browser` (tests shorten it). */
+  cliLoginIntervalSeconds?: number;
   /** Where start-up warnings go (stderr for the CLI). */
   warn?: (message: string) => void;
   logger?: boolean;
@@ -55,6 +58,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
       tokens: await createTokenService(options.home, clock, (id) => store.get(id) !== undefined, warn),
       challenges: createChallengeStore(clock),
       pending: createPendingRegistry(clock, { max: options.pending?.max ?? MAX_PENDING, ttlMs: options.pending?.ttlMs ?? PENDING_TTL_MS }),
+      logins: createLoginRequests(clock, { intervalSeconds: options.cliLoginIntervalSeconds }),
       audit: createAuditLog(options.home, clock),
       clock,
       limits: { ...DEFAULT_LIMITS, ...options.limits },

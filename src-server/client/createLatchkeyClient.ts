@@ -1,11 +1,8 @@
-export const DEFAULT_LOCAL_URL = 'http://localhost:8787';
+import { ClientError } from './ClientError.ts';
 
-/** A refusal from the server, or a server we could not reach; `code` is stable. */
-export class ClientError extends Error {
-  constructor(readonly code: string, message: string, readonly status = 0) {
-    super(message);
-  }
-}
+export { ClientError };
+
+export const DEFAULT_LOCAL_URL = 'http://localhost:8787';
 
 /** `--base-url`, else LATCHKEY_URL, else the default local listener. */
 export function resolveBaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
@@ -19,32 +16,45 @@ export function resolveBaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv 
   }
 }
 
+export interface ClientOptions {
+  /** Sent as `Authorization: Bearer …` when set. */
+  token?: string;
+  /** Called with a server's `Warning` header (e.g. a key that expires soon). */
+  onWarning?: (text: string) => void;
+}
+
+export type KeyView = Record<string, unknown> & { id: string; name: string; kind: string; scopes: string[]; status: string; expires_at: string; expires_in_days: number };
+
 /**
- * The local listener's HTTP API, as the CLI (and the desktop shell) use it. The server is
- * the only writer of the home folder; every change goes through here.
+ * The Latchkey HTTP API, as the CLI (and the desktop shell) use it. The server is the only
+ * writer of the home folder; every change goes through here.
  */
-export function createLatchkeyClient(baseUrl: string) {
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+export function createLatchkeyClient(baseUrl: string, opts: ClientOptions = {}) {
+  async function call<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (auth && opts.token) headers.authorization = `Bearer ${opts.token}`;
     let res: Response;
     try {
       res = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
+        method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000),
       });
     } catch {
       throw new ClientError('unreachable', `cannot reach the Latchkey server at ${baseUrl} (is "latchkey serve" running?)`);
     }
-    const data = await res.json().catch(() => null) as { error?: string; message?: string } | null;
+    const warning = res.headers.get('warning');
+    if (warning && opts.onWarning) opts.onWarning(warning.replace(/^299 latchkey "(.*)"$/, '$1'));
+    const data = await res.json().catch(() => null) as ({ error?: string; message?: string } & Record<string, unknown>) | null;
     if (!res.ok) {
-      throw new ClientError(data?.error ?? 'http_error', data?.message ?? `the server answered ${res.status}`, res.status);
+      throw new ClientError(data?.error ?? 'http_error', data?.message ?? `the server answered ${res.status}`, res.status, data ?? {});
     }
     return data as T;
   }
   const id = (value: string) => encodeURIComponent(value);
   return {
-    whoami: () => call<Record<string, unknown>>('GET', '/api/whoami'),
+    baseUrl,
+    call,
+    whoami: () => call<Record<string, any>>('GET', '/api/whoami'),
     devices: () => call<{ devices: Record<string, unknown>[] }>('GET', '/api/devices'),
     pending: () => call<{ pending: Record<string, unknown>[] }>('GET', '/api/devices/pending'),
     approve: (requestId: string) => call<Record<string, unknown>>('POST', `/api/devices/${id(requestId)}/approve`),
@@ -53,5 +63,14 @@ export function createLatchkeyClient(baseUrl: string) {
     origins: () => call<{ origins: string[] }>('GET', '/api/origins'),
     addOrigin: (origin: string) => call<{ origin: string; added: boolean }>('POST', '/api/origins', { origin }),
     removeOrigin: (origin: string) => call<{ origin: string }>('POST', '/api/origins/remove', { origin }),
+    keys: (all = false) => call<{ keys: KeyView[] }>('GET', `/api/keys${all ? '?all=1' : ''}`),
+    createKey: (body: { name: string; scopes?: string[]; expires_in?: string }) =>
+      call<{ key: KeyView; secret: string }>('POST', '/api/keys', body),
+    rotateKey: (keyId: string, grace?: string) =>
+      call<{ key: KeyView; secret: string; previous_valid_until: string | null }>('POST', `/api/keys/${id(keyId)}/rotate`, grace === undefined ? {} : { grace }),
+    revokeKey: (keyId: string) => call<{ revoked: string }>('DELETE', `/api/keys/${id(keyId)}`),
+    revokeCurrentToken: () => call<{ revoked: string }>('DELETE', '/api/tokens/current'),
   };
 }
+
+export type LatchkeyClient = ReturnType<typeof createLatchkeyClient>;

@@ -12,7 +12,7 @@ export function tokenView(t: StoredToken, tokens: TokenService, now: number, dev
     device_name: deviceName ?? null,
     created_at: t.created_at,
     expires_at: t.expires_at,
-    expires_in_days: Math.max(0, Math.floor((Date.parse(t.expires_at) - now) / 86_400_000)),
+    expires_in_days: Math.max(0, Math.ceil((Date.parse(t.expires_at) - now) / 86_400_000)),
     last_used_at: tokens.lastUsedOf(t),
     rotated_at: t.rotated_at,
     previous_valid_until: t.previous_valid_until && Date.parse(t.previous_valid_until) > now ? t.previous_valid_until : null,

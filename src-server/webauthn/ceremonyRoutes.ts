@@ -1,9 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import {
-  generateAuthenticationOptions, generateRegistrationOptions,
-  verifyAuthenticationResponse, verifyRegistrationResponse,
-} from '@simplewebauthn/server';
+import { generateAuthenticationOptions, generateRegistrationOptions, verifyRegistrationResponse } from '@simplewebauthn/server';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../app/Services.ts';
@@ -12,12 +9,14 @@ import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { setPairingCookie, setSessionCookie } from '../sessions/sessionCookies.ts';
 import type { TrustedPasskey } from '../store/openPasskeyStore.ts';
 import { deviceView } from '../devices/deviceView.ts';
+import type { Ceremony } from './createChallengeStore.ts';
 import { describeVerificationError } from './describeVerificationError.ts';
+import { verifyPasskeyAssertion } from './verifyPasskeyAssertion.ts';
 
 const RP_NAME = 'Latchkey';
-const TIMEOUT_MS = 5 * 60_000;
+export const TIMEOUT_MS = 5 * 60_000;
 
-const credentialBody = Type.Object({
+export const credentialBody = Type.Object({
   ceremony_id: Type.String({ minLength: 1, maxLength: 64 }),
   // The response is checked field by field by @simplewebauthn/server; here only its outline.
   response: Type.Object({
@@ -38,7 +37,7 @@ export function fingerprintOf(publicKey: Uint8Array): string {
   return hex.match(/.{4}/g)!.join(' ');
 }
 
-function requireRpId(request: FastifyRequest): string {
+export function requireRpId(request: FastifyRequest): string {
   const { rpId, origin } = request.lk;
   if (!rpId) {
     throw new LatchkeyError('ceremony_unavailable',
@@ -47,10 +46,10 @@ function requireRpId(request: FastifyRequest): string {
   return rpId;
 }
 
-function takeCeremony(s: Services, request: FastifyRequest, id: string, kind: 'register' | 'login') {
+export function takeCeremony(s: Services, request: FastifyRequest, id: string, kind: Ceremony['kind']) {
   const taken = s.challenges.take(id, kind, request.lk.origin);
   if (taken.ok) return taken.ceremony;
-  s.audit.record({ outcome: 'failure', method: `passkey-${kind}`, origin: request.lk.origin, ip: request.lk.ip, reason: taken.reason });
+  s.audit.record({ outcome: 'failure', method: kind === 'cli-login' ? kind : `passkey-${kind}`, origin: request.lk.origin, ip: request.lk.ip, reason: taken.reason });
   throw new LatchkeyError(taken.reason, taken.reason === 'challenge_expired'
     ? 'This passkey request took too long and expired. Try again.'
     : 'This passkey request is unknown or was already used. Try again.', 400);
@@ -163,32 +162,7 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
     const ctx = request.lk;
     requireRpId(request);
     const ceremony = takeCeremony(s, request, body.ceremony_id, 'login');
-    const passkey = s.store.getByCredentialId(body.response.id);
-    if (!passkey || passkey.rp_id !== ceremony.rpId) {
-      s.audit.record({ outcome: 'failure', method: 'passkey-login', origin: ctx.origin, ip: ctx.ip, reason: 'unknown_credential' });
-      throw new LatchkeyError('unknown_credential',
-        'This passkey is not trusted here: it may have been revoked, or it is still waiting for approval on the computer.', 401);
-    }
-    let info;
-    try {
-      const result = await verifyAuthenticationResponse({
-        response: body.response,
-        expectedChallenge: ceremony.challenge,
-        expectedOrigin: ceremony.origin,
-        expectedRPID: ceremony.rpId,
-        credential: { id: passkey.credential_id, publicKey: Buffer.from(passkey.public_key, 'base64url'), counter: passkey.counter, transports: passkey.transports as never },
-        requireUserVerification: true,
-      });
-      if (!result.verified) throw new Error('not verified');
-      info = result.authenticationInfo;
-    } catch (err) {
-      const { code, message } = describeVerificationError(err);
-      s.audit.record({ outcome: 'failure', method: 'passkey-login', device_id: passkey.id, origin: ctx.origin, ip: ctx.ip, reason: code });
-      throw new LatchkeyError(code, message, code === 'counter_regression' ? 401 : 400);
-    }
-    await s.store.recordUse(passkey.id, {
-      counter: info.newCounter, backup_state: info.credentialBackedUp, last_used_at: new Date(s.clock.now()).toISOString(),
-    });
+    const passkey = await verifyPasskeyAssertion(s, request, ceremony, body.response, 'passkey-login');
     s.audit.record({ outcome: 'success', method: 'passkey-login', device_id: passkey.id, origin: ctx.origin, ip: ctx.ip });
     setSessionCookie(reply, ctx.origin, await s.sessions.issue(passkey.id, ctx.origin));
     return { status: 'signed_in', device: deviceView(passkey) };
