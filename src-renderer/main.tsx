@@ -2,8 +2,10 @@ import { useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api, type AuthState } from './api.ts';
 import { ApprovalsPage } from './pages/ApprovalsPage.tsx';
+import { CliLoginPage } from './pages/CliLoginPage.tsx';
 import { HomePage } from './pages/HomePage.tsx';
 import { PairPage } from './pages/PairPage.tsx';
+import { SettingsKeysPage } from './pages/SettingsKeysPage.tsx';
 import { SettingsPrivacyPage } from './pages/SettingsPrivacyPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
 import './styles.css';
@@ -24,6 +26,8 @@ function App() {
   if (!state) return <p className="muted card">Loading…</p>;
   const path = window.location.pathname;
   const signedIn = () => go(path === '/pair' || path === '/signin' ? '/' : path);
+  // The CLI login page needs no session: allowing is itself a passkey ceremony.
+  if (path === '/cli-login') return <CliLoginPage />;
 
   if (!state.authenticated) {
     // An origin with no passkeys yet goes straight to Pair; one that has them offers Sign in first.
@@ -32,6 +36,7 @@ function App() {
   }
   if (path === '/pair') return <PairPage state={state} onSignedIn={signedIn} />;
   if (path === '/settings/privacy') return <SettingsPrivacyPage state={state} />;
+  if (path === '/settings/keys') return <SettingsKeysPage />;
   if (path === '/approvals' && state.listener === 'local') return <ApprovalsPage />;
   return <HomePage state={state} />;
 }

@@ -33,6 +33,7 @@ export function HomePage({ state }: { state: AuthState }) {
         </p>
         <ul className="links">
           <li><a href="/settings/privacy">Settings → Privacy</a></li>
+          <li><a href="/settings/keys">Settings → API keys</a></li>
           {state.listener === 'local' && <li><a href="/approvals">Pending approvals</a></li>}
         </ul>
       </section>

@@ -47,7 +47,7 @@ export function SettingsPrivacyPage({ state }: { state: AuthState }) {
 
   return (
     <section className="card">
-      <p className="crumbs">Settings → Privacy</p>
+      <p className="crumbs">Settings → Privacy · <a href="/settings/keys">Settings → API keys</a></p>
       <h1>Passkeys</h1>
       <h2>Enrolled passkeys</h2>
       {devices.length === 0 ? <p className="muted">No passkeys yet.</p> : (

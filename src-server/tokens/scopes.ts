@@ -52,9 +52,10 @@ const underPrefix = (path: string, prefix: string) => {
 
 /** Null when `scopes` allow the request; otherwise the scope that is missing (for a 403 that names it). */
 export function missingScope(scopes: readonly string[], need: ScopeNeed): string | null {
+  // Routes about the token itself (whoami, logout) answer any valid token, however narrow.
+  if (need.feature === null) return null;
   const paths = scopes.filter((s) => s.startsWith('path:')).map((s) => s.slice(5));
   if (paths.length > 0 && !paths.some((p) => underPrefix(need.path, p))) return `path:${need.path}`;
-  if (need.feature === null) return null;
   const verb = need.write ? 'write' : 'read';
   const ok = scopes.includes('api:write') || scopes.includes(`${need.feature}:write`) ||
     (!need.write && (scopes.includes('api:read') || scopes.includes(`${need.feature}:read`)));

@@ -22,7 +22,7 @@ describe('listeners and the gate', () => {
     for (const host of [`localhost:${s.localPort}`, `127.0.0.1:${s.localPort}`, `[::1]:${s.localPort}`]) {
       const r = await local({ host });
       assert.equal(r.status, 200, host);
-      assert.deepEqual(r.body, { authenticated: true, via: 'loopback', device: null });
+      assert.deepEqual(r.body, { authenticated: true, via: 'loopback', device: null, token: null });
     }
   });
 

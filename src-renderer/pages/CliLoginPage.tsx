@@ -1,0 +1,117 @@
+import { startAuthentication } from '@simplewebauthn/browser';
+import { useCallback, useEffect, useState } from 'react';
+import { api, describeError } from '../api.ts';
+import { useCeremonyOptions } from '../useCeremonyOptions.ts';
+
+interface Login {
+  id: string;
+  flow: 'loopback' | 'device';
+  user_code: string;
+  client_host: string;
+  client_ip: string;
+  origin: string;
+  scopes: string[];
+  expires_at: string;
+  status: string;
+}
+
+/**
+ * The browser half of `latchkey auth login`. It shows which command line is asking (host,
+ * IP, code, access) and mints nothing until the person chooses Allow and uses a trusted
+ * passkey: a stranger who opens the page has no passkey to use, and a phished person sees
+ * a code and host that are not theirs.
+ */
+export function CliLoginPage() {
+  const params = new URLSearchParams(window.location.search);
+  const [login, setLogin] = useState<Login | null>(null);
+  const [code, setCode] = useState(params.get('user_code') ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const { ready, error: optionsError, refresh } = useCeremonyOptions('/auth/cli/approve/options', login?.status === 'pending', { request_id: login?.id });
+
+  const find = useCallback(async (query: string) => {
+    setError(null);
+    try {
+      const { login: found } = await api<{ login: Login }>(`/auth/cli/request?${query}`);
+      setLogin(found);
+      if (found.status !== 'pending') setOutcome(found.status === 'denied' ? 'This login was denied.' : 'This login was already allowed.');
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  }, []);
+
+  useEffect(() => {
+    const id = params.get('request');
+    if (id) void find(`id=${encodeURIComponent(id)}`);
+    else if (params.get('user_code')) void find(`user_code=${encodeURIComponent(params.get('user_code')!)}`);
+    // Runs once, for the URL the page was opened with.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  async function allow() {
+    if (!ready || !login) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const response = await startAuthentication({ optionsJSON: ready.options });
+      const result = await api<{ redirect?: string }>('/auth/cli/approve/verify', {
+        method: 'POST', body: { request_id: login.id, ceremony_id: ready.ceremony_id, response },
+      });
+      if (result.redirect) {
+        setOutcome('Allowed. Handing the sign-in back to the command line…');
+        window.location.assign(result.redirect);
+      } else {
+        setOutcome('Allowed. Go back to your terminal: it is signed in.');
+      }
+    } catch (err) {
+      setError(describeError(err));
+      void refresh();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function deny() {
+    if (!login) return;
+    try {
+      const result = await api<{ redirect?: string }>('/auth/cli/deny', { method: 'POST', body: { request_id: login.id } });
+      setOutcome('Denied. Nothing was signed in.');
+      if (result.redirect) window.location.assign(result.redirect);
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  }
+
+  if (!login) {
+    return (
+      <section className="card">
+        <h1>Sign in the command line</h1>
+        <form onSubmit={(e) => { e.preventDefault(); void find(`user_code=${encodeURIComponent(code)}`); }}>
+          <label htmlFor="user-code">Code shown in your terminal</label>
+          <input id="user-code" value={code} maxLength={12} autoComplete="off" autoCapitalize="characters" placeholder="BCDF-GHJK"
+            onChange={(e) => setCode(e.target.value)} />
+          <button type="submit" disabled={!code.trim()}>Continue</button>
+        </form>
+        {error && <p className="error" role="alert">{error}</p>}
+      </section>
+    );
+  }
+
+  return (
+    <section className="card">
+      <h1>Sign in the command line?</h1>
+      <p>A command line on <strong data-testid="client-host">{login.client_host}</strong> (IP {login.client_ip}) asks for a token to use Latchkey as you.</p>
+      <p>Code: <strong className="match-code" data-testid="user-code">{login.user_code}</strong>. It must be the code in your terminal.</p>
+      <p>Access: <span data-testid="scopes">{login.scopes.join(', ')}</span> · expires {new Date(login.expires_at).toLocaleTimeString()}</p>
+      {outcome ? <p className="ok" role="status">{outcome}</p> : (
+        <>
+          <p className="muted">Only allow this if you started it yourself, just now. Anyone holding the token can act as you until it is revoked.</p>
+          <button disabled={!ready || busy} onClick={allow}>Allow</button>{' '}
+          <button className="secondary" disabled={busy} onClick={deny}>Deny</button>
+        </>
+      )}
+      {(error ?? optionsError) && <p className="error" role="alert">{error ?? optionsError}</p>}
+    </section>
+  );
+}

@@ -1,0 +1,143 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, when } from '../api.ts';
+
+interface Key {
+  id: string;
+  kind: 'api_key' | 'cli';
+  name: string;
+  scopes: string[];
+  device_name: string | null;
+  created_at: string;
+  expires_at: string;
+  expires_in_days: number;
+  last_used_at: string | null;
+  previous_valid_until: string | null;
+  status: 'active' | 'expiring' | 'expired' | 'revoked';
+}
+
+const SCOPE_CHOICES = ['api:read', 'api:write', 'devices:read', 'devices:write', 'keys:read', 'keys:write', 'origins:read', 'origins:write'];
+const LIFETIMES = [['30d', '30 days'], ['90d', '90 days'], ['1y', '1 year']] as const;
+const GRACES = [['0', 'stops at once'], ['1h', 'works 1 more hour'], ['24h', 'works 24 more hours'], ['7d', 'works 7 more days']] as const;
+
+/** Settings → API keys: create (secret shown once), rotate with a grace period, revoke, expiry warnings. */
+export function SettingsKeysPage() {
+  const [keys, setKeys] = useState<Key[]>([]);
+  const [message, setMessage] = useState<{ text: string; bad?: boolean } | null>(null);
+  const [secret, setSecret] = useState<{ id: string; value: string } | null>(null);
+  const [name, setName] = useState('');
+  const [scopes, setScopes] = useState<string[]>(['api:read']);
+  const [pathPrefix, setPathPrefix] = useState('');
+  const [lifetime, setLifetime] = useState('1y');
+  const [grace, setGrace] = useState('24h');
+
+  const load = useCallback(async () => {
+    try {
+      setKeys((await api<{ keys: Key[] }>('/api/keys')).keys);
+    } catch (err) {
+      setMessage({ text: (err as Error).message, bad: true });
+    }
+  }, []);
+  useEffect(() => void load(), [load]);
+
+  async function create() {
+    try {
+      const wanted = pathPrefix.trim() ? [...scopes, `path:${pathPrefix.trim()}`] : scopes;
+      const result = await api<{ key: Key; secret: string }>('/api/keys', { method: 'POST', body: { name, scopes: wanted, expires_in: lifetime } });
+      setSecret({ id: result.key.id, value: result.secret });
+      setMessage({ text: `Created "${result.key.name}".` });
+      setName('');
+      await load();
+    } catch (err) {
+      setMessage({ text: (err as Error).message, bad: true });
+    }
+  }
+
+  async function rotate(key: Key) {
+    try {
+      const result = await api<{ key: Key; secret: string; previous_valid_until: string | null }>(
+        `/api/keys/${encodeURIComponent(key.id)}/rotate`, { method: 'POST', body: { grace } });
+      setSecret({ id: key.id, value: result.secret });
+      setMessage({ text: result.previous_valid_until ? `Rotated "${key.name}". The old secret works until ${when(result.previous_valid_until)}.` : `Rotated "${key.name}". The old secret no longer works.` });
+      await load();
+    } catch (err) {
+      setMessage({ text: (err as Error).message, bad: true });
+    }
+  }
+
+  async function revoke(key: Key) {
+    if (!window.confirm(`Revoke "${key.name}"? Anything using it is refused on its next request.`)) return;
+    try {
+      await api(`/api/keys/${encodeURIComponent(key.id)}`, { method: 'DELETE' });
+      await load();
+      setMessage({ text: `Revoked "${key.name}".` });
+    } catch (err) {
+      setMessage({ text: (err as Error).message, bad: true });
+    }
+  }
+
+  const expiring = keys.filter((k) => k.status === 'expiring');
+  const toggle = (scope: string) => setScopes((s) => (s.includes(scope) ? s.filter((x) => x !== scope) : [...s, scope]));
+
+  return (
+    <section className="card">
+      <p className="crumbs"><a href="/settings/privacy">Settings → Privacy</a> · Settings → API keys</p>
+      <h1>API keys</h1>
+      {expiring.map((k) => (
+        <p key={k.id} className="warning" role="alert">
+          “{k.name}” expires in {k.expires_in_days} day{k.expires_in_days === 1 ? '' : 's'} ({when(k.expires_at)}). {k.kind === 'cli' ? 'Sign the command line in again.' : 'Rotate it.'}
+        </p>
+      ))}
+      {secret && (
+        <div className="secret" data-testid="new-secret-box">
+          <p><strong>Copy this secret now.</strong> It is shown only once.</p>
+          <code data-testid="new-secret">{secret.value}</code>{' '}
+          <button className="secondary" onClick={() => void navigator.clipboard?.writeText(secret.value)}>Copy</button>{' '}
+          <button className="secondary" onClick={() => setSecret(null)}>Done</button>
+        </div>
+      )}
+      {keys.length === 0 ? <p className="muted">No API keys or CLI logins.</p> : (
+        <table>
+          <thead><tr><th>Name</th><th>Scopes</th><th>Expires</th><th>Last used</th><th /></tr></thead>
+          <tbody>
+            {keys.map((k) => (
+              <tr key={k.id} data-key-id={k.id}>
+                <td>{k.name}<div className="muted small">{k.id} · {k.kind === 'cli' ? 'CLI login' : 'API key'}{k.device_name ? ` · by ${k.device_name}` : ''}</div></td>
+                <td>{k.scopes.join(', ')}</td>
+                <td>{when(k.expires_at)}{k.status === 'expiring' && <div className="warning small">soon</div>}</td>
+                <td>{when(k.last_used_at)}</td>
+                <td>
+                  {k.kind === 'api_key' && <button className="secondary" onClick={() => rotate(k)}>Rotate</button>}{' '}
+                  <button className="danger" onClick={() => revoke(k)}>Revoke</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <label htmlFor="rotate-grace">When rotating, the old secret</label>
+      <select id="rotate-grace" value={grace} onChange={(e) => setGrace(e.target.value)}>
+        {GRACES.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+      </select>
+
+      <h2>Create API key</h2>
+      <label htmlFor="key-name">Name</label>
+      <input id="key-name" value={name} maxLength={64} placeholder="backup script" onChange={(e) => setName(e.target.value)} />
+      <fieldset>
+        <legend>Scopes</legend>
+        {SCOPE_CHOICES.map((scope) => (
+          <label key={scope} className="inline">
+            <input type="checkbox" checked={scopes.includes(scope)} onChange={() => toggle(scope)} /> {scope}
+          </label>
+        ))}
+      </fieldset>
+      <label htmlFor="key-path">Only paths under (optional)</label>
+      <input id="key-path" value={pathPrefix} maxLength={200} placeholder="/api/devices" onChange={(e) => setPathPrefix(e.target.value)} />
+      <label htmlFor="key-lifetime">Expires after</label>
+      <select id="key-lifetime" value={lifetime} onChange={(e) => setLifetime(e.target.value)}>
+        {LIFETIMES.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+      </select>
+      <button disabled={!name.trim() || scopes.length === 0} onClick={create}>Create key</button>
+      {message && <p className={message.bad ? 'error' : 'ok'} role="status">{message.text}</p>}
+    </section>
+  );
+}
