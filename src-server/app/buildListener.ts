@@ -28,6 +28,8 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
     // Only the remote listener sits behind proxies; proxy-addr then picks the right-most untrusted hop.
     trustProxy: listener === 'remote' ? s.config.trusted_proxies : false,
     return503OnClosing: false,
+    // Fastify's default silently drops unknown body fields; a typo such as "expire_in" must be an error, not a default.
+    ajv: { customOptions: { removeAdditional: false } },
   });
   app.setErrorHandler(errorHandler);
 

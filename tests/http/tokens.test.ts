@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { rawRequest } from '../helpers/rawRequest.ts';
+import { startServer, type TestServer } from '../helpers/startServer.ts';
+
+const DAY = 86_400_000;
+const BOX = 'https://box.alice.ts.net';
+
+describe('bearer tokens and API keys against running listeners', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startServer({ config: { public_origins: [BOX] } });
+  });
+  after(() => s.close());
+
+  /** A request as a script sends it: no cookie, no Origin, just the bearer header. */
+  const bearer = (token: string, path = '/api/whoami', method = 'GET', body?: unknown) => fetch(`${s.local}${path}`, {
+    method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }).then(async (r) => ({ status: r.status, headers: r.headers, body: await r.json() as any }));
+  const createKey = async (body: Record<string, unknown>) => {
+    const r = await s.api('POST', '/api/keys', body);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body as { key: any; secret: string };
+  };
+  const tokensFile = () => readFileSync(join(s.home, 'tokens.json'), 'utf8');
+  const audit = () => readFileSync(join(s.home, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+  it('a key is shown once, stored only as a SHA-256 hash in a 0600 file, and works on both listeners without Origin', async () => {
+    const { key, secret } = await createKey({ name: 'backup script', scopes: ['api:read'] });
+    assert.match(secret, /^lk_sk_/);
+    assert.equal(key.scopes.join(), 'api:read');
+    assert.equal(key.status, 'active');
+    assert.equal(Math.round((Date.parse(key.expires_at) - Date.parse(key.created_at)) / DAY), 365, 'default life is one year');
+    assert.ok(!tokensFile().includes(secret), 'the secret is not on disk');
+    assert.ok(!tokensFile().includes(secret.slice(-43)), 'not even its random part');
+    assert.equal(statSync(join(s.home, 'tokens.json')).mode & 0o777, 0o600);
+    assert.equal((await s.api('GET', '/api/keys')).body.keys.find((k: any) => k.id === key.id).secret, undefined, 'never listed again');
+
+    const me = await bearer(secret);
+    assert.equal(me.status, 200);
+    assert.equal(me.body.via, 'token');
+    assert.equal(me.body.token.id, key.id);
+
+    const remote = await rawRequest(s.remotePort, { path: '/api/whoami', headers: { host: 'box.alice.ts.net', 'x-forwarded-proto': 'https', authorization: `Bearer ${secret}` } });
+    assert.equal(remote.status, 200, 'the tunnel side accepts the bearer token too');
+    assert.equal(remote.body.token.id, key.id);
+    const noToken = await rawRequest(s.remotePort, { path: '/api/whoami', headers: { host: 'box.alice.ts.net', 'x-forwarded-proto': 'https' } });
+    assert.equal(noToken.status, 401);
+  });
+
+  it('scopes are checked on every request; a 403 names the missing scope; path: narrows', async () => {
+    const { secret } = await createKey({ name: 'reader', scopes: ['devices:read'] });
+    assert.equal((await bearer(secret, '/api/devices')).status, 200);
+    const write = await bearer(secret, '/api/devices/dev_x', 'DELETE');
+    assert.equal(write.status, 403);
+    assert.equal(write.body.error, 'insufficient_scope');
+    assert.equal(write.body.required_scope, 'devices:write');
+    assert.match(write.headers.get('www-authenticate')!, /insufficient_scope.*devices:write/);
+    const keys = await bearer(secret, '/api/keys');
+    assert.deepEqual([keys.status, keys.body.required_scope], [403, 'keys:read']);
+
+    const narrowed = await createKey({ name: 'devices only', scopes: ['api:read', 'path:/api/devices'] });
+    assert.equal((await bearer(narrowed.secret, '/api/devices')).status, 200);
+    assert.equal((await bearer(narrowed.secret, '/api/devices/pending')).status, 200);
+    const outside = await bearer(narrowed.secret, '/api/keys');
+    assert.deepEqual([outside.status, outside.body.required_scope], [403, 'path:/api/keys']);
+    assert.equal((await bearer(narrowed.secret, '/api/whoami')).status, 200, 'whoami answers any valid token');
+  });
+
+  it('a token cannot mint a key broader than itself', async () => {
+    const { secret } = await createKey({ name: 'key admin', scopes: ['keys:write'] });
+    const broader = await bearer(secret, '/api/keys', 'POST', { name: 'escalate', scopes: ['api:write'] });
+    assert.deepEqual([broader.status, broader.body.error, broader.body.required_scope], [403, 'insufficient_scope', 'api:write']);
+    const same = await bearer(secret, '/api/keys', 'POST', { name: 'sibling', scopes: ['keys:read'] });
+    assert.equal(same.status, 200);
+  });
+
+  it('expiry: no warning at first, a Warning header 25 days before, then 401 token_expired; keys list marks it', async () => {
+    const { key, secret } = await createKey({ name: 'monthly', scopes: ['api:read'], expires_in: '30d' });
+    const fresh = await bearer(secret);
+    assert.equal(fresh.headers.get('warning'), null);
+    s.clock.advance(6 * DAY);
+    const soon = await bearer(secret);
+    assert.equal(soon.status, 200);
+    assert.match(soon.headers.get('warning')!, new RegExp(`^299 latchkey ".*${key.id} expires in 24 days.*latchkey keys rotate ${key.id}"$`));
+    assert.equal(soon.headers.get('latchkey-token-expires'), key.expires_at);
+    assert.equal((await s.api('GET', '/api/keys')).body.keys.find((k: any) => k.id === key.id).status, 'expiring');
+    s.clock.advance(25 * DAY);
+    const expired = await bearer(secret);
+    assert.deepEqual([expired.status, expired.body.error, expired.body.reason], [401, 'invalid_token', 'token_expired']);
+    assert.equal((await s.api('GET', '/api/keys')).body.keys.find((k: any) => k.id === key.id), undefined, 'expired keys leave the default list');
+    assert.equal((await s.api('GET', '/api/keys?all=1')).body.keys.find((k: any) => k.id === key.id).status, 'expired');
+  });
+
+  it('rotation: new secret at once, the old one for the chosen grace, then refused; grace 0 cuts it at once', async () => {
+    const { key, secret: old } = await createKey({ name: 'rotating', scopes: ['api:read'] });
+    const rotated = await s.api('POST', `/api/keys/${key.id}/rotate`, { grace: '1h' });
+    assert.equal(rotated.status, 200);
+    const fresh = rotated.body.secret as string;
+    assert.notEqual(fresh, old);
+    assert.equal(Date.parse(rotated.body.previous_valid_until) - s.clock.now(), 3600_000);
+    assert.equal((await bearer(old)).status, 200, 'old secret inside the grace period');
+    assert.equal((await bearer(fresh)).status, 200);
+    s.clock.advance(2 * 3600_000);
+    const late = await bearer(old);
+    assert.deepEqual([late.status, late.body.reason], [401, 'token_expired']);
+    assert.equal((await bearer(fresh)).status, 200);
+
+    const again = await s.api('POST', `/api/keys/${key.id}/rotate`, { grace: '0' });
+    assert.equal(again.body.previous_valid_until, null);
+    assert.equal((await bearer(fresh)).status, 401, 'grace 0: the previous secret stops at once');
+    assert.equal((await bearer(again.body.secret)).status, 200);
+    assert.equal((await s.api('POST', `/api/keys/${key.id}/rotate`, {})).body.previous_valid_until !== null, true, 'default grace is 24 h');
+  });
+
+  it('revocation takes effect on the very next request, including a cached token', async () => {
+    const { key, secret } = await createKey({ name: 'doomed', scopes: ['api:read'] });
+    assert.equal((await bearer(secret)).status, 200);
+    assert.equal((await s.api('DELETE', `/api/keys/${key.id}`)).status, 200);
+    const r = await bearer(secret);
+    assert.deepEqual([r.status, r.body.reason], [401, 'token_revoked']);
+    assert.match(r.headers.get('www-authenticate')!, /invalid_token/);
+  });
+
+  it('keys made from a device session belong to it: revoking the device revokes them', async () => {
+    await s.lk.services.store.add({
+      id: 'dev_phone', credential_id: 'cred_phone', public_key: 'pk', name: 'Phone', device_type: 'iPhone', origin: s.local,
+      rp_id: 'localhost', fingerprint: '0000 0000 0000 0000', created_at: new Date().toISOString(), last_used_at: null,
+      counter: 0, backup_eligible: false, backup_state: false, transports: [], aaguid: '', enrolled_via: 'local',
+    });
+    const cookie = `lk_session=${await s.lk.services.sessions.issue('dev_phone', s.local)}`;
+    const made = await fetch(`${s.local}/api/keys`, {
+      method: 'POST', headers: { cookie, origin: s.local, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'from phone' }),
+    }).then((r) => r.json() as Promise<any>);
+    assert.equal(made.key.device_id, 'dev_phone');
+    assert.equal((await bearer(made.secret)).body.device.id, 'dev_phone');
+    assert.equal((await s.api('DELETE', '/api/devices/dev_phone')).status, 200);
+    const r = await bearer(made.secret);
+    assert.deepEqual([r.status, r.body.reason], [401, 'device_revoked']);
+    const stored = JSON.parse(tokensFile()).tokens.find((t: any) => t.id === made.key.id);
+    assert.equal(stored.revoked_reason, 'device_revoked', 'persisted, so pairing the device again does not revive it');
+    assert.ok(audit().some((e) => e.method === 'revoke' && e.device_id === 'dev_phone' && e.token_ids.includes(made.key.id)));
+  });
+
+  it('bad Authorization headers and unknown tokens get a coded 4xx, never the loopback bypass, and change nothing', async () => {
+    const { secret } = await createKey({ name: 'shape', scopes: ['api:read'] });
+    const before = tokensFile();
+    const unknown = `${secret.slice(0, 6)}000000000000_${secret.slice(-43)}`;
+    const cases: Array<[string, number, string]> = [
+      ['Bearer', 400, 'malformed_authorization'],
+      ['Bearer ', 400, 'malformed_authorization'],
+      ['Basic dXNlcjpwYXNz', 400, 'malformed_authorization'],
+      [`Bearer ${secret} extra`, 400, 'malformed_authorization'],
+      ['Bearer lk_sk_short', 400, 'malformed_authorization'],
+      [`Bearer ${'x'.repeat(5000)}`, 400, 'malformed_authorization'],
+      [secret, 400, 'malformed_authorization'],
+      [`Bearer ${unknown}`, 401, 'invalid_token'],
+      [`Bearer ${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`, 401, 'invalid_token'],
+    ];
+    for (const [header, status, code] of cases) {
+      const r = await rawRequest(s.localPort, { path: '/api/whoami', headers: { host: `localhost:${s.localPort}`, authorization: header } });
+      assert.equal(r.status, status, header.slice(0, 40));
+      assert.equal(r.body.error, code, header.slice(0, 40));
+      assert.ok(r.body.message.length > 10);
+    }
+    assert.equal(tokensFile(), before);
+    assert.ok(audit().some((e) => e.method === 'token' && e.reason === 'token_unknown' && e.token_id === 'key_000000000000'), 'the refused id is audited');
+    assert.ok(audit().some((e) => e.method === 'token' && e.reason === 'malformed_authorization'));
+  });
+
+  it('bad key requests are refused with the field named, and store nothing', async () => {
+    const before = tokensFile();
+    const cases: Array<[string, string, unknown, number, string]> = [
+      ['POST', '/api/keys', { name: 'x', scopes: ['root'] }, 400, 'unknown_scope'],
+      ['POST', '/api/keys', { name: 'x', scopes: ['path:/api/devices'] }, 400, 'scope_grants_nothing'],
+      ['POST', '/api/keys', { name: 'x', expires_in: '2y' }, 400, 'duration_out_of_range'],
+      ['POST', '/api/keys', { name: 'x', expires_in: '5m' }, 400, 'duration_out_of_range'],
+      ['POST', '/api/keys', { name: 'x', expires_in: 'whenever' }, 400, 'invalid_duration'],
+      ['POST', '/api/keys', { name: 'bad\u0007name' }, 400, 'invalid_request'],
+      ['POST', '/api/keys', { name: 'x', admin: true }, 400, 'invalid_request'],
+      ['POST', '/api/keys', { scopes: ['api:read'] }, 400, 'invalid_request'],
+      ['POST', '/api/keys/key_000000000000/rotate', {}, 404, 'token_not_found'],
+      ['DELETE', '/api/keys/key_000000000000', undefined, 404, 'token_not_found'],
+      ['DELETE', '/api/keys/..%2F..', undefined, 400, 'invalid_request'],
+      ['DELETE', '/api/tokens/current', undefined, 400, 'not_a_token'],
+    ];
+    for (const [method, path, body, status, code] of cases) {
+      const r = await s.api(method, path, body);
+      assert.equal(r.status, status, `${method} ${path} ${JSON.stringify(body)}`);
+      assert.equal(r.body.error, code, `${method} ${path} ${JSON.stringify(body)}`);
+    }
+    const { key } = await createKey({ name: 'rotate-me', scopes: ['api:read'] });
+    const grace = await s.api('POST', `/api/keys/${key.id}/rotate`, { grace: '31d' });
+    assert.deepEqual([grace.status, grace.body.error], [400, 'duration_out_of_range']);
+    assert.match(grace.body.message, /^grace:/);
+    assert.equal(JSON.parse(tokensFile()).tokens.length, JSON.parse(before).tokens.length + 1, 'only the one good key was added');
+  });
+
+  it('every use is audited with the token id and status; no secret or hash ever reaches the audit file', async () => {
+    const { key, secret } = await createKey({ name: 'audited', scopes: ['devices:read'] });
+    await bearer(secret, '/api/devices');
+    await bearer(secret, '/api/keys');
+    s.lk.services.audit.flush();
+    const uses = audit().filter((e) => e.token_id === key.id && e.method === 'token');
+    assert.deepEqual(uses.map((e) => [e.http, e.status, e.outcome]), [['GET /api/devices', 200, 'success'], ['GET /api/keys', 403, 'failure']]);
+    assert.ok(audit().some((e) => e.method === 'key-create' && e.token_id === key.id));
+    const raw = readFileSync(join(s.home, 'audit.jsonl'), 'utf8');
+    assert.ok(!raw.includes(secret.slice(-43)));
+    for (const t of JSON.parse(tokensFile()).tokens) assert.ok(!raw.includes(t.hash), 'no hash in the audit');
+  });
+});
