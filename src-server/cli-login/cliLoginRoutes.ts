@@ -26,7 +26,9 @@ const authorizeBody = Type.Object({
 }, { additionalProperties: false });
 const deviceBody = Type.Object({
   client_host: printable(100),
-  scopes: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 200 }), { minItems: 1, maxItems: 20 }), Type.String({ maxLength: 2000 })])),
+  scopes: scopesField,
+  // RFC 6749 §3.3 spelling: one space-delimited string, as form-encoding clients send it.
+  scope: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
 }, { additionalProperties: false });
 const requestIdBody = Type.Object({ request_id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) }, { additionalProperties: false });
 const tokenBody = Type.Object({
@@ -173,8 +175,8 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
     await oauth.register(formbody, { bodyLimit: 8 * 1024 });
 
     oauth.post('/auth/device/code', { config: limit, schema: { body: deviceBody } }, async (request) => {
-      const body = request.body as { client_host: string; scopes?: string[] | string };
-      const scopes = typeof body.scopes === 'string' ? body.scopes.split(/[\s,]+/).filter(Boolean) : body.scopes;
+      const body = request.body as { client_host: string; scopes?: string[]; scope?: string };
+      const scopes = body.scopes ?? body.scope?.split(/\s+/).filter(Boolean);
       const started = s.logins.startDevice({
         client_host: body.client_host.trim(), client_ip: request.lk.ip, origin: request.lk.origin, scopes: parseScopes(scopes ?? DEFAULT_CLI_SCOPES),
       });

@@ -212,3 +212,96 @@ describe('bearer tokens and API keys against running listeners', () => {
     for (const t of JSON.parse(tokensFile()).tokens) assert.ok(!raw.includes(t.hash), 'no hash in the audit');
   });
 });
+
+describe('CLI login endpoints refuse bad input with OAuth error codes', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startServer({ cliLoginIntervalSeconds: 5 });
+  });
+  after(() => s.close());
+
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) => fetch(`${s.local}${path}`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body),
+  }).then(async (r) => ({ status: r.status, body: await r.json() as any }));
+  const good = { redirect_uri: 'http://127.0.0.1:5000/callback', code_challenge: 'a'.repeat(43), code_challenge_method: 'S256', state: 'state-123', client_host: 'laptop' };
+
+  it('authorize: only S256 PKCE and an IP-loopback http redirect with a port (RFC 8252 §7.3, §8.3)', async () => {
+    assert.equal((await post('/auth/cli/authorize', good)).status, 200);
+    assert.equal((await post('/auth/cli/authorize', { ...good, redirect_uri: 'http://[::1]:5000/cb' })).status, 200);
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ redirect_uri: 'http://localhost:5000/callback' }, 'invalid_redirect_uri'],
+      [{ redirect_uri: 'https://127.0.0.1:5000/callback' }, 'invalid_redirect_uri'],
+      [{ redirect_uri: 'http://127.0.0.1/callback' }, 'invalid_redirect_uri'],
+      [{ redirect_uri: 'http://evil.example:5000/callback' }, 'invalid_redirect_uri'],
+      [{ redirect_uri: 'http://user@127.0.0.1:5000/callback' }, 'invalid_redirect_uri'],
+      [{ redirect_uri: 'not a url' }, 'invalid_redirect_uri'],
+      [{ code_challenge_method: 'plain' }, 'invalid_request'],
+      [{ code_challenge: 'short' }, 'invalid_request'],
+      [{ state: 'x' }, 'invalid_request'],
+      [{ client_host: 'a\u0000b' }, 'invalid_request'],
+      [{ scopes: ['root'] }, 'unknown_scope'],
+      [{ extra: 1 }, 'invalid_request'],
+    ];
+    for (const [change, code] of cases) {
+      const r = await post('/auth/cli/authorize', { ...good, ...change });
+      assert.equal(r.status, 400, JSON.stringify(change));
+      assert.equal(r.body.error, code, JSON.stringify(change));
+    }
+    const crossSite = await post('/auth/cli/authorize', good, { 'sec-fetch-site': 'cross-site' });
+    assert.deepEqual([crossSite.status, crossSite.body.error], [403, 'cross_site_request']);
+  });
+
+  it('token endpoint: unsupported grants, missing fields, unknown codes, malformed bodies; form encoding works', async () => {
+    const device = 'urn:ietf:params:oauth:grant-type:device_code';
+    const cases: Array<[unknown, string]> = [
+      [{ grant_type: 'password', code: 'x' }, 'unsupported_grant_type'],
+      [{ grant_type: 'authorization_code', code: 'x' }, 'invalid_request'],
+      [{ grant_type: 'authorization_code', code: 'x', code_verifier: 'y', redirect_uri: 'http://127.0.0.1:1/' }, 'invalid_grant'],
+      [{ grant_type: device }, 'invalid_request'],
+      [{ grant_type: device, device_code: 'nope' }, 'invalid_grant'],
+      ['{"grant_type":', 'malformed_json'],
+      [{}, 'invalid_request'],
+    ];
+    for (const [body, code] of cases) {
+      const r = await post('/auth/token', body);
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.equal(r.body.error, code, JSON.stringify(body));
+    }
+    const form = await fetch(`${s.local}/auth/device/code`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'client_host=ssh-box&scope=api%3Aread+devices%3Aread',
+    }).then((r) => r.json() as Promise<any>);
+    assert.match(form.user_code, /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+    assert.equal(form.interval, 5);
+    const first = await post('/auth/token', { grant_type: device, device_code: form.device_code });
+    assert.equal(first.body.error, 'authorization_pending');
+    const second = await post('/auth/token', { grant_type: device, device_code: form.device_code });
+    assert.deepEqual([second.body.error, second.body.interval], ['slow_down', 10], 'RFC 8628 §3.5: +5 s on slow_down');
+    const info = await fetch(`${s.local}/auth/cli/request?user_code=${form.user_code}`).then((r) => r.json() as Promise<any>);
+    assert.deepEqual(info.login.scopes, ['api:read', 'devices:read']);
+    assert.equal(info.login.client_host, 'ssh-box');
+    assert.equal(info.login.device_code, undefined, 'the page never sees the device code');
+
+    const denied = await post('/auth/cli/deny', { request_id: info.login.id }, { origin: s.local });
+    assert.equal(denied.body.status, 'denied');
+    assert.equal((await post('/auth/cli/deny', { request_id: info.login.id }, { origin: s.local })).body.error, 'login_already_decided');
+    s.clock.advance(10_000);
+    assert.equal((await post('/auth/token', { grant_type: device, device_code: form.device_code })).body.error, 'access_denied');
+  });
+
+  it('page endpoints: unknown ids and codes are 404, browser calls need Origin, and outstanding logins are bounded', async () => {
+    assert.equal((await fetch(`${s.local}/auth/cli/request?id=nope`)).status, 404);
+    const byCode = await fetch(`${s.local}/auth/cli/request?user_code=ZZZZ-ZZZZ`).then(async (r) => [r.status, (await r.json() as any).error]);
+    assert.deepEqual(byCode, [404, 'login_not_found']);
+    const noOrigin = await post('/auth/cli/approve/options', { request_id: 'x' });
+    assert.deepEqual([noOrigin.status, noOrigin.body.error], [403, 'origin_required']);
+    const unknown = await post('/auth/cli/approve/options', { request_id: 'x' }, { origin: s.local });
+    assert.deepEqual([unknown.status, unknown.body.error], [404, 'login_not_found']);
+
+    let refused = null;
+    for (let i = 0; i < 60 && !refused; i++) {
+      const r = await post('/auth/device/code', { client_host: `flood-${i}` });
+      if (r.status !== 200) refused = r;
+    }
+    assert.deepEqual([refused?.status, refused?.body.error], [429, 'too_many_logins']);
+  });
+});
