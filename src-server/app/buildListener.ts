@@ -6,7 +6,7 @@ import { cliLoginRoutes } from '../cli-login/cliLoginRoutes.ts';
 import { deviceRoutes } from '../devices/deviceRoutes.ts';
 import { errorHandler } from '../errors/errorHandler.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
-import { gatePlugin, requireAuth, requireScope } from '../gate/gatePlugin.ts';
+import { attachScopeCheck, gatePlugin, requireAuth } from '../gate/gatePlugin.ts';
 import type { Listener } from '../gate/resolveOrigin.ts';
 import { originRoutes } from '../origins/originRoutes.ts';
 import { sessionRoutes, whoamiRoutes } from '../sessions/sessionRoutes.ts';
@@ -66,7 +66,7 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
 
   await app.register(async (api) => {
     api.addHook('onRequest', requireAuth);
-    api.addHook('onRequest', requireScope);
+    api.addHook('onRoute', attachScopeCheck);
     whoamiRoutes(api, s);
     deviceRoutes(api, s);
     originRoutes(api, s);

@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import proxyAddr from 'proxy-addr';
 import type { Services } from '../app/Services.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
-import { missingScope } from '../tokens/scopes.ts';
+import { missingScope, type ScopeNeed } from '../tokens/scopes.ts';
 import { authenticate, pathOf } from './authenticate.ts';
 import { checkRequestOrigin } from './checkRequestOrigin.ts';
 import type { RequestContext } from './RequestContext.ts';
@@ -27,13 +27,16 @@ export function gatePlugin(app: FastifyInstance, s: Services, listener: Listener
     await authenticate(request, reply, s);
     checkRequestOrigin(request);
   });
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback style on purpose: this runs on every response, and most are not token requests.
+  app.addHook('onResponse', (request, reply, done) => {
     const ctx = request.lk;
-    if (ctx?.via !== 'token' || !ctx.token) return;
-    s.audit.recordUse({
-      outcome: reply.statusCode < 400 ? 'success' : 'failure', method: 'token', token_id: ctx.token.id,
-      device_id: ctx.token.device_id, origin: ctx.origin, ip: ctx.ip, http: `${request.method} ${pathOf(request)}`, status: reply.statusCode,
-    });
+    if (ctx?.via === 'token' && ctx.token) {
+      s.audit.recordUse({
+        token_id: ctx.token.id, device_id: ctx.token.device_id, origin: ctx.origin, ip: ctx.ip,
+        http: `${request.method} ${pathOf(request)}`, status: reply.statusCode,
+      });
+    }
+    done();
   });
 }
 
@@ -68,20 +71,27 @@ export async function requireAuth(request: { lk: RequestContext }) {
   throw new LatchkeyError('auth_required', message, 401, reason ? { reason } : {});
 }
 
-/** Scopes are checked on every bearer-token request (sessions and loopback carry every scope). */
-export async function requireScope(request: FastifyRequest) {
+/**
+ * Scopes are checked on every bearer-token request (sessions and loopback carry every scope).
+ * Registered as an `onRoute` hook on the /api scope: each route gets its own check with its
+ * declared scope baked in, so nothing is looked up per request.
+ */
+export function attachScopeCheck(route: RouteOptions) {
+  const declared = route.config?.scope;
+  const feature: ScopeNeed['feature'] = declared === undefined ? 'api' : declared;
+  const write = !['GET', 'HEAD'].includes(String(route.method));
+  const check = async (request: FastifyRequest) => requireScope(request, feature, write);
+  route.onRequest = [...(route.onRequest ? [route.onRequest].flat() : []), check] as RouteOptions['onRequest'];
+}
+
+export function requireScope(request: FastifyRequest, feature: ScopeNeed['feature'], write: boolean) {
   const token = request.lk.token;
   if (request.lk.via !== 'token' || !token) return;
-  const declared = request.routeOptions.config.scope;
-  const need = {
-    feature: declared === undefined ? 'api' as const : declared,
-    write: !['GET', 'HEAD'].includes(request.method),
-    path: pathOf(request),
-  };
-  const missing = missingScope(token.scopes, need);
+  const path = pathOf(request);
+  const missing = missingScope(token.scopes, { feature, write, path });
   if (!missing) return;
   const message = missing.startsWith('path:')
-    ? `This token is limited to ${token.scopes.filter((x) => x.startsWith('path:')).map((x) => x.slice(5)).join(', ')}; ${need.path} is outside.`
+    ? `This token is limited to ${token.scopes.filter((x) => x.startsWith('path:')).map((x) => x.slice(5)).join(', ')}; ${path} is outside.`
     : `This token lacks the "${missing}" scope (it has: ${token.scopes.join(', ')}).`;
   throw new LatchkeyError('insufficient_scope', message, 403, { required_scope: missing },
     { 'www-authenticate': `Bearer error="insufficient_scope", scope="${missing}"` });

@@ -70,9 +70,12 @@ export async function createTokenService(home: string, clock: Clock, deviceExist
     consequence: 'every API key and CLI login stops working until you create new ones.',
   });
   let byId = new Map(db.data.tokens.map((t) => [t.id, t]));
+  // Parsed once per change, not per request: the hot path compares numbers.
+  const timesOf = (t: StoredToken) => ({ expires: Date.parse(t.expires_at), previousUntil: t.previous_valid_until ? Date.parse(t.previous_valid_until) : 0 });
+  let times = new Map(db.data.tokens.map((t) => [t.id, timesOf(t)]));
   // Presented string → which of the record's secrets it matched. Misses go through a constant-time hash comparison.
   const verified = new Map<string, { id: string; previous: boolean }>();
-  const lastUsed = new Map<string, string>();
+  const lastUsed = new Map<string, number>();
   let flushTimer: NodeJS.Timeout | null = null;
 
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -88,6 +91,7 @@ export async function createTokenService(home: string, clock: Clock, deviceExist
       throw err;
     } finally {
       byId = new Map(db.data.tokens.map((t) => [t.id, t]));
+      times = new Map(db.data.tokens.map((t) => [t.id, timesOf(t)]));
       // Any lifecycle change may end a secret's validity; the next request re-verifies from the record.
       verified.clear();
     }
@@ -114,14 +118,14 @@ export async function createTokenService(home: string, clock: Clock, deviceExist
     }
     if (t.revoked_at) return { ok: false, reason: t.revoked_reason === 'device_revoked' ? 'device_revoked' : 'token_revoked', tokenId };
     if (t.device_id && !deviceExists(t.device_id)) return { ok: false, reason: 'device_revoked', tokenId };
-    const expires = Date.parse(t.expires_at);
-    if (expires <= now()) return { ok: false, reason: 'token_expired', tokenId };
-    if (hit.previous && Date.parse(t.previous_valid_until ?? '') <= now()) return { ok: false, reason: 'token_expired', tokenId };
-    return { ok: true, token: t, expiresSoon: expires - now() <= EXPIRY_WARNING_MS };
+    const at = now();
+    const { expires, previousUntil } = times.get(t.id)!;
+    if (expires <= at || (hit.previous && previousUntil <= at)) return { ok: false, reason: 'token_expired', tokenId };
+    return { ok: true, token: t, expiresSoon: expires - at <= EXPIRY_WARNING_MS };
   }
 
   function touch(id: string) {
-    lastUsed.set(id, iso(now()));
+    lastUsed.set(id, now());
     flushTimer ??= setTimeout(() => void flushLastUsed(), LAST_USED_FLUSH_MS).unref();
   }
 
@@ -133,12 +137,15 @@ export async function createTokenService(home: string, clock: Clock, deviceExist
     await commit(() => {
       for (const [id, at] of updates) {
         const t = byId.get(id);
-        if (t) t.last_used_at = at;
+        if (t) t.last_used_at = iso(at);
       }
     }).catch((err) => warn(`could not record token last-used times: ${(err as Error).message}`));
   }
 
-  const lastUsedOf = (t: StoredToken) => lastUsed.get(t.id) ?? t.last_used_at;
+  const lastUsedOf = (t: StoredToken) => {
+    const at = lastUsed.get(t.id);
+    return at === undefined ? t.last_used_at : iso(at);
+  };
 
   function get(id: string): StoredToken {
     const t = byId.get(id);

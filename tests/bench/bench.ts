@@ -1,47 +1,52 @@
-// npm run bench: gated /api/whoami throughput as a ratio of the same server with the gate
-// off, measured in one run, with rounds interleaved so machine noise hits both sides alike.
+// npm run bench: what the gate costs. Throughput of GET /api/devices through the gate, as a
+// ratio of the same server with the gate off, measured in one run with rounds interleaved so
+// machine noise hits every row alike. The servers run in a child process (benchServers.ts),
+// so autocannon never competes with them for one event loop, and every server holds the same
+// device, so every row sends the same response body: the difference is the gate alone.
+// Rows: session cookie, bearer API key, loopback bypass. Target: each gated row >= 0.90.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import autocannon from 'autocannon';
-import { startServer } from '../helpers/startServer.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const PATH = '/api/devices';
 
-const ungated = await startServer({ config: { require_auth: false } });
-const gated = await startServer({ config: { loopback_auth_bypass: false } });
-const bypass = await startServer({});
-
-await gated.lk.services.store.add({
-  id: 'dev_bench', credential_id: 'cred_bench', public_key: 'pk', name: 'Bench', device_type: 'Linux PC', origin: gated.local,
-  rp_id: 'localhost', fingerprint: '0000 0000 0000 0000', created_at: new Date().toISOString(), last_used_at: null,
-  counter: 0, backup_eligible: false, backup_state: false, transports: [], aaguid: '', enrolled_via: 'local',
-});
-const token = await gated.lk.services.sessions.issue('dev_bench', gated.local);
+const child = spawn(process.execPath, ['--import', 'tsx', new URL('./benchServers.ts', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
+const [line] = await once(child.stdout, 'data') as [Buffer];
+const servers = JSON.parse(line.toString()) as { ungated: string; gated: string; bypass: string; cookie: string; authorization: string };
 
 async function measure(url: string, headers: Record<string, string> = {}): Promise<number> {
-  const result = await autocannon({ url: `${url}/api/whoami`, connections: 20, duration: SECONDS, headers });
+  const result = await autocannon({ url: `${url}${PATH}`, connections: 20, duration: SECONDS, headers });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result.requests.average;
 }
 
-const rows = { ungated: [] as number[], session: [] as number[], loopback: [] as number[] };
-await measure(ungated.local); // warm-up: JIT and the session cache
-await measure(gated.local, { cookie: `lk_session=${token}` });
+const runs = {
+  'gate off (baseline)': () => measure(servers.ungated),
+  'gated: session cookie': () => measure(servers.gated, { cookie: servers.cookie }),
+  'gated: bearer API key': () => measure(servers.gated, { authorization: servers.authorization }),
+  'gated: loopback bypass': () => measure(servers.bypass),
+};
+const rows = new Map(Object.keys(runs).map((name) => [name, [] as number[]]));
+for (const run of Object.values(runs)) await run(); // warm-up: JIT, the session and token caches
 for (let round = 0; round < ROUNDS; round++) {
-  rows.ungated.push(await measure(ungated.local));
-  rows.session.push(await measure(gated.local, { cookie: `lk_session=${token}` }));
-  rows.loopback.push(await measure(bypass.local));
+  for (const [name, run] of Object.entries(runs)) rows.get(name)!.push(await run());
 }
-await Promise.all([ungated.close(), gated.close(), bypass.close()]);
+child.stdin.end();
+await once(child, 'exit');
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const base = mean(rows.ungated);
-const report = [
-  ['gate off (baseline)', base],
-  ['gated: session cookie', mean(rows.session)],
-  ['gated: loopback bypass', mean(rows.loopback)],
-] as const;
-console.log(`GET /api/whoami, ${ROUNDS} interleaved rounds of ${SECONDS}s, 20 connections`);
-for (const [name, rps] of report) console.log(`${name.padEnd(26)} ${rps.toFixed(0).padStart(7)} req/s   ratio ${(rps / base).toFixed(2)}`);
-const ratio = mean(rows.session) / base;
-console.log(`gated/ungated ratio (session): ${ratio.toFixed(2)} (target >= 0.90)`);
-process.exitCode = ratio >= 0.9 ? 0 : 1;
+const BASE = 'gate off (baseline)';
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+// Each round's row is divided by the same round's baseline, so a slow stretch of the machine
+// lowers both; the median of those ratios ignores the odd disturbed round.
+const ratios = new Map([...rows].map(([name, xs]) => [name, median(xs.map((x, i) => x / rows.get(BASE)![i]!))]));
+console.log(`GET ${PATH}, ${ROUNDS} interleaved rounds of ${SECONDS}s, 20 connections, servers in a separate process`);
+for (const [name, xs] of rows) console.log(`${name.padEnd(26)} ${median(xs).toFixed(0).padStart(7)} req/s   ratio ${ratios.get(name)!.toFixed(2)} (median of per-round ratios)`);
+const worst = Math.min(...[...ratios].filter(([name]) => name !== BASE).map(([, r]) => r));
+console.log(`lowest gated/ungated ratio: ${worst.toFixed(2)} (target >= 0.90)`);
+process.exitCode = worst >= 0.9 ? 0 : 1;

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { launchChromium, newDevice } from '../helpers/browser.ts';
+import { startServer, type TestServer } from '../helpers/startServer.ts';
+
+const DAY = 86_400_000;
+
+describe('Settings → API keys in real Chromium', () => {
+  let browser: Browser;
+  let s: TestServer;
+  before(async () => {
+    browser = await launchChromium();
+    s = await startServer({});
+  });
+  after(async () => {
+    await browser.close();
+    await s.close();
+  });
+
+  const whoami = (token: string) => fetch(`${s.local}/api/whoami`, { headers: { authorization: `Bearer ${token}` } })
+    .then(async (r) => ({ status: r.status, body: await r.json() as any, warning: r.headers.get('warning') }));
+
+  it('create shows the secret once and it works; rotate shows a new one with the chosen grace; revoke asks first; expiring keys are flagged', async () => {
+    const { context, page } = await newDevice(browser);
+    try {
+      await page.goto(`${s.local}/`);
+      await page.getByRole('link', { name: 'Settings → API keys' }).click();
+      await page.getByRole('heading', { name: 'API keys' }).waitFor();
+
+      await page.getByLabel('Name', { exact: true }).fill('grafana');
+      await page.getByLabel('devices:read').check();
+      await page.getByLabel('api:read').uncheck();
+      await page.getByLabel('Only paths under (optional)').fill('/api/devices');
+      await page.getByLabel('Expires after').selectOption('30d');
+      await page.getByRole('button', { name: 'Create key' }).click();
+      const secret = await page.getByTestId('new-secret').innerText();
+      assert.match(secret, /^lk_sk_/);
+      const row = page.locator('tr', { hasText: 'grafana' });
+      await row.waitFor();
+      assert.match(await row.innerText(), /devices:read, path:\/api\/devices/);
+      const me = await whoami(secret);
+      assert.equal(me.status, 200);
+      assert.deepEqual(me.body.token.scopes, ['devices:read', 'path:/api/devices']);
+
+      // Shown once: gone after Done and after a reload, and never in the list's data.
+      await page.getByRole('button', { name: 'Done' }).click();
+      assert.equal(await page.getByTestId('new-secret').count(), 0);
+      await page.reload();
+      await row.waitFor();
+      assert.ok(!(await page.content()).includes(secret));
+
+      await page.getByLabel('When rotating, the old secret').selectOption('1h');
+      await row.getByRole('button', { name: 'Rotate' }).click();
+      await page.getByText(/Rotated "grafana"\. The old secret works until/).waitFor();
+      const rotated = await page.getByTestId('new-secret').innerText();
+      assert.notEqual(rotated, secret);
+      assert.equal((await whoami(rotated)).status, 200);
+      assert.equal((await whoami(secret)).status, 200, 'inside the 1 h grace');
+      s.clock.advance(2 * 3600_000);
+      assert.equal((await whoami(secret)).status, 401);
+
+      // 30-day key, 6 days later: inside the 25-day warning window.
+      s.clock.advance(6 * DAY);
+      await page.reload();
+      await page.getByRole('alert').getByText(/“grafana” expires in 2[34] days/).waitFor();
+      assert.match((await whoami(rotated)).warning ?? '', /expires in/);
+
+      let dialog = '';
+      page.once('dialog', (d) => { dialog = d.message(); void d.dismiss(); });
+      await row.getByRole('button', { name: 'Revoke' }).click();
+      assert.match(dialog, /^Revoke "grafana"\?/);
+      assert.equal((await whoami(rotated)).status, 200, 'dismissing the confirm revokes nothing');
+      page.once('dialog', (d) => void d.accept());
+      await row.getByRole('button', { name: 'Revoke' }).click();
+      await page.getByText('Revoked "grafana".').waitFor();
+      assert.equal(await row.count(), 0);
+      const gone = await whoami(rotated);
+      assert.deepEqual([gone.status, gone.body.reason], [401, 'token_revoked']);
+
+      // Bad input shows the server's message and stores nothing.
+      await page.getByLabel('Name', { exact: true }).fill('broken');
+      await page.getByLabel('Only paths under (optional)').fill('/etc/passwd');
+      await page.getByRole('button', { name: 'Create key' }).click();
+      await page.getByRole('status').getByText(/Unknown scope "path:\/etc\/passwd"/).waitFor();
+      assert.equal((await s.api('GET', '/api/keys')).body.keys.filter((k: any) => k.name === 'broken').length, 0);
+    } finally {
+      await context.close();
+    }
+  });
+});
