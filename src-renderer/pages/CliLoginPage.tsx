@@ -102,8 +102,8 @@ export function CliLoginPage() {
     <section className="card">
       <h1>Sign in the command line?</h1>
       <p>A command line on <strong data-testid="client-host">{login.client_host}</strong> (IP {login.client_ip}) asks for a token to use Latchkey as you.</p>
-      <p>Code: <strong className="match-code" data-testid="user-code">{login.user_code}</strong>. It must be the code in your terminal.</p>
-      <p>Access: <span data-testid="scopes">{login.scopes.join(', ')}</span> · expires {new Date(login.expires_at).toLocaleTimeString()}</p>
+      <p>Code: <strong className="user-code" data-testid="user-code">{login.user_code}</strong>. It must be the code in your terminal.</p>
+      <p>Access: <span data-testid="scopes">{login.scopes.join(', ')}</span> · this request expires at {new Date(login.expires_at).toLocaleTimeString()}</p>
       {outcome ? <p className="ok" role="status">{outcome}</p> : (
         <>
           <p className="muted">Only allow this if you started it yourself, just now. Anyone holding the token can act as you until it is revoked.</p>
