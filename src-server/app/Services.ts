@@ -34,4 +34,6 @@ export interface Services {
   audit: AuditLog;
   clock: Clock;
   limits: Limits;
+  /** The per-launch secret the desktop app's windows present (see authenticate); null for `latchkey serve`. */
+  desktopSecret: Buffer | null;
 }

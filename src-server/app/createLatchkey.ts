@@ -10,7 +10,7 @@ import { openSigningKeys } from '../sessions/openSigningKeys.ts';
 import { openPasskeyStore } from '../store/openPasskeyStore.ts';
 import { createTokenService } from '../tokens/createTokenService.ts';
 import { systemClock, type Clock } from '../time/Clock.ts';
-import { buildRenderer, type RendererBundle } from '../web/buildRenderer.ts';
+import { buildRenderer, readRendererBundle, type RendererBundle } from '../web/buildRenderer.ts';
 import { createChallengeStore } from '../webauthn/createChallengeStore.ts';
 import { buildListener } from './buildListener.ts';
 import { acquireHomeLock, prepareHome } from './prepareHome.ts';
@@ -28,6 +28,13 @@ export interface LatchkeyOptions {
   /** Where start-up warnings go (stderr for the CLI). */
   warn?: (message: string) => void;
   logger?: boolean;
+  /**
+   * Set by the desktop app: a random secret made at each launch, which its windows send as
+   * `X-Latchkey-Desktop` so they are signed in whether or not the loopback bypass is on.
+   */
+  desktopSecret?: string;
+  /** A folder with a prebuilt app.js and app.css (packaged app); else the renderer is bundled at start. */
+  rendererDir?: string;
 }
 
 let bundleOnce: Promise<RendererBundle> | undefined;
@@ -62,9 +69,9 @@ export async function createLatchkey(options: LatchkeyOptions) {
       audit: createAuditLog(options.home, clock),
       clock,
       limits: { ...DEFAULT_LIMITS, ...options.limits },
+      desktopSecret: options.desktopSecret ? Buffer.from(options.desktopSecret) : null,
     };
-    bundleOnce ??= buildRenderer();
-    const bundle = await bundleOnce;
+    const bundle = options.rendererDir ? readRendererBundle(options.rendererDir) : await (bundleOnce ??= buildRenderer());
     let ipv6: Server | null = null;
     const local = await buildListener(services, 'local', bundle, options.logger ?? false);
     const remote = await buildListener(services, 'remote', bundle, options.logger ?? false);

@@ -3,7 +3,7 @@ import type { ScopeNeed } from '../tokens/scopes.ts';
 import type { StoredToken, TokenProblem } from '../tokens/createTokenService.ts';
 import type { Listener } from './resolveOrigin.ts';
 
-export type Via = 'loopback' | 'session' | 'token' | 'open' | 'grace';
+export type Via = 'loopback' | 'session' | 'token' | 'desktop' | 'open' | 'grace';
 
 /** What the gate learned about a request, before any route runs. */
 export interface RequestContext {

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { sessionCookieName } from '../sessions/createSessionService.ts';
@@ -6,10 +7,11 @@ import { looksLikeToken } from '../tokens/tokenFormat.ts';
 import { isLoopbackRequest } from './isLoopbackRequest.ts';
 
 const BEARER = /^Bearer +(\S+) *$/i;
+export const DESKTOP_HEADER = 'x-latchkey-desktop';
 
 /**
  * Decides how (if at all) a request is authenticated, in a fixed order:
- * gate off → bearer token → session cookie → loopback bypass (local listener only) → open grace (remote only).
+ * gate off → desktop app secret (local only) → bearer token → session cookie → loopback bypass (local only) → open grace (remote only).
  * A presented credential that fails ends the decision: a script with a revoked token is
  * told so, never quietly let in by the loopback bypass. Every step is O(1).
  */
@@ -17,6 +19,12 @@ export async function authenticate(request: FastifyRequest, reply: FastifyReply,
   const ctx = request.lk;
   if (!s.config.require_auth) {
     ctx.via = 'open';
+    return;
+  }
+
+  const desktop = request.headers[DESKTOP_HEADER];
+  if (desktop !== undefined) {
+    authenticateDesktop(request, s, desktop);
     return;
   }
 
@@ -52,6 +60,25 @@ export async function authenticate(request: FastifyRequest, reply: FastifyReply,
   if (ctx.listener === 'remote' && s.config.grace === 'open' && !s.store.recoveredFrom() && !s.store.hasPasskeysFor(ctx.origin)) {
     ctx.via = 'grace';
   }
+}
+
+/**
+ * The desktop app's own windows: the main process adds the per-launch secret to their
+ * requests, so the person at the computer is never locked out of the app by turning the
+ * loopback bypass off. Honoured only on the local listener, for a direct loopback request.
+ */
+function authenticateDesktop(request: FastifyRequest, s: Services, presented: string | string[]) {
+  const ctx = request.lk;
+  const expected = s.desktopSecret;
+  const given = Buffer.from(Array.isArray(presented) ? '' : presented);
+  const ok = expected !== null && ctx.listener === 'local' && isLoopbackRequest(request) &&
+    given.length === expected.length && timingSafeEqual(given, expected);
+  if (ok) {
+    ctx.via = 'desktop';
+    return;
+  }
+  ctx.sessionProblem = 'desktop_secret_invalid';
+  s.audit.record({ outcome: 'failure', method: 'desktop', origin: ctx.origin, ip: ctx.ip, reason: 'desktop_secret_invalid', listener: ctx.listener });
 }
 
 function authenticateBearer(request: FastifyRequest, reply: FastifyReply, s: Services, authorization: string) {

@@ -61,7 +61,9 @@ export async function requireAuth(request: { lk: RequestContext }) {
       { 'www-authenticate': `Bearer error="invalid_token", error_description="${tokenProblem}"` });
   }
   const reason = request.lk.sessionProblem;
-  const message = reason === 'device_revoked'
+  const message = reason === 'desktop_secret_invalid'
+    ? 'The desktop app\'s credentials are not valid here. Restart the Latchkey app.'
+    : reason === 'device_revoked'
     ? 'This device was revoked on the computer. Pair it again to get back in.'
     : reason === 'session_expired'
       ? 'Your session has expired. Sign in with your passkey again.'

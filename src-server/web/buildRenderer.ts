@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 
 export interface RendererBundle {
   js: string;
@@ -9,15 +10,18 @@ export interface RendererBundle {
 const entry = fileURLToPath(new URL('../../src-renderer/main.tsx', import.meta.url));
 
 /**
- * Bundles the React pages once, in memory, at start-up (about a second), so a fresh
- * `npm ci && npx latchkey serve` needs no separate build step.
+ * Bundles the React pages, at start-up (about a second) so a fresh `npm ci && npx latchkey
+ * serve` needs no separate build step, or to `outdir` when building the desktop app.
+ * esbuild is loaded only here, so a packaged app that ships a prebuilt bundle never runs it.
  */
-export async function buildRenderer(): Promise<RendererBundle> {
+export async function buildRenderer(outdir?: string): Promise<RendererBundle> {
+  const { build } = await import('esbuild');
   const result = await build({
     entryPoints: [entry],
     bundle: true,
-    write: false,
-    outdir: '/assets',
+    write: outdir !== undefined,
+    outdir: outdir ?? '/assets',
+    entryNames: 'app',
     format: 'esm',
     minify: true,
     target: ['es2020', 'safari15'],
@@ -25,6 +29,12 @@ export async function buildRenderer(): Promise<RendererBundle> {
     define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'silent',
   });
-  const find = (ext: string) => result.outputFiles.find((f) => f.path.endsWith(ext))?.text ?? '';
+  if (outdir !== undefined) return readRendererBundle(outdir);
+  const find = (ext: string) => result.outputFiles?.find((f) => f.path.endsWith(ext))?.text ?? '';
   return { js: find('.js'), css: find('.css') };
+}
+
+/** A bundle built earlier with `buildRenderer(dir)`. */
+export function readRendererBundle(dir: string): RendererBundle {
+  return { js: readFileSync(join(dir, 'app.js'), 'utf8'), css: readFileSync(join(dir, 'app.css'), 'utf8') };
 }

@@ -1,0 +1,49 @@
+/**
+ * What the desktop controller needs from a windowing system. The Electron main process
+ * implements it (src-main/createElectronUi.ts); tests implement it with a fake. Nothing
+ * here names Electron, so every decision the desktop app makes is testable in plain Node.
+ */
+export type SettingsPage = 'security' | 'privacy' | 'keys';
+
+export type WindowRoute =
+  | { kind: 'approval'; id: string }
+  | { kind: 'settings'; page: SettingsPage };
+
+export type TrayAction =
+  | { kind: 'open-window'; route: WindowRoute }
+  | { kind: 'open-browser' }
+  | { kind: 'quit' };
+
+export interface TrayItem {
+  label: string;
+  /** Omitted for a disabled heading. */
+  action?: TrayAction;
+  separator?: boolean;
+}
+
+export interface TrayState {
+  tooltip: string;
+  /** Short text next to the icon (macOS) and the badge count elsewhere: the number pending, or ''. */
+  badge: string;
+  items: TrayItem[];
+}
+
+export interface NotificationSpec {
+  title: string;
+  body: string;
+  /** Button labels; empty where the platform cannot show them (clicking then opens a window). */
+  actions: string[];
+}
+
+export interface NotificationHandle {
+  close(): void;
+}
+
+export interface DesktopUi {
+  notify(spec: NotificationSpec, handlers: { onAction(label: string): void; onClick(): void }): NotificationHandle;
+  setTray(state: TrayState): void;
+  openWindow(route: WindowRoute): void;
+  openInBrowser(): void;
+  showError(message: string): void;
+  quit(): void;
+}

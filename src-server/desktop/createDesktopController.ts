@@ -1,0 +1,91 @@
+import type { Services } from '../app/Services.ts';
+import type { PendingView } from '../devices/createPendingRegistry.ts';
+import { approvePending, denyPending } from '../devices/decidePending.ts';
+import { buildTrayState } from './buildTrayState.ts';
+import { APPROVE, describePendingNotification } from './describePendingNotification.ts';
+import type { DesktopUi, NotificationHandle, TrayAction } from './DesktopUi.ts';
+
+const DESKTOP = { via: 'desktop', ip: 'desktop-app' };
+// Expiring API keys are re-checked this often while the app runs.
+const KEY_CHECK_MS = 12 * 3600_000;
+
+/**
+ * The desktop app's behaviour, with the windowing system behind `DesktopUi`: turns the
+ * server's pending-device events into notifications and the tray menu, and the user's
+ * Approve / Deny back into the same approve/deny the web UI and CLI use. The approval
+ * logic itself stays in the server (decidePending).
+ */
+export function createDesktopController(s: Services, ui: DesktopUi, opts: { canShowActions: boolean }) {
+  const shown = new Map<string, NotificationHandle>();
+  const warnedKeys = new Set<string>();
+
+  const refreshTray = () => ui.setTray(buildTrayState(s.pending.list()));
+
+  async function decide(id: string, approve: boolean) {
+    try {
+      if (approve) await approvePending(s, id, DESKTOP);
+      else denyPending(s, id, DESKTOP);
+    } catch (err) {
+      ui.showError((err as Error).message);
+    }
+  }
+
+  const onAdded = (p: PendingView) => {
+    const handle = ui.notify(describePendingNotification(p, opts.canShowActions), {
+      onAction: (label) => void decide(p.id, label === APPROVE),
+      // Where actions cannot be shown (or the body is clicked), the approval window has the same facts and both buttons.
+      onClick: () => ui.openWindow({ kind: 'approval', id: p.id }),
+    });
+    shown.set(p.id, handle);
+    refreshTray();
+  };
+  const onResolved = ({ id }: { id: string }) => {
+    shown.get(id)?.close();
+    shown.delete(id);
+    refreshTray();
+  };
+
+  /** One notification per launch for each API key or CLI login within 25 days of expiry. */
+  function warnExpiringKeys() {
+    for (const t of s.tokens.list()) {
+      if (s.tokens.statusOf(t) !== 'expiring' || warnedKeys.has(t.id)) continue;
+      warnedKeys.add(t.id);
+      const days = Math.max(0, Math.ceil((Date.parse(t.expires_at) - s.clock.now()) / 86_400_000));
+      ui.notify({
+        title: t.kind === 'cli' ? 'CLI login expires soon' : 'API key expires soon',
+        body: `"${t.name}" (${t.id}) expires in ${days} day${days === 1 ? '' : 's'}. ${t.kind === 'cli' ? 'Run latchkey auth login again.' : 'Rotate it in Settings → API keys.'}`,
+        actions: [],
+      }, { onAction: () => {}, onClick: () => ui.openWindow({ kind: 'settings', page: 'keys' }) });
+    }
+  }
+
+  s.pending.events.on('added', onAdded);
+  s.pending.events.on('resolved', onResolved);
+  refreshTray();
+  warnExpiringKeys();
+  const keyTimer = setInterval(warnExpiringKeys, KEY_CHECK_MS).unref();
+
+  return {
+    /** What a tray menu item does. */
+    run(action: TrayAction) {
+      if (action.kind === 'open-window') ui.openWindow(action.route);
+      else if (action.kind === 'open-browser') ui.openInBrowser();
+      else ui.quit();
+    },
+    /** A second launch of the app lands here: show the app instead of starting another server. */
+    secondInstance() {
+      const first = s.pending.list()[0];
+      ui.openWindow(first ? { kind: 'approval', id: first.id } : { kind: 'settings', page: 'security' });
+    },
+    warnExpiringKeys,
+    dispose() {
+      s.pending.events.off('added', onAdded);
+      s.pending.events.off('resolved', onResolved);
+      clearInterval(keyTimer);
+      for (const h of shown.values()) h.close();
+      shown.clear();
+    },
+  };
+}
+
+export type DesktopController = ReturnType<typeof createDesktopController>;

@@ -1,0 +1,50 @@
+import type { Services } from '../app/Services.ts';
+import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { deviceView } from './deviceView.ts';
+
+/** Who decided, for the audit: the HTTP caller's way in, or the desktop app. */
+export interface Decider {
+  via: string;
+  ip: string;
+}
+
+const notPending = (id: string) => new LatchkeyError('pending_not_found',
+  `No pending request has id ${id}: it may have expired, or been approved or denied already. See: latchkey devices pending`, 404);
+
+/**
+ * Approves a pending device: the passkey is trusted once it is durably on disk, and only
+ * then is the approval acknowledged. The one implementation behind the web UI, the CLI and
+ * the desktop notification's Approve button.
+ */
+export async function approvePending(s: Services, id: string, by: Decider) {
+  const pending = s.pending.get(id);
+  if (!pending) throw notPending(id);
+  if (s.store.getByCredentialId(pending.passkey.credential_id)) {
+    s.pending.denied(id);
+    throw new LatchkeyError('credential_exists', 'That passkey is already trusted.', 409);
+  }
+  await s.store.add(pending.passkey);
+  s.pending.approved(id, pending.passkey.id);
+  s.audit.record({ outcome: 'success', method: 'approve', device_id: pending.passkey.id, origin: pending.origin, ip: pending.ip, request_id: id, approved_by: by.via, approver_ip: by.ip });
+  return { approved: id, device: deviceView(pending.passkey) };
+}
+
+/** Denies a pending device; nothing of it is stored. */
+export function denyPending(s: Services, id: string, by: Decider) {
+  const pending = s.pending.get(id);
+  if (!pending) throw notPending(id);
+  s.pending.denied(id);
+  s.audit.record({ outcome: 'failure', method: 'deny', origin: pending.origin, ip: pending.ip, request_id: id, reason: 'denied_by_owner', denied_by: by.via, approver_ip: by.ip });
+  return { denied: id };
+}
+
+/** Removes a trusted device; its sessions and the tokens it approved are refused from their next request on. */
+export async function revokeDevice(s: Services, id: string, by: Decider) {
+  const device = s.store.get(id);
+  if (!device) throw new LatchkeyError('device_not_found', `No trusted device has id ${id}. See: latchkey devices list`, 404);
+  await s.store.remove(id);
+  // The device's tokens go with it (SECURITY.md §4), so re-pairing later cannot bring them back.
+  const tokenIds = await s.tokens.revokeForDevice(id);
+  s.audit.record({ outcome: 'info', method: 'revoke', device_id: id, origin: device.origin, ip: by.ip, revoked_by: by.via, token_ids: tokenIds });
+  return { revoked: id };
+}
