@@ -2,12 +2,14 @@ import { useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api, type AuthState } from './api.ts';
 import { ApprovalsPage } from './pages/ApprovalsPage.tsx';
+import { ApprovalWindowPage } from './pages/ApprovalWindowPage.tsx';
 import { CliLoginPage } from './pages/CliLoginPage.tsx';
 import { HomePage } from './pages/HomePage.tsx';
 import { PairPage } from './pages/PairPage.tsx';
 import { SettingsKeysPage } from './pages/SettingsKeysPage.tsx';
 import { SettingsPrivacyPage } from './pages/SettingsPrivacyPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
+import { TrustedDevicesPage } from './pages/TrustedDevicesPage.tsx';
 import './styles.css';
 
 /** Picks the page from the URL and the gate's view of this browser. */
@@ -37,7 +39,9 @@ function App() {
   if (path === '/pair') return <PairPage state={state} onSignedIn={signedIn} />;
   if (path === '/settings/privacy') return <SettingsPrivacyPage state={state} />;
   if (path === '/settings/keys') return <SettingsKeysPage />;
+  if (path === '/settings/security') return <TrustedDevicesPage />;
   if (path === '/approvals' && state.listener === 'local') return <ApprovalsPage />;
+  if (path === '/approve' && state.listener === 'local') return <ApprovalWindowPage />;
   return <HomePage state={state} />;
 }
 

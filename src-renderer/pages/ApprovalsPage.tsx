@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, when, type Pending } from '../api.ts';
+import { api, type Pending } from '../api.ts';
+import { PendingCard } from '../components/PendingCard.tsx';
 
 /** Pending approvals, on the computer only: every fact the person needs to spot a phishing attempt. */
 export function ApprovalsPage() {
@@ -33,21 +34,7 @@ export function ApprovalsPage() {
     <section className="card">
       <h1>Pending approvals</h1>
       {pending.length === 0 && <p className="muted">No device is waiting for approval.</p>}
-      {pending.map((p) => (
-        <article key={p.id} className="request" data-request-id={p.id}>
-          <h2>{p.name} <span className="code">code {p.code}</span></h2>
-          <dl>
-            <dt>Device</dt><dd>{p.device_type} · {p.browser} · {p.os}</dd>
-            <dt>Origin</dt><dd>{p.origin}</dd>
-            <dt>IP</dt><dd>{p.ip}</dd>
-            <dt>Asked</dt><dd>{when(p.created_at)}</dd>
-            <dt>Passkey fingerprint</dt><dd><code>{p.fingerprint}</code></dd>
-          </dl>
-          <p className="muted small">Approve only if the code matches the one on your device.</p>
-          <button onClick={() => decide(p, 'approve')}>Approve</button>{' '}
-          <button className="danger" onClick={() => decide(p, 'deny')}>Deny</button>
-        </article>
-      ))}
+      {pending.map((p) => <PendingCard key={p.id} p={p} onDecide={decide} />)}
       {message && <p className={message.bad ? 'error' : 'ok'} role="status">{message.text}</p>}
     </section>
   );

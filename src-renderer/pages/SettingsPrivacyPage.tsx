@@ -1,6 +1,7 @@
 import { startRegistration } from '@simplewebauthn/browser';
 import { useCallback, useEffect, useState } from 'react';
-import { api, describeError, when, type AuthState, type Device } from '../api.ts';
+import { api, describeError, type AuthState, type Device } from '../api.ts';
+import { DeviceTable } from '../components/DeviceTable.tsx';
 import { useCeremonyOptions } from '../useCeremonyOptions.ts';
 import { pairPrompt } from './HomePage.tsx';
 
@@ -47,25 +48,10 @@ export function SettingsPrivacyPage({ state }: { state: AuthState }) {
 
   return (
     <section className="card">
-      <p className="crumbs">Settings → Privacy · <a href="/settings/keys">Settings → API keys</a></p>
+      <p className="crumbs">Settings → Privacy · <a href="/settings/security">Security</a> · <a href="/settings/keys">API keys</a></p>
       <h1>Passkeys</h1>
       <h2>Enrolled passkeys</h2>
-      {devices.length === 0 ? <p className="muted">No passkeys yet.</p> : (
-        <table>
-          <thead><tr><th>Name</th><th>Device type</th><th>Registered</th><th>Last used</th><th /></tr></thead>
-          <tbody>
-            {devices.map((d) => (
-              <tr key={d.id} data-device-id={d.id}>
-                <td>{d.name}<div className="muted small">{d.origin} · {d.fingerprint}</div></td>
-                <td>{d.device_type}</td>
-                <td>{when(d.created_at)}</td>
-                <td>{when(d.last_used_at)}</td>
-                <td><button className="danger" onClick={() => revoke(d)}>Revoke</button></td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DeviceTable devices={devices} actionLabel="Revoke" onAction={revoke} />
       <h2>Set up passkey</h2>
       <label htmlFor="device-name">Device name</label>
       <input id="device-name" value={name} maxLength={64} onChange={(e) => setName(e.target.value)} />
