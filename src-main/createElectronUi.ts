@@ -1,5 +1,5 @@
 import { BrowserWindow, Menu, Notification, Tray, app, dialog, nativeImage, shell, type Session } from 'electron';
-import type { DesktopUi, TrayAction, WindowRoute } from '../src-server/desktop/DesktopUi.ts';
+import type { DesktopUi, TrayAction, TrayState, WindowRoute } from '../src-server/desktop/DesktopUi.ts';
 import { windowUrl } from '../src-server/desktop/windowUrl.ts';
 
 /**
@@ -12,9 +12,10 @@ export function createElectronUi(opts: {
   preload: string;
   icon: string;
   onTrayAction: (action: TrayAction) => void;
-}): DesktopUi & { windowFor(route: WindowRoute): BrowserWindow | undefined } {
+}): DesktopUi & { windowFor(route: WindowRoute): BrowserWindow | undefined; lastTray(): TrayState | undefined } {
   const tray = new Tray(nativeImage.createFromPath(opts.icon));
   const windows = new Map<string, BrowserWindow>();
+  let last: TrayState | undefined;
   const keyOf = (route: WindowRoute) => (route.kind === 'approval' ? `approval:${route.id}` : 'settings');
 
   function openWindow(route: WindowRoute) {
@@ -57,6 +58,7 @@ export function createElectronUi(opts: {
       return { close: () => n.close() };
     },
     setTray(state) {
+      last = state;
       tray.setToolTip(state.tooltip);
       if (process.platform === 'darwin') tray.setTitle(state.badge);
       app.setBadgeCount(Number(state.badge || 0));
@@ -69,5 +71,6 @@ export function createElectronUi(opts: {
     showError: (message) => dialog.showErrorBox('Latchkey', message),
     quit: () => app.quit(),
     windowFor: (route) => windows.get(keyOf(route)),
+    lastTray: () => last,
   };
 }

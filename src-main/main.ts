@@ -50,6 +50,14 @@ async function start() {
     onTrayAction: (action) => controller?.run(action),
   });
   controller = createDesktopController(lk.services, ui, { canShowActions: process.platform === 'darwin' });
+  // The OS tray cannot be clicked by a test driver; end-to-end tests reach the same actions here.
+  if (process.env.LATCHKEY_E2E === '1') {
+    Object.assign(globalThis, { latchkeyE2E: { tray: () => ui.lastTray(), run: (label: string) => {
+      const item = ui.lastTray()?.items.find((i) => i.label.startsWith(label));
+      if (item?.action) controller?.run(item.action);
+      return Boolean(item?.action);
+    } } });
+  }
 
   ipcMain.handle(IPC.closeWindow, (event) => {
     if (!isTrustedSender(event.senderFrame?.url, appOrigin)) throw new Error('refused: not an app window');

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { buildTrayState } from '../../src-server/desktop/buildTrayState.ts';
+import { checkNavigation, isTrustedSender } from '../../src-server/desktop/checkNavigation.ts';
+import { createDesktopController } from '../../src-server/desktop/createDesktopController.ts';
+import { describePendingNotification } from '../../src-server/desktop/describePendingNotification.ts';
+import type { DesktopUi, NotificationSpec, TrayState, WindowRoute } from '../../src-server/desktop/DesktopUi.ts';
+import { windowUrl } from '../../src-server/desktop/windowUrl.ts';
+import type { TrustedPasskey } from '../../src-server/store/openPasskeyStore.ts';
+import { startServer, type TestServer } from '../helpers/startServer.ts';
+
+/** A DesktopUi that records what the controller asked for, and lets the test press buttons. */
+function fakeUi() {
+  const notes: Array<{ spec: NotificationSpec; closed: boolean; press(label: string): void; click(): void }> = [];
+  const trays: TrayState[] = [];
+  const windows: WindowRoute[] = [];
+  const errors: string[] = [];
+  let quit = 0;
+  let browser = 0;
+  const ui: DesktopUi = {
+    notify(spec, handlers) {
+      const note = { spec, closed: false, press: handlers.onAction, click: handlers.onClick };
+      notes.push(note);
+      return { close: () => { note.closed = true; } };
+    },
+    setTray: (state) => { trays.push(state); },
+    openWindow: (route) => { windows.push(route); },
+    openInBrowser: () => { browser++; },
+    showError: (m) => { errors.push(m); },
+    quit: () => { quit++; },
+  };
+  return { ui, notes, trays, windows, errors, quits: () => quit, browsers: () => browser, tray: () => trays.at(-1)! };
+}
+
+const passkey = (id: string): TrustedPasskey => ({
+  id, credential_id: `cred_${id}`, public_key: 'pk', name: 'iPhone', device_type: 'iPhone', origin: 'https://box.alice.ts.net',
+  rp_id: 'alice.ts.net', fingerprint: 'abcd ef01 2345 6789', created_at: new Date().toISOString(), last_used_at: null,
+  counter: 0, backup_eligible: true, backup_state: true, transports: ['internal'], aaguid: '', enrolled_via: 'remote',
+});
+
+describe('desktop controller (main-process logic, driven through a fake DesktopUi)', () => {
+  let s: TestServer;
+  before(async () => { s = await startServer({}); });
+  after(() => s.close());
+
+  const request = (id: string, name = 'iPhone') => s.lk.services.pending.create({
+    name, device_type: 'iPhone', browser: 'Mobile Safari 17', os: 'iOS 17.4', origin: 'https://box.alice.ts.net',
+    rp_id: 'alice.ts.net', fingerprint: 'abcd ef01 2345 6789', ip: '100.64.0.7', passkey: passkey(id),
+  }).request;
+
+  it('a pending device → a notification at once, with Approve / Deny where the platform has actions; Approve trusts it and updates the tray', async () => {
+    const f = fakeUi();
+    const c = createDesktopController(s.lk.services, f.ui, { canShowActions: true });
+    try {
+      assert.equal(f.tray().badge, '');
+      const p = request('dev_a');
+      assert.equal(f.notes.length, 1);
+      assert.deepEqual(f.notes[0]!.spec, {
+        title: 'New device wants access',
+        body: `iPhone · Mobile Safari 17 · from https://box.alice.ts.net · code ${p.code}`,
+        actions: ['Approve', 'Deny'],
+      });
+      assert.equal(f.tray().badge, '1');
+      assert.match(f.tray().tooltip, /1 device waiting/);
+      const item = f.tray().items.find((i) => i.label.includes(`code ${p.code}`));
+      assert.deepEqual(item?.action, { kind: 'open-window', route: { kind: 'approval', id: p.id } });
+
+      f.notes[0]!.press('Approve');
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setTimeout(r, 50));
+      assert.ok(s.lk.services.store.get('dev_a'), 'approved devices are stored');
+      assert.equal(f.notes[0]!.closed, true, 'the notification goes once decided');
+      assert.equal(f.tray().badge, '');
+      const audit = readFileSync(s.lk.services.audit.file, 'utf8');
+      assert.match(audit, /"method":"approve","device_id":"dev_a".*"approved_by":"desktop"/);
+    } finally {
+      c.dispose();
+    }
+  });
+
+  it('Deny stores nothing; without actions, clicking opens the approval window; a request decided elsewhere closes its notification', () => {
+    const f = fakeUi();
+    const c = createDesktopController(s.lk.services, f.ui, { canShowActions: false });
+    try {
+      const p = request('dev_b', 'Bob phone');
+      assert.deepEqual(f.notes[0]!.spec.actions, [], 'Linux and Windows notifications carry no buttons');
+      assert.match(f.notes[0]!.spec.body, /^Bob phone \(iPhone\) · /);
+      f.notes[0]!.click();
+      assert.deepEqual(f.windows, [{ kind: 'approval', id: p.id }]);
+      f.notes[0]!.press('Deny');
+      assert.equal(s.lk.services.store.get('dev_b'), undefined);
+      assert.equal(s.lk.services.pending.get(p.id), null);
+
+      const q = request('dev_c');
+      s.lk.services.pending.denied(q.id); // e.g. with `latchkey devices deny`
+      assert.equal(f.notes[1]!.closed, true);
+    } finally {
+      c.dispose();
+    }
+  });
+
+  it('acting on a request that is gone shows an error instead of failing silently', async () => {
+    const f = fakeUi();
+    const c = createDesktopController(s.lk.services, f.ui, { canShowActions: true });
+    try {
+      const p = request('dev_d');
+      s.lk.services.pending.denied(p.id);
+      f.notes[0]!.press('Approve');
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(f.errors.length, 1);
+      assert.match(f.errors[0]!, /No pending request has id/);
+    } finally {
+      c.dispose();
+    }
+  });
+
+  it('tray actions, a second launch, and one notice per launch for keys about to expire', async () => {
+    await s.lk.services.tokens.create({ kind: 'api_key', name: 'grafana', scopes: ['api:read'], lifetimeMs: 10 * 86_400_000, deviceId: null });
+    const f = fakeUi();
+    const c = createDesktopController(s.lk.services, f.ui, { canShowActions: true });
+    try {
+      const notice = f.notes.find((n) => n.spec.title === 'API key expires soon');
+      assert.match(notice!.spec.body, /^"grafana" \(key_[0-9a-f]{12}\) expires in 10 days\. Rotate it in Settings → API keys\.$/);
+      notice!.click();
+      assert.deepEqual(f.windows.at(-1), { kind: 'settings', page: 'keys' });
+      c.warnExpiringKeys();
+      assert.equal(f.notes.filter((n) => n.spec.title === 'API key expires soon').length, 1, 'not repeated');
+
+      c.secondInstance();
+      assert.deepEqual(f.windows.at(-1), { kind: 'settings', page: 'security' });
+      const p = request('dev_e');
+      c.secondInstance();
+      assert.deepEqual(f.windows.at(-1), { kind: 'approval', id: p.id }, 'a second launch shows what is waiting');
+      for (const item of f.tray().items) if (item.action) c.run(item.action);
+      assert.equal(f.quits(), 1);
+      assert.equal(f.browsers(), 1);
+      assert.deepEqual(f.windows.slice(-3), [{ kind: 'approval', id: p.id }, { kind: 'settings', page: 'security' }, { kind: 'settings', page: 'privacy' }]);
+    } finally {
+      c.dispose();
+    }
+  });
+});
+
+describe('desktop rules', () => {
+  const app = 'http://localhost:8787';
+  it('windows stay on the app origin; https goes to the system browser; everything else nowhere', () => {
+    assert.equal(checkNavigation(`${app}/settings/security`, app), 'allow');
+    assert.equal(checkNavigation('https://github.com/latchkey', app), 'external');
+    for (const url of ['http://localhost:8788/', 'http://127.0.0.1:8787/', 'file:///etc/passwd', 'javascript:alert(1)', 'data:text/html,x', 'https://user:pw@evil.example/', 'not a url', 'latchkey://x']) {
+      assert.equal(checkNavigation(url, app), 'deny', url);
+    }
+    assert.equal(isTrustedSender(`${app}/approve?request=x`, app), true);
+    assert.equal(isTrustedSender('https://evil.example/', app), false);
+    assert.equal(isTrustedSender(undefined, app), false);
+  });
+
+  it('window routes and notification text', () => {
+    assert.equal(windowUrl({ kind: 'approval', id: 'req_a/b' }, app), `${app}/approve?request=req_a%2Fb`);
+    assert.equal(windowUrl({ kind: 'settings', page: 'security' }, app), `${app}/settings/security`);
+    const empty = buildTrayState([]);
+    assert.equal(empty.items[0]!.label, 'No device is waiting for approval');
+    assert.equal(empty.items[0]!.action, undefined);
+    assert.equal(empty.items.at(-1)!.label, 'Quit Latchkey');
+    const spec = describePendingNotification({ id: 'r', code: '47', name: 'iPhone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net', fingerprint: 'f', ip: 'i', created_at: '', expires_at: '' }, true);
+    assert.equal(`${spec.title}: ${spec.body}`, 'New device wants access: iPhone · Safari · from https://box.alice.ts.net · code 47');
+  });
+});
