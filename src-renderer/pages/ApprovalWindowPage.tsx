@@ -25,7 +25,7 @@ export function ApprovalWindowPage() {
       setOutcome({ text: action === 'approve' ? `Approved ${p.name}. It is signed in now.` : `Denied ${p.name}. Nothing was stored.` });
       setPending(null);
       // Leave the outcome readable for a moment, then close the window (desktop app only).
-      window.setTimeout(() => void desktop?.closeWindow(), 1500);
+      window.setTimeout(() => void desktop()?.closeWindow(), 1500);
     } catch (err) {
       setOutcome({ text: (err as Error).message, bad: true });
     }
