@@ -26,6 +26,7 @@ export interface AuthState {
   device: Device | null;
   has_passkeys: boolean;
   suggested_name: string;
+  handoff_url: string | null;
   grace: { mode: 'pair-only' | 'open'; active: boolean };
 }
 

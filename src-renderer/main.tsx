@@ -4,6 +4,7 @@ import { api, type AuthState } from './api.ts';
 import { ApprovalsPage } from './pages/ApprovalsPage.tsx';
 import { ApprovalWindowPage } from './pages/ApprovalWindowPage.tsx';
 import { CliLoginPage } from './pages/CliLoginPage.tsx';
+import { HandoffPage } from './pages/HandoffPage.tsx';
 import { HomePage } from './pages/HomePage.tsx';
 import { PairPage } from './pages/PairPage.tsx';
 import { SettingsKeysPage } from './pages/SettingsKeysPage.tsx';
@@ -32,6 +33,7 @@ function App() {
   if (path === '/cli-login') return <CliLoginPage />;
 
   if (!state.authenticated) {
+    if (state.handoff_url && path !== '/pair') return <HandoffPage url={state.handoff_url} />;
     // An origin with no passkeys yet goes straight to Pair; one that has them offers Sign in first.
     if (path === '/pair' || !state.has_passkeys) return <PairPage state={state} onSignedIn={signedIn} />;
     return <SignInPage onSignedIn={signedIn} />;

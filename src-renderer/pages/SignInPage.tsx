@@ -16,7 +16,10 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
     try {
       const response = await startAuthentication({ optionsJSON: ready.options });
       await api('/auth/login/verify', { method: 'POST', body: { ceremony_id: ready.ceremony_id, response } });
-      onSignedIn();
+      // Signed in on the way to another origin (a handoff): continue it. Only our own handoff path is followed.
+      const next = new URLSearchParams(window.location.search).get('next');
+      if (next?.startsWith('/auth/handoff/start?')) window.location.assign(next);
+      else onSignedIn();
     } catch (err) {
       setError(describeError(err));
       void refresh();

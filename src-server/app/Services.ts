@@ -5,6 +5,7 @@ import type { PendingRegistry } from '../devices/createPendingRegistry.ts';
 import type { OriginRegistry } from '../origins/createOriginRegistry.ts';
 import type { SessionService } from '../sessions/createSessionService.ts';
 import type { TokenService } from '../tokens/createTokenService.ts';
+import type { HandoffService } from '../handoff/createHandoffService.ts';
 import type { PasskeyStore } from '../store/openPasskeyStore.ts';
 import type { Clock } from '../time/Clock.ts';
 import type { ChallengeStore } from '../webauthn/createChallengeStore.ts';
@@ -28,6 +29,7 @@ export interface Services {
   store: PasskeyStore;
   sessions: SessionService;
   tokens: TokenService;
+  handoff: HandoffService;
   challenges: ChallengeStore;
   pending: PendingRegistry;
   logins: LoginRequests;
@@ -36,4 +38,6 @@ export interface Services {
   limits: Limits;
   /** The per-launch secret the desktop app's windows present (see authenticate); null for `latchkey serve`. */
   desktopSecret: Buffer | null;
+  /** The listeners' URLs, known once they listen (the `localhost` auth origin needs the local one). */
+  urls: { local: string; remote: string };
 }

@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { cliLoginRoutes } from '../cli-login/cliLoginRoutes.ts';
 import { deviceRoutes } from '../devices/deviceRoutes.ts';
+import { handoffRoutes } from '../handoff/handoffRoutes.ts';
 import { errorHandler } from '../errors/errorHandler.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { attachScopeCheck, gatePlugin, requireAuth } from '../gate/gatePlugin.ts';
@@ -62,6 +63,7 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
   sessionRoutes(app, s);
   ceremonyRoutes(app, s);
   cliLoginRoutes(app, s);
+  handoffRoutes(app, s);
   rendererRoutes(app, bundle);
 
   await app.register(async (api) => {

@@ -9,6 +9,7 @@ import { createSessionService } from '../sessions/createSessionService.ts';
 import { openSigningKeys } from '../sessions/openSigningKeys.ts';
 import { openPasskeyStore } from '../store/openPasskeyStore.ts';
 import { createTokenService } from '../tokens/createTokenService.ts';
+import { createHandoffService } from '../handoff/createHandoffService.ts';
 import { systemClock, type Clock } from '../time/Clock.ts';
 import { buildRenderer, readRendererBundle, type RendererBundle } from '../web/buildRenderer.ts';
 import { createChallengeStore } from '../webauthn/createChallengeStore.ts';
@@ -62,6 +63,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
       origins: createOriginRegistry(config),
       store,
       sessions: createSessionService(keys, clock),
+      handoff: createHandoffService(keys, clock),
       tokens: await createTokenService(options.home, clock, (id) => store.get(id) !== undefined, warn),
       challenges: createChallengeStore(clock),
       pending: createPendingRegistry(clock, { max: options.pending?.max ?? MAX_PENDING, ttlMs: options.pending?.ttlMs ?? PENDING_TTL_MS }),
@@ -70,6 +72,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
       clock,
       limits: { ...DEFAULT_LIMITS, ...options.limits },
       desktopSecret: options.desktopSecret ? Buffer.from(options.desktopSecret) : null,
+      urls: { local: '', remote: '' },
     };
     const bundle = options.rendererDir ? readRendererBundle(options.rendererDir) : await (bundleOnce ??= buildRenderer());
     let ipv6: Server | null = null;
@@ -86,6 +89,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
         ipv6 = await bridgeIpv6Loopback(local, portOf(local), warn);
         await remote.listen({ host: '127.0.0.1', port: options.remotePort ?? 8788 });
         const urls = { local: `http://localhost:${portOf(local)}`, remote: `http://127.0.0.1:${portOf(remote)}` };
+        Object.assign(services.urls, urls);
         lock.update(urls);
         return urls;
       },

@@ -12,6 +12,7 @@ export const configSchema = Type.Object(
     public_origins: Type.Array(Type.String(), { default: [] }),
     rp_id: Type.Optional(Type.String({ minLength: 1 })),
     trusted_proxies: Type.Array(Type.String(), { default: ['loopback'] }),
+    auth_origin: Type.Optional(Type.String({ minLength: 1 })),
   },
   { additionalProperties: false },
 );

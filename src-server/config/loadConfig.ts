@@ -73,6 +73,14 @@ export function checkConfig(raw: unknown, file = 'config.json'): ConfigFile {
     config.rp_id = rpId;
   }
 
+  if (config.auth_origin !== undefined && config.auth_origin !== 'localhost') {
+    const parsed = parsePublicOrigin(config.auth_origin);
+    if ('problem' in parsed || !config.public_origins.includes(parsed.origin)) {
+      throw new ConfigError(`${file}: "auth_origin" must be "localhost" or one of public_origins (got "${config.auth_origin}")`);
+    }
+    config.auth_origin = parsed.origin;
+  }
+
   for (const [i, entry] of config.trusted_proxies.entries()) {
     if (!isProxyEntry(entry)) {
       throw new ConfigError(`${file}: "trusted_proxies[${i}]" must be an IP address, a CIDR range or one of loopback, linklocal, uniquelocal (got "${entry}")`);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
 import { checkConfig, type LatchkeyConfig } from '../config/loadConfig.ts';
@@ -13,6 +14,10 @@ export type OriginRegistry = ReturnType<typeof createOriginRegistry>;
  */
 export function createOriginRegistry(config: LatchkeyConfig) {
   let byHost = new Map<string, string>();
+  // One id per origin per "tunnel session": new when the origin is (re)added, e.g. by a tunnel restart,
+  // and at each server start. Handoff tokens carry it, so a token minted before a restart is refused after.
+  const sessions = new Map<string, string>();
+  const newSession = (origin: string) => sessions.set(origin, randomBytes(9).toString('base64url'));
   const reindex = () => {
     byHost = new Map(config.public_origins.map((o) => [new URL(o).host, o]));
   };
@@ -34,6 +39,10 @@ export function createOriginRegistry(config: LatchkeyConfig) {
 
   return {
     list: () => [...config.public_origins],
+    tunnelSession(origin: string): string {
+      if (!sessions.has(origin)) newSession(origin);
+      return sessions.get(origin)!;
+    },
     /** The allowlisted origin for a Host header value, or undefined. */
     forHost(host: string): string | undefined {
       const h = host.toLowerCase();
@@ -44,6 +53,7 @@ export function createOriginRegistry(config: LatchkeyConfig) {
       if ('problem' in parsed) throw new LatchkeyError('invalid_origin', parsed.problem, 400);
       if (config.public_origins.includes(parsed.origin)) return { origin: parsed.origin, added: false };
       await persist([...config.public_origins, parsed.origin]);
+      newSession(parsed.origin);
       return { origin: parsed.origin, added: true };
     },
     async remove(input: string): Promise<{ origin: string }> {
@@ -52,7 +62,11 @@ export function createOriginRegistry(config: LatchkeyConfig) {
       if (!config.public_origins.includes(origin)) {
         throw new LatchkeyError('origin_not_found', `${origin} is not in public_origins`, 404);
       }
+      if (config.auth_origin === origin) {
+        throw new LatchkeyError('auth_origin_in_use', `${origin} is the auth_origin every other origin signs in through; change auth_origin in config.json first.`, 409);
+      }
       await persist(config.public_origins.filter((o) => o !== origin));
+      sessions.delete(origin);
       return { origin };
     },
   };

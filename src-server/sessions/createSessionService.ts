@@ -67,6 +67,8 @@ export function createSessionService(keys: SigningKeys, clock: Clock) {
             return key;
           }, {
             algorithms: ['HS256'],
+            // Explicit typing: a handoff token (typ lk-handoff+jwt) signed with the same key is not a session.
+            typ: 'JWT',
             issuer: ISSUER,
             currentDate: new Date(clock.now()),
             requiredClaims: ['sub', 'aud', 'exp', 'iat'],

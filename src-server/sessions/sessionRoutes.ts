@@ -4,6 +4,7 @@ import { describeUserAgent } from '../devices/describeUserAgent.ts';
 import { deviceView } from '../devices/deviceView.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { tokenView } from '../tokens/tokenView.ts';
+import { handoffStartUrl } from '../handoff/authOriginOf.ts';
 import { clearPairingCookie, clearSessionCookie, pairingCookieName, setSessionCookie } from './sessionCookies.ts';
 
 /** Routes that tell a browser where it stands; none of them grants anything by itself. */
@@ -23,6 +24,8 @@ export function sessionRoutes(app: FastifyInstance, s: Services) {
       grace: { mode: s.config.grace, active: !hasPasskeys },
       require_auth: s.config.require_auth,
       suggested_name: describeUserAgent(request.headers['user-agent']).device_type,
+      // Set when this origin signs in through the stable auth origin (auth_origin) instead of here.
+      handoff_url: handoffStartUrl(s, ctx.origin),
     };
   });
 
