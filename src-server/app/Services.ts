@@ -7,6 +7,7 @@ import type { SessionService } from '../sessions/createSessionService.ts';
 import type { TokenService } from '../tokens/createTokenService.ts';
 import type { HandoffService } from '../handoff/createHandoffService.ts';
 import type { PasskeyStore } from '../store/openPasskeyStore.ts';
+import type { TunnelManager } from '../tunnels/createTunnelManager.ts';
 import type { Clock } from '../time/Clock.ts';
 import type { ChallengeStore } from '../webauthn/createChallengeStore.ts';
 
@@ -30,6 +31,7 @@ export interface Services {
   sessions: SessionService;
   tokens: TokenService;
   handoff: HandoffService;
+  tunnels: TunnelManager;
   challenges: ChallengeStore;
   pending: PendingRegistry;
   logins: LoginRequests;

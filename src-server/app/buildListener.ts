@@ -13,6 +13,7 @@ import { originRoutes } from '../origins/originRoutes.ts';
 import { sessionRoutes, whoamiRoutes } from '../sessions/sessionRoutes.ts';
 import type { RendererBundle } from '../web/buildRenderer.ts';
 import { tokenRoutes } from '../tokens/tokenRoutes.ts';
+import { tunnelRoutes } from '../tunnels/tunnelRoutes.ts';
 import { rendererRoutes } from '../web/rendererRoutes.ts';
 import { ceremonyRoutes } from '../webauthn/ceremonyRoutes.ts';
 import type { Services } from './Services.ts';
@@ -73,6 +74,7 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
     deviceRoutes(api, s);
     originRoutes(api, s);
     tokenRoutes(api, s);
+    tunnelRoutes(api, s.tunnels);
   });
   return app;
 }

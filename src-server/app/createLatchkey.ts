@@ -10,6 +10,7 @@ import { openSigningKeys } from '../sessions/openSigningKeys.ts';
 import { openPasskeyStore } from '../store/openPasskeyStore.ts';
 import { createTokenService } from '../tokens/createTokenService.ts';
 import { createHandoffService } from '../handoff/createHandoffService.ts';
+import { createTunnelManager, TUNNEL_URL_TIMEOUT_MS } from '../tunnels/createTunnelManager.ts';
 import { systemClock, type Clock } from '../time/Clock.ts';
 import { buildRenderer, readRendererBundle, type RendererBundle } from '../web/buildRenderer.ts';
 import { createChallengeStore } from '../webauthn/createChallengeStore.ts';
@@ -34,6 +35,10 @@ export interface LatchkeyOptions {
    * `X-Latchkey-Desktop` so they are signed in whether or not the loopback bypass is on.
    */
   desktopSecret?: string;
+  /** The environment tunnel tools run in (tests put stand-ins first on PATH). */
+  toolEnv?: NodeJS.ProcessEnv;
+  /** How long a tunnel tool may take to print its URL. */
+  tunnelTimeoutMs?: number;
   /** A folder with a prebuilt app.js and app.css (packaged app); else the renderer is bundled at start. */
   rendererDir?: string;
 }
@@ -73,7 +78,9 @@ export async function createLatchkey(options: LatchkeyOptions) {
       limits: { ...DEFAULT_LIMITS, ...options.limits },
       desktopSecret: options.desktopSecret ? Buffer.from(options.desktopSecret) : null,
       urls: { local: '', remote: '' },
+      tunnels: null as unknown as Services['tunnels'],
     };
+    services.tunnels = createTunnelManager(services, { env: options.toolEnv ?? process.env, timeoutMs: options.tunnelTimeoutMs ?? TUNNEL_URL_TIMEOUT_MS });
     const bundle = options.rendererDir ? readRendererBundle(options.rendererDir) : await (bundleOnce ??= buildRenderer());
     let ipv6: Server | null = null;
     const local = await buildListener(services, 'local', bundle, options.logger ?? false);
@@ -94,6 +101,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
         return urls;
       },
       async close() {
+        await services.tunnels.close();
         services.pending.close();
         ipv6?.close();
         await Promise.allSettled([local.close(), remote.close()]);
