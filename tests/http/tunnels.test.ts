@@ -2,12 +2,15 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import jsQR from 'jsqr';
+import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { rawRequest } from '../helpers/rawRequest.ts';
 import { startServer, tempHome, type TestServer } from '../helpers/startServer.ts';
 
 const FAKES = resolve('tests/fixtures/tunnels/bin');
+
+// jsqr is CommonJS whose types say `export default`; under NodeNext the function is the module itself.
+const jsQR = ((jsQRModule as unknown as { default?: unknown }).default ?? jsQRModule) as unknown as (data: Uint8ClampedArray, w: number, h: number) => { data: string } | null;
 
 /** Reads a QR code back from the PNG data URL the server hands the page. */
 export function decodeQr(dataUrl: string): string | null {
