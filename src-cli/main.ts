@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import QRCode from 'qrcode';
 import { createLatchkey } from '../src-server/app/createLatchkey.ts';
 import { resolveHome } from '../src-server/app/prepareHome.ts';
 import { ClientError, createLatchkeyClient, resolveBaseUrl, type KeyView } from '../src-server/client/createLatchkeyClient.ts';
@@ -165,6 +166,35 @@ clientCommand(keys, 'revoke', 'revoke a key or CLI login at once').argument('<id
     const result = await client(opts).revokeKey(id);
     print(opts, result, () => `revoked ${id}`);
   });
+
+const tunnel = program.command('tunnel').description('reach Latchkey from your phone: Tailscale Serve/Funnel or cloudflared');
+const qr = async (url: string) => QRCode.toString(url, { type: 'terminal', small: true });
+clientCommand(tunnel, 'start', 'start a tunnel to the remote listener and allow its URL')
+  .argument('<tool>', 'tailscale or cloudflared')
+  .option('--funnel', 'tailscale: Funnel (reachable from the internet) instead of Serve (your tailnet only)')
+  .option('--name <tunnel>', 'cloudflared: a named tunnel you created (default: a quick tunnel with a random URL)')
+  .option('--hostname <url>', 'cloudflared: the https hostname routed to the named tunnel')
+  .option('--no-qr', 'do not print the QR code')
+  .action(async (tool: string, opts: ClientOpts & { funnel?: boolean; name?: string; hostname?: string; qr: boolean }) => {
+    if (tool !== 'tailscale' && tool !== 'cloudflared') throw new ClientError('invalid_tool', `unknown tunnel tool "${tool}": use tailscale or cloudflared`);
+    const r = await client(opts).tunnelStart({ tool, funnel: opts.funnel, name: opts.name, hostname: opts.hostname });
+    const code = opts.qr && !opts.json ? `\n${await qr(r.url)}Scan it with your phone's camera.` : '';
+    print(opts, r, () => `${r.tool} (${r.mode}) is up: ${r.url}${r.added_origin ? ' (added to public_origins)' : ''}${code}`);
+  });
+clientCommand(tunnel, 'status', 'the running tunnel, and which tools are installed').action(async (opts: ClientOpts) => {
+  const st = await client(opts).tunnelStatus();
+  const tools = Object.entries(st.tools).map(([name, t]) => `${name}: ${t.installed ? t.version ?? 'installed' : 'not installed'}`).join('\n');
+  print(opts, st, () => [
+    st.tunnel ? `running: ${st.tunnel.tool} (${st.tunnel.mode}) at ${st.tunnel.url} since ${st.tunnel.started_at}` : 'no tunnel running',
+    ...(st.last_end ? [`last tunnel ended: ${st.last_end}`] : []),
+    tools,
+    ...(Object.values(st.tools).some((t) => t.installed) ? [] : [`To use another tunnel, point it at http://127.0.0.1:${st.remote_port} (the remote listener) and run: latchkey origins add https://YOUR-HOST`]),
+  ].join('\n'));
+});
+clientCommand(tunnel, 'stop', 'stop the tunnel and remove what Latchkey added').action(async (opts: ClientOpts) => {
+  const r = await client(opts).tunnelStop();
+  print(opts, r, () => `stopped ${r.stopped}${r.removed_origin ? '; removed it from public_origins' : ''}`);
+});
 
 try {
   await program.parseAsync(process.argv);

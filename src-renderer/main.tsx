@@ -7,6 +7,7 @@ import { CliLoginPage } from './pages/CliLoginPage.tsx';
 import { HandoffPage } from './pages/HandoffPage.tsx';
 import { HomePage } from './pages/HomePage.tsx';
 import { PairPage } from './pages/PairPage.tsx';
+import { RemoteAccessPage } from './pages/RemoteAccessPage.tsx';
 import { SettingsKeysPage } from './pages/SettingsKeysPage.tsx';
 import { SettingsPrivacyPage } from './pages/SettingsPrivacyPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
@@ -42,6 +43,7 @@ function App() {
   if (path === '/settings/privacy') return <SettingsPrivacyPage state={state} />;
   if (path === '/settings/keys') return <SettingsKeysPage />;
   if (path === '/settings/security') return <TrustedDevicesPage />;
+  if (path === '/settings/remote' && state.listener === 'local') return <RemoteAccessPage />;
   if (path === '/approvals' && state.listener === 'local') return <ApprovalsPage />;
   if (path === '/approve' && state.listener === 'local') return <ApprovalWindowPage />;
   return <HomePage state={state} />;

@@ -34,6 +34,7 @@ export function HomePage({ state }: { state: AuthState }) {
         <ul className="links">
           <li><a href="/settings/privacy">Settings → Privacy</a></li>
           <li><a href="/settings/keys">Settings → API keys</a></li>
+          {state.listener === 'local' && <li><a href="/settings/remote">Settings → Remote access</a></li>}
           {state.listener === 'local' && <li><a href="/approvals">Pending approvals</a></li>}
         </ul>
       </section>

@@ -23,6 +23,14 @@ export interface ClientOptions {
   onWarning?: (text: string) => void;
 }
 
+export interface TunnelStatus {
+  running: boolean;
+  tunnel: { tool: string; mode: string; url: string; started_at: string; added_origin: boolean; qr: string } | null;
+  last_end: string | null;
+  tools: Record<'tailscale' | 'cloudflared', { installed: boolean; version?: string }>;
+  remote_port: number;
+}
+
 export type KeyView = Record<string, unknown> & { id: string; name: string; kind: string; scopes: string[]; status: string; expires_at: string; expires_in_days: number };
 
 /**
@@ -70,6 +78,10 @@ export function createLatchkeyClient(baseUrl: string, opts: ClientOptions = {}) 
       call<{ key: KeyView; secret: string; previous_valid_until: string | null }>('POST', `/api/keys/${id(keyId)}/rotate`, grace === undefined ? {} : { grace }),
     revokeKey: (keyId: string) => call<{ revoked: string }>('DELETE', `/api/keys/${id(keyId)}`),
     revokeCurrentToken: () => call<{ revoked: string }>('DELETE', '/api/tokens/current'),
+    tunnelStatus: () => call<TunnelStatus>('GET', '/api/tunnel'),
+    tunnelStart: (body: { tool: string; funnel?: boolean; name?: string; hostname?: string }) =>
+      call<{ tool: string; mode: string; url: string; added_origin: boolean }>('POST', '/api/tunnel/start', body),
+    tunnelStop: () => call<{ stopped: string; removed_origin: boolean }>('POST', '/api/tunnel/stop'),
   };
 }
 

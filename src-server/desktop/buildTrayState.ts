@@ -17,6 +17,7 @@ export function buildTrayState(pending: readonly PendingView[]): TrayState {
       { label: '', separator: true },
       { label: 'Trusted Devices…', action: { kind: 'open-window', route: { kind: 'settings', page: 'security' } } },
       { label: 'Settings…', action: { kind: 'open-window', route: { kind: 'settings', page: 'privacy' } } },
+      { label: 'Remote access…', action: { kind: 'open-window', route: { kind: 'settings', page: 'remote' } } },
       { label: 'Open Latchkey in the browser', action: { kind: 'open-browser' } },
       { label: '', separator: true },
       { label: 'Quit Latchkey', action: { kind: 'quit' } },

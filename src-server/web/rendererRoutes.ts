@@ -3,7 +3,7 @@ import { listenerPort } from '../gate/resolveOrigin.ts';
 import type { RendererBundle } from './buildRenderer.ts';
 
 /** The client-side routes of the React app; anything else is a 404. */
-export const PAGES = ['/', '/pair', '/signin', '/settings/privacy', '/settings/security', '/settings/keys', '/approvals', '/approve', '/cli-login'] as const;
+export const PAGES = ['/', '/pair', '/signin', '/settings/privacy', '/settings/security', '/settings/keys', '/settings/remote', '/approvals', '/approve', '/cli-login'] as const;
 
 const html = `<!doctype html>
 <html lang="en">

@@ -159,3 +159,29 @@ describe('tunnel adapters against stand-in tailscale and cloudflared executables
     }
   });
 });
+
+describe('latchkey tunnel (spawned CLI)', () => {
+  it('start prints the URL and a QR code, status shows it, stop removes it; an unknown tool is one line', async () => {
+    const { spawnCli } = await import('../helpers/spawnCli.ts');
+    const s = await startServer({ toolEnv: { ...process.env, PATH: `${FAKES}:${process.env.PATH}` } });
+    const run = async (...args: string[]) => {
+      const p = spawnCli([...args, '--base-url', s.local], { XDG_CONFIG_HOME: tempHome(), LATCHKEY_API_TOKEN: '' });
+      return { code: await p.exit, out: p.stdout(), err: p.stderr() };
+    };
+    try {
+      const started = await run('tunnel', 'start', 'cloudflared');
+      assert.equal(started.code, 0, started.err);
+      assert.match(started.out, /^cloudflared \(quick\) is up: https:\/\/calm-river-maple-stone\.trycloudflare\.com \(added to public_origins\)\n/);
+      assert.match(started.out, /[▀▄█]/, 'a QR code drawn in the terminal');
+      const status = await run('tunnel', 'status');
+      assert.match(status.out, /^running: cloudflared \(quick\) at https:\/\/calm-river-maple-stone\.trycloudflare\.com since /);
+      assert.match(status.out, /tailscale: 1\.76\.1/);
+      const stopped = await run('tunnel', 'stop');
+      assert.equal(stopped.out, 'stopped https://calm-river-maple-stone.trycloudflare.com; removed it from public_origins\n');
+      const bad = await run('tunnel', 'start', 'ngrok');
+      assert.deepEqual([bad.code, bad.err], [1, 'latchkey: unknown tunnel tool "ngrok": use tailscale or cloudflared\n']);
+    } finally {
+      await s.close();
+    }
+  });
+});
