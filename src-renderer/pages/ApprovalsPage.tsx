@@ -16,8 +16,14 @@ export function ApprovalsPage() {
   }, []);
   useEffect(() => {
     void load();
-    const id = window.setInterval(load, 2000);
-    return () => window.clearInterval(id);
+    // Pushed the moment a device asks; the slow poll only covers a dropped stream.
+    const events = new EventSource('/api/events');
+    events.addEventListener('pending', (e) => setPending(JSON.parse((e as MessageEvent).data).pending));
+    const id = window.setInterval(load, 15_000);
+    return () => {
+      events.close();
+      window.clearInterval(id);
+    };
   }, [load]);
 
   async function decide(p: Pending, action: 'approve' | 'deny') {

@@ -3,6 +3,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { cliLoginRoutes } from '../cli-login/cliLoginRoutes.ts';
+import { deviceEvents } from '../devices/deviceEvents.ts';
 import { deviceRoutes } from '../devices/deviceRoutes.ts';
 import { handoffRoutes } from '../handoff/handoffRoutes.ts';
 import { errorHandler } from '../errors/errorHandler.ts';
@@ -72,6 +73,7 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
     api.addHook('onRoute', attachScopeCheck);
     whoamiRoutes(api, s);
     deviceRoutes(api, s);
+    deviceEvents(api, s);
     originRoutes(api, s);
     tokenRoutes(api, s);
     tunnelRoutes(api, s.tunnels);

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { TrustedPasskey } from '../../src-server/store/openPasskeyStore.ts';
+import { startServer, type TestServer } from '../helpers/startServer.ts';
+
+const BOX = 'https://box.alice.ts.net';
+
+/** A raw WebSocket handshake; resolves with the status line the server answered. */
+function handshake(port: number, headers: Record<string, string>, path = '/api/whoami'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1', () => {
+      const lines = [`GET ${path} HTTP/1.1`, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+      sock.write(`${lines.join('\r\n')}\r\n\r\n`);
+    });
+    let out = '';
+    sock.on('data', (c) => {
+      out += c;
+      if (out.includes('\r\n')) {
+        sock.destroy();
+        resolve(out.split('\r\n')[0]!);
+      }
+    });
+    sock.on('error', reject);
+  });
+}
+
+/** Opens an event stream and resolves with the first `event:` block, or the status when it is refused. */
+function stream(port: number, headers: Record<string, string>): Promise<{ status: number; type?: string; first?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/api/events', headers: { accept: 'text/event-stream', ...headers } }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        return resolve({ status: res.statusCode! });
+      }
+      let text = '';
+      res.on('data', (c) => {
+        text += c;
+        if (text.includes('\n\n')) {
+          req.destroy();
+          resolve({ status: 200, type: String(res.headers['content-type']), first: text.split('\n\n')[0] });
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('WebSocket and SSE requests are gated like HTTP and check Origin', () => {
+  let s: TestServer;
+  let cookie: string;
+  before(async () => {
+    s = await startServer({ config: { public_origins: [BOX] } });
+    const device: TrustedPasskey = {
+      id: 'dev_ws', credential_id: 'cred_ws', public_key: 'pk', name: 'Phone', device_type: 'iPhone', origin: BOX, rp_id: 'alice.ts.net',
+      fingerprint: '0000 0000 0000 0000', created_at: new Date().toISOString(), last_used_at: null, counter: 0,
+      backup_eligible: false, backup_state: false, transports: [], aaguid: '', enrolled_via: 'remote',
+    };
+    await s.lk.services.store.add(device);
+    cookie = `__Host-lk_session=${await s.lk.services.sessions.issue('dev_ws', BOX)}`;
+  });
+  after(() => s.close());
+
+  const remote = { host: 'box.alice.ts.net', 'x-forwarded-proto': 'https' };
+
+  it('WebSocket handshakes on the remote listener: unknown Host 421, no session 401 (never a loopback bypass), foreign or missing Origin 403', async () => {
+    assert.match(await handshake(s.remotePort, { host: 'evil.example', 'x-forwarded-proto': 'https' }), / 421 /);
+    assert.match(await handshake(s.remotePort, { ...remote, origin: BOX }), / 401 /);
+    assert.match(await handshake(s.remotePort, { ...remote, cookie, origin: 'https://evil.example' }), / 403 /);
+    assert.match(await handshake(s.remotePort, { ...remote, cookie }), / 403 /, 'a browser always sends Origin on a handshake');
+    assert.match(await handshake(s.remotePort, { ...remote, cookie, origin: BOX }), / 200 /, 'same origin with a session passes the gate');
+  });
+
+  it('event streams: the gate, then Origin, then the route; a local approvals stream opens with the pending list', async () => {
+    assert.equal((await stream(s.remotePort, remote)).status, 401);
+    assert.equal((await stream(s.remotePort, { ...remote, cookie, origin: 'https://evil.example' })).status, 403);
+    assert.equal((await stream(s.remotePort, { ...remote, cookie, 'sec-fetch-site': 'cross-site' })).status, 403);
+    assert.equal((await stream(s.remotePort, { ...remote, cookie })).status, 403, 'approvals are on the computer only (local_only)');
+    assert.equal((await stream(s.localPort, { host: `localhost:${s.localPort}`, origin: 'https://evil.example' })).status, 403);
+
+    const local = await stream(s.localPort, { host: `localhost:${s.localPort}` });
+    assert.equal(local.status, 200);
+    assert.match(local.type!, /^text\/event-stream/);
+    assert.equal(local.first, 'event: pending\ndata: {"pending":[]}');
+  });
+});
