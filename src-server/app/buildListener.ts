@@ -8,6 +8,7 @@ import { deviceRoutes } from '../devices/deviceRoutes.ts';
 import { handoffRoutes } from '../handoff/handoffRoutes.ts';
 import { errorHandler } from '../errors/errorHandler.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { createClientAddress } from '../gate/createClientAddress.ts';
 import { attachScopeCheck, gatePlugin, requireAuth } from '../gate/gatePlugin.ts';
 import type { Listener } from '../gate/resolveOrigin.ts';
 import { originRoutes } from '../origins/originRoutes.ts';
@@ -49,8 +50,12 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
     strictTransportSecurity: false,
   });
   await app.register(cookie);
+  // Only the remote listener sits behind proxies; the local one believes no forwarding header.
+  const client = createClientAddress(listener === 'remote' ? s.config.trusted_proxies : null);
   await app.register(rateLimit, {
     global: listener === 'remote',
+    // Per client, as the gate sees it: the right-most untrusted hop, also behind a Forwarded-only proxy.
+    keyGenerator: (request) => client.ipOf(request),
     max: s.limits.remotePerMinute,
     timeWindow: '1 minute',
     errorResponseBuilder: (_req, ctx) => new LatchkeyError('rate_limited', `Too many requests; try again in ${Math.ceil(ctx.ttl / 1000)} s.`, 429),
@@ -61,7 +66,7 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
     throw new LatchkeyError('not_found', `Nothing at ${request.method} ${request.url.split('?')[0]}.`, 404);
   });
 
-  gatePlugin(app, s, listener);
+  gatePlugin(app, s, listener, client);
   sessionRoutes(app, s);
   ceremonyRoutes(app, s);
   cliLoginRoutes(app, s);

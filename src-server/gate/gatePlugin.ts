@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import proxyAddr from 'proxy-addr';
 import type { Services } from '../app/Services.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { missingScope, type ScopeNeed } from '../tokens/scopes.ts';
 import { authenticate, pathOf } from './authenticate.ts';
 import { checkRequestOrigin } from './checkRequestOrigin.ts';
+import type { ClientAddress } from './createClientAddress.ts';
 import type { RequestContext } from './RequestContext.ts';
 import { resolveOrigin, type Listener } from './resolveOrigin.ts';
 
@@ -16,14 +16,12 @@ import { resolveOrigin, type Listener } from './resolveOrigin.ts';
  * The /api guards themselves are `requireAuth` and `requireScope`, registered on the /api scope.
  * Every bearer-token request is audited when its response is sent, with its status.
  */
-export function gatePlugin(app: FastifyInstance, s: Services, listener: Listener) {
-  const trusted = listener === 'remote' ? proxyAddr.compile(s.config.trusted_proxies) : () => false;
-  const peerIsTrustedProxy = (r: { socket: { remoteAddress?: string } }) => trusted(r.socket.remoteAddress ?? '', 0);
+export function gatePlugin(app: FastifyInstance, s: Services, listener: Listener, client: ClientAddress) {
 
   app.decorateRequest('lk', null as unknown as RequestContext);
   app.addHook('onRequest', async (request, reply) => {
-    const { origin, rpId } = resolveOrigin(request, listener, s.origins, s.config.rp_id, peerIsTrustedProxy);
-    request.lk = { listener, origin, rpId, ip: request.ip, via: null, device: null, token: null, sessionProblem: null, tokenProblem: null };
+    const { origin, rpId } = resolveOrigin(request, listener, s.origins, s.config.rp_id, client.forwardedHostOf);
+    request.lk = { listener, origin, rpId, ip: client.ipOf(request), via: null, device: null, token: null, sessionProblem: null, tokenProblem: null };
     await authenticate(request, reply, s);
     checkRequestOrigin(request);
   });

@@ -15,14 +15,14 @@ export function listenerPort(request: FastifyRequest): number {
  * The origin a request is for, always taken from configuration: the local listener is
  * `http://localhost:PORT`; the remote listener answers only for allowlisted origins and
  * refuses any other Host with 421 (this is also the DNS-rebinding defence).
- * X-Forwarded-Host is read only from a trusted proxy, and only its right-most value.
+ * X-Forwarded-Host (or RFC 7239 `host=`) is read only from a trusted proxy, and only its right-most value.
  */
 export function resolveOrigin(
   request: FastifyRequest,
   listener: Listener,
   origins: OriginRegistry,
   rpIdOverride: string | undefined,
-  peerIsTrustedProxy: (request: FastifyRequest) => boolean,
+  forwardedHostOf: (request: FastifyRequest) => string | null,
 ): { origin: string; rpId: string | null } {
   if (listener === 'local') {
     if (!isLoopbackHost(request.headers.host)) {
@@ -34,12 +34,7 @@ export function resolveOrigin(
     const onName = hostnameOf(request.headers.host) === 'localhost';
     return { origin: `http://${onName ? 'localhost' : hostnameOf(request.headers.host)}:${port}`, rpId: onName ? 'localhost' : null };
   }
-  let host = request.headers.host ?? '';
-  const xfh = request.headers['x-forwarded-host'];
-  if (xfh !== undefined && peerIsTrustedProxy(request)) {
-    const values = String(xfh).split(',');
-    host = values[values.length - 1]!.trim();
-  }
+  const host = forwardedHostOf(request) ?? request.headers.host ?? '';
   const origin = origins.forHost(host);
   if (!origin) {
     throw new LatchkeyError('unknown_host',
