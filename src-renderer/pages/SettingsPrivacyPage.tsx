@@ -1,37 +1,19 @@
 import { startRegistration } from '@simplewebauthn/browser';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api, describeError, type AuthState, type Device } from '../api.ts';
 import { DeviceTable } from '../components/DeviceTable.tsx';
 import { useCeremonyOptions } from '../useCeremonyOptions.ts';
+import { useDeviceList } from '../useDeviceList.ts';
 import { pairPrompt } from './HomePage.tsx';
 
 /** Settings → Privacy: the Passkeys list with Revoke, Set up passkey, and the Pair prompt switch. */
 export function SettingsPrivacyPage({ state }: { state: AuthState }) {
-  const [devices, setDevices] = useState<Device[]>([]);
+  const { devices, message, setMessage, load, remove } = useDeviceList();
   const [name, setName] = useState(state.suggested_name);
-  const [message, setMessage] = useState<{ text: string; bad?: boolean } | null>(null);
   const { ready, error: optionsError, refresh } = useCeremonyOptions('/auth/register/options', state.rp_id !== null);
 
-  const load = useCallback(async () => {
-    try {
-      setDevices((await api<{ devices: Device[] }>('/api/devices')).devices);
-    } catch (err) {
-      setMessage({ text: (err as Error).message, bad: true });
-    }
-  }, []);
-  useEffect(() => void load(), [load]);
-
-  async function revoke(device: Device) {
-    if (!window.confirm(`Revoke the passkey "${device.name}"? That device is refused on its next request.`)) return;
-    try {
-      await api(`/api/devices/${encodeURIComponent(device.id)}`, { method: 'DELETE' });
-      // Reload first, so the confirmation never shows next to a list that still has the device.
-      await load();
-      setMessage({ text: `Revoked ${device.name}.` });
-    } catch (err) {
-      setMessage({ text: (err as Error).message, bad: true });
-    }
-  }
+  const revoke = (device: Device) =>
+    remove(device, `Revoke the passkey "${device.name}"? That device is refused on its next request.`, `Revoked ${device.name}.`);
 
   async function setUp() {
     if (!ready) return;

@@ -1,34 +1,15 @@
-import { useCallback, useEffect, useState } from 'react';
-import { api, type Device } from '../api.ts';
+import { type Device } from '../api.ts';
 import { DeviceTable } from '../components/DeviceTable.tsx';
+import { useDeviceList } from '../useDeviceList.ts';
 
 /**
  * Settings → Security → Trusted Devices: every approved passkey, with Remove. A removed
  * device is refused on its next request (sessions and tokens alike) and can pair again later.
  */
 export function TrustedDevicesPage() {
-  const [devices, setDevices] = useState<Device[]>([]);
-  const [message, setMessage] = useState<{ text: string; bad?: boolean } | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setDevices((await api<{ devices: Device[] }>('/api/devices')).devices);
-    } catch (err) {
-      setMessage({ text: (err as Error).message, bad: true });
-    }
-  }, []);
-  useEffect(() => void load(), [load]);
-
-  async function remove(d: Device) {
-    if (!window.confirm(`Remove "${d.name}"? It is refused on its next request, and its CLI tokens stop working. It can pair again later.`)) return;
-    try {
-      await api(`/api/devices/${encodeURIComponent(d.id)}`, { method: 'DELETE' });
-      await load();
-      setMessage({ text: `Removed ${d.name}.` });
-    } catch (err) {
-      setMessage({ text: (err as Error).message, bad: true });
-    }
-  }
+  const { devices, message, remove: removeDevice } = useDeviceList();
+  const remove = (d: Device) => removeDevice(d,
+    `Remove "${d.name}"? It is refused on its next request, and its CLI tokens stop working. It can pair again later.`, `Removed ${d.name}.`);
 
   return (
     <section className="card">
