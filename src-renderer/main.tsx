@@ -40,6 +40,8 @@ function App() {
     return <SignInPage onSignedIn={signedIn} />;
   }
   if (path === '/pair') return <PairPage state={state} onSignedIn={signedIn} />;
+  // In without a passkey (loopback bypass) but asked to sign in, e.g. to hand off to another origin: a passkey is needed.
+  if (path === '/signin' && !state.device) return <SignInPage onSignedIn={signedIn} />;
   if (path === '/settings/privacy') return <SettingsPrivacyPage state={state} />;
   if (path === '/settings/keys') return <SettingsKeysPage />;
   if (path === '/settings/security') return <TrustedDevicesPage />;

@@ -149,3 +149,35 @@ describe('cross-origin handoff through the stable auth origin (real Chromium, TL
       `/auth/handoff/start?target=${encodeURIComponent(quick)}&return=%2F`, 'an open redirect becomes /');
   });
 });
+
+describe('auth_origin "localhost": a browser on the computer signs in on the local listener and hands off', () => {
+  it('quick → Sign in at localhost (passkey, even with the loopback bypass on) → back on quick, signed in', async () => {
+    const tls = makeTlsFixture();
+    const port = await freePort();
+    const quick = `https://quick.example.test:${port}`;
+    const server = await startServer({ config: { public_origins: [quick], auth_origin: 'localhost' } });
+    const nginx = await startNginx(tls, server.remotePort, port);
+    const browser = await launchChromium(tls.chromiumArgs);
+    try {
+      const { page } = await newDevice(browser);
+      await addAuthenticator(page);
+      await page.goto(`${server.local}/settings/privacy`);
+      await page.getByLabel('Device name').fill('Desk');
+      await page.getByRole('button', { name: 'Set up passkey' }).click();
+      await page.getByText('Passkey "Desk" is set up.').waitFor();
+      await page.context().clearCookies();
+
+      await page.goto(`${quick}/`);
+      await page.getByRole('link', { name: `Sign in at localhost:${server.localPort}` }).click();
+      await page.getByRole('button', { name: 'Sign in with passkey' }).click();
+      await page.waitForURL(`${quick}/`);
+      await page.getByTestId('signed-in-as').getByText('Desk').waitFor();
+      const me = await page.evaluate(async () => (await fetch('/api/whoami')).json());
+      assert.deepEqual([me.via, me.device.name], ['session', 'Desk']);
+    } finally {
+      await browser.close();
+      await nginx.stop();
+      await server.close();
+    }
+  });
+});
