@@ -18,7 +18,9 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
 
   useEffect(() => {
     if (phase.kind !== 'waiting') return;
-    const id = window.setInterval(async () => {
+    // Pushed the moment the computer decides; a slow poll covers a dropped stream.
+    const events = new EventSource('/auth/pairing/events');
+    const check = async () => {
       try {
         const s = await api('/auth/pairing/status');
         if (s.status === 'approved') {
@@ -32,8 +34,16 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
       } catch (err) {
         setPhase({ kind: 'done', tone: 'bad', message: (err as Error).message });
       }
-    }, 1500);
-    return () => window.clearInterval(id);
+    };
+    events.addEventListener('outcome', () => {
+      events.close();
+      void check();
+    });
+    const id = window.setInterval(check, 10_000);
+    return () => {
+      events.close();
+      window.clearInterval(id);
+    };
   }, [phase.kind, onSignedIn]);
 
   async function setUp() {

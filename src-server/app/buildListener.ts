@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { cliLoginRoutes } from '../cli-login/cliLoginRoutes.ts';
 import { deviceEvents } from '../devices/deviceEvents.ts';
 import { deviceRoutes } from '../devices/deviceRoutes.ts';
+import { pairingEvents } from '../devices/pairingEvents.ts';
 import { handoffRoutes } from '../handoff/handoffRoutes.ts';
 import { errorHandler } from '../errors/errorHandler.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
@@ -68,6 +69,7 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
 
   gatePlugin(app, s, listener, client);
   sessionRoutes(app, s);
+  pairingEvents(app, s);
   ceremonyRoutes(app, s);
   cliLoginRoutes(app, s);
   handoffRoutes(app, s);

@@ -87,3 +87,36 @@ describe('WebSocket and SSE requests are gated like HTTP and check Origin', () =
     assert.equal(local.first, 'event: pending\ndata: {"pending":[]}');
   });
 });
+
+describe('the phone learns the pairing outcome from a stream', () => {
+  it('no pairing cookie: 404; a waiting phone gets `outcome` the moment the computer approves', async () => {
+    const s = await startServer({ config: { public_origins: [BOX] } });
+    try {
+      const headers = { host: 'box.alice.ts.net', 'x-forwarded-proto': 'https', accept: 'text/event-stream' };
+      const none = await new Promise<number>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/auth/pairing/events', headers }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      }).end());
+      assert.equal(none, 404);
+
+      const device: TrustedPasskey = {
+        id: 'dev_pair', credential_id: 'cred_pair', public_key: 'pk', name: 'Phone', device_type: 'iPhone', origin: BOX, rp_id: 'alice.ts.net',
+        fingerprint: '0000 0000 0000 0000', created_at: new Date().toISOString(), last_used_at: null, counter: 0,
+        backup_eligible: false, backup_state: false, transports: [], aaguid: '', enrolled_via: 'remote',
+      };
+      const { request: pending, secret } = s.lk.services.pending.create({
+        name: 'Phone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: BOX, rp_id: 'alice.ts.net', fingerprint: device.fingerprint, ip: '127.0.0.1', passkey: device,
+      });
+      const received = new Promise<string>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/auth/pairing/events', headers: { ...headers, cookie: `__Host-lk_pairing=${secret}` } }, (res) => {
+        let text = '';
+        res.on('data', (c) => { text += c; });
+        res.on('end', () => resolve(text));
+      }).end());
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal((await s.api('POST', `/api/devices/${pending.id}/approve`)).status, 200);
+      assert.equal(await received, 'event: outcome\ndata: {"status":"approved"}\n\n', 'the stream ends with the outcome');
+    } finally {
+      await s.close();
+    }
+  });
+});
