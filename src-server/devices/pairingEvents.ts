@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { pairingCookieName } from '../sessions/sessionCookies.ts';
-
-const HEARTBEAT_MS = 25_000;
+import { openEventStream } from '../web/openEventStream.ts';
 
 /**
  * `GET /auth/pairing/events`: tells a waiting phone the moment the computer decides, so it
@@ -15,19 +14,10 @@ export function pairingEvents(app: FastifyInstance, s: Services) {
     const secret = request.cookies[pairingCookieName(request.lk.origin)];
     const status = secret ? s.pending.statusFor(secret) : null;
     if (!status) throw new LatchkeyError('pairing_not_found', 'This browser has no pairing request waiting. Start again from the Pair screen.', 404);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      // nginx (and proxies like it) would otherwise hold the stream back in a buffer.
-      'x-accel-buffering': 'no',
-      connection: 'keep-alive',
-    });
+    const stream = openEventStream(request, reply);
     const outcome = (value: string) => {
-      res.write(`event: outcome\ndata: ${JSON.stringify({ status: value })}\n\n`);
-      res.end();
+      stream.send('outcome', { status: value });
+      stream.end();
     };
     if (status.status !== 'pending') return outcome(status.status);
     const id = status.request.id;
@@ -35,10 +25,6 @@ export function pairingEvents(app: FastifyInstance, s: Services) {
       if (e.id === id) outcome(e.outcome);
     };
     s.pending.events.on('resolved', onResolved);
-    const beat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-    res.once('close', () => {
-      clearInterval(beat);
-      s.pending.events.off('resolved', onResolved);
-    });
+    stream.onClose(() => s.pending.events.off('resolved', onResolved));
   });
 }
