@@ -118,8 +118,11 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
     approved: (id: string, deviceId: string) => settle(id, 'approved', deviceId),
     denied: (id: string) => settle(id, 'denied'),
 
-    /** What the requesting browser sees; `approved` is handed out once, then forgotten. */
-    statusFor(secret: string): { status: 'pending'; request: PendingView } | { status: Outcome; id: string; deviceId?: string } | null {
+    /**
+     * What the requesting browser sees; `approved` is handed out once, then forgotten
+     * (`peek` looks without using it up, for the event stream that only announces it).
+     */
+    statusFor(secret: string, peek = false): { status: 'pending'; request: PendingView } | { status: Outcome; id: string; deviceId?: string } | null {
       prune();
       const h = hash(secret);
       for (const entry of live.values()) {
@@ -127,7 +130,7 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
       }
       for (const [id, o] of outcomes) {
         if (!timingSafeEqual(o.secretHash, h)) continue;
-        if (o.outcome === 'approved') outcomes.delete(id);
+        if (o.outcome === 'approved' && !peek) outcomes.delete(id);
         return { status: o.outcome, id, deviceId: o.deviceId };
       }
       return null;

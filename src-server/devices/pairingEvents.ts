@@ -4,6 +4,8 @@ import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { pairingCookieName } from '../sessions/sessionCookies.ts';
 import { openEventStream } from '../web/openEventStream.ts';
 
+const EXPIRY_SWEEP_MS = 2_000;
+
 /**
  * `GET /auth/pairing/events`: tells a waiting phone the moment the computer decides, so it
  * need not poll. It carries no secret: on `outcome` the page calls /auth/pairing/status,
@@ -12,7 +14,7 @@ import { openEventStream } from '../web/openEventStream.ts';
 export function pairingEvents(app: FastifyInstance, s: Services) {
   app.get('/auth/pairing/events', async (request, reply) => {
     const secret = request.cookies[pairingCookieName(request.lk.origin)];
-    const status = secret ? s.pending.statusFor(secret) : null;
+    const status = secret ? s.pending.statusFor(secret, true) : null;
     if (!status) throw new LatchkeyError('pairing_not_found', 'This browser has no pairing request waiting. Start again from the Pair screen.', 404);
     const stream = openEventStream(request, reply);
     const outcome = (value: string) => {
@@ -25,6 +27,11 @@ export function pairingEvents(app: FastifyInstance, s: Services) {
       if (e.id === id) outcome(e.outcome);
     };
     s.pending.events.on('resolved', onResolved);
-    stream.onClose(() => s.pending.events.off('resolved', onResolved));
+    // Expiry is noticed when the registry is next read; reading it now and then settles it on time.
+    const sweep = setInterval(() => s.pending.list(), EXPIRY_SWEEP_MS);
+    stream.onClose(() => {
+      clearInterval(sweep);
+      s.pending.events.off('resolved', onResolved);
+    });
   });
 }

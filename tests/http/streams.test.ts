@@ -120,3 +120,42 @@ describe('the phone learns the pairing outcome from a stream', () => {
     }
   });
 });
+
+describe('the pairing stream and the outcome it announces', () => {
+  it('announcing an approval does not use it up: the page still collects its session afterwards; expiry is pushed too', async () => {
+    const s = await startServer({ config: { public_origins: [BOX] } });
+    try {
+      const headers = { host: 'box.alice.ts.net', 'x-forwarded-proto': 'https', accept: 'text/event-stream' };
+      const passkey = (id: string): TrustedPasskey => ({
+        id, credential_id: `cred_${id}`, public_key: 'pk', name: 'Phone', device_type: 'iPhone', origin: BOX, rp_id: 'alice.ts.net',
+        fingerprint: '0000 0000 0000 0000', created_at: new Date().toISOString(), last_used_at: null, counter: 0,
+        backup_eligible: false, backup_state: false, transports: [], aaguid: '', enrolled_via: 'remote',
+      });
+      const create = (id: string) => s.lk.services.pending.create({
+        name: 'Phone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: BOX, rp_id: 'alice.ts.net', fingerprint: '0000', ip: '127.0.0.1', passkey: passkey(id),
+      });
+      const listen = (secret: string) => new Promise<string>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/auth/pairing/events', headers: { ...headers, cookie: `__Host-lk_pairing=${secret}` } }, (res) => {
+        let text = '';
+        res.on('data', (c) => { text += c; });
+        res.on('end', () => resolve(text));
+      }).end());
+
+      const a = create('dev_a');
+      await s.api('POST', `/api/devices/${a.request.id}/approve`);
+      assert.equal(await listen(a.secret), 'event: outcome\ndata: {"status":"approved"}\n\n', 'already decided: announced at once');
+      const status = await new Promise<{ code: number; cookie: string }>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/auth/pairing/status', headers: { host: 'box.alice.ts.net', 'x-forwarded-proto': 'https', cookie: `__Host-lk_pairing=${a.secret}` } }, (res) => {
+        res.resume();
+        resolve({ code: res.statusCode!, cookie: String(res.headers['set-cookie'] ?? '') });
+      }).end());
+      assert.equal(status.code, 200);
+      assert.match(status.cookie, /__Host-lk_session=/, 'the session is still there to collect');
+
+      const b = create('dev_b');
+      const heard = listen(b.secret);
+      s.clock.advance(5 * 60_000 + 1000);
+      assert.equal(await heard, 'event: outcome\ndata: {"status":"expired"}\n\n');
+    } finally {
+      await s.close();
+    }
+  });
+});
