@@ -20,9 +20,23 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
     if (phase.kind !== 'waiting') return;
     // Pushed the moment the computer decides; a slow poll covers a dropped stream.
     const events = new EventSource('/auth/pairing/events');
+    // The stream and the fallback poll can both ask; the first answer that settles it wins,
+    // because the server hands an outcome out once (a second ask finds no request).
+    let settled = false;
+    let asking = false;
+    let askAgain = false;
     const check = async () => {
+      if (settled) return;
+      // One question at a time; a nudge that arrives meanwhile asks again right after.
+      if (asking) {
+        askAgain = true;
+        return;
+      }
+      asking = true;
       try {
         const s = await api('/auth/pairing/status');
+        if (settled) return;
+        if (s.status !== 'pending') settled = true;
         if (s.status === 'approved') {
           window.clearInterval(id);
           onSignedIn();
@@ -32,7 +46,15 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
           setPhase({ kind: 'done', tone: 'bad', message: 'The request expired before it was approved. Try again.' });
         }
       } catch (err) {
+        if (settled) return;
+        settled = true;
         setPhase({ kind: 'done', tone: 'bad', message: (err as Error).message });
+      } finally {
+        asking = false;
+        if (askAgain) {
+          askAgain = false;
+          void check();
+        }
       }
     };
     events.addEventListener('outcome', () => {
