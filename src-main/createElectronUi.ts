@@ -12,7 +12,7 @@ export function createElectronUi(opts: {
   preload: string;
   icon: string;
   onTrayAction: (action: TrayAction) => void;
-}): DesktopUi & { windowFor(route: WindowRoute): BrowserWindow | undefined; lastTray(): TrayState | undefined } {
+}): DesktopUi & { lastTray(): TrayState | undefined } {
   const tray = new Tray(nativeImage.createFromPath(opts.icon));
   const windows = new Map<string, BrowserWindow>();
   let last: TrayState | undefined;
@@ -70,7 +70,6 @@ export function createElectronUi(opts: {
     openInBrowser: () => void shell.openExternal(opts.appOrigin),
     showError: (message) => dialog.showErrorBox('Latchkey', message),
     quit: () => app.quit(),
-    windowFor: (route) => windows.get(keyOf(route)),
     lastTray: () => last,
   };
 }

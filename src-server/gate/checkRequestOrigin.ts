@@ -8,17 +8,14 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const CLI_ENDPOINTS = new Set(['/auth/cli/authorize', '/auth/device/code', '/auth/token']);
 
 /**
- * Cross-site request defence for every state-changing request (SECURITY.md §4):
- * a browser always sends `Origin` on such requests, and it must be this origin.
- * A request with no Origin is accepted only from a non-browser client that holds no
- * session (the CLI on the computer, or a script with a bearer token); ceremony endpoints always need it.
+ * Cross-site request defence (SECURITY.md §4) for every state-changing request, and for the
+ * long-lived GETs a cross-site page must not open on the user's behalf either: WebSocket
+ * handshakes and event streams (cross-site WebSocket hijacking). A browser sends `Origin`
+ * on all of these but same-origin EventSource, and it must be this origin.
  */
 export function checkRequestOrigin(request: FastifyRequest) {
-  if (isStreamRequest(request)) {
-    checkStreamOrigin(request);
-    return;
-  }
-  if (SAFE_METHODS.has(request.method)) return;
+  const stream = isStreamRequest(request);
+  if (!stream && SAFE_METHODS.has(request.method)) return;
   const ctx = request.lk;
   // A bearer token is not an ambient credential: a browser never attaches it on its own, so there is nothing to forge.
   if (ctx.via === 'token') return;
@@ -27,14 +24,30 @@ export function checkRequestOrigin(request: FastifyRequest) {
   }
   const origin = request.headers.origin;
   if (origin === undefined) {
-    if (ctx.via === 'session' || (request.url.startsWith('/auth/') && !CLI_ENDPOINTS.has(request.url.split('?')[0] ?? ''))) {
-      throw new LatchkeyError('origin_required', 'This request must come from the Latchkey page (no Origin header was sent).', 403);
-    }
+    const missing = missingOriginProblem(request, stream);
+    if (missing) throw new LatchkeyError('origin_required', missing, 403);
     return;
   }
   if (!acceptable(origin, ctx.origin, ctx.listener, listenerPort(request))) {
     throw new LatchkeyError('origin_mismatch', `Origin "${origin}" is not allowed here; expected ${ctx.origin}.`, 403);
   }
+}
+
+/**
+ * When a request without Origin must be refused, why. Accepted without one: a non-browser
+ * client holding no session (the CLI on the computer, the CLI-login endpoints) and
+ * same-origin EventSource. A browser always sends Origin on a WebSocket handshake and on
+ * a state change, so a session without it is refused, as are ceremony endpoints.
+ */
+function missingOriginProblem(request: FastifyRequest, stream: boolean): string | null {
+  const via = request.lk.via;
+  if (stream) {
+    return request.headers.upgrade !== undefined && via === 'session' ? 'A WebSocket handshake must carry this page\'s Origin.' : null;
+  }
+  const path = request.url.split('?')[0] ?? '';
+  return via === 'session' || (path.startsWith('/auth/') && !CLI_ENDPOINTS.has(path))
+    ? 'This request must come from the Latchkey page (no Origin header was sent).'
+    : null;
 }
 
 function acceptable(origin: string, expected: string, listener: string, port: number | undefined): boolean {
@@ -45,29 +58,4 @@ function acceptable(origin: string, expected: string, listener: string, port: nu
 /** A WebSocket handshake or a server-sent-event stream: long-lived, so checked like a state change. */
 function isStreamRequest(request: FastifyRequest): boolean {
   return request.headers.upgrade !== undefined || String(request.headers.accept ?? '').includes('text/event-stream');
-}
-
-/**
- * WebSocket and SSE requests are GETs, but a cross-site page must not open one on the
- * user's behalf (cross-site WebSocket hijacking). The Origin a browser sends must be this
- * one; a browser always sends it on a WebSocket handshake, so a cookie-authenticated
- * handshake without it is refused. EventSource sends none for same-origin streams, so for
- * SSE only a foreign Origin or a cross-site fetch is refused.
- */
-function checkStreamOrigin(request: FastifyRequest) {
-  const ctx = request.lk;
-  if (ctx.via === 'token') return;
-  if (request.headers['sec-fetch-site'] === 'cross-site') {
-    throw new LatchkeyError('cross_site_request', 'Streams opened from other sites are refused.', 403);
-  }
-  const origin = request.headers.origin;
-  if (origin === undefined) {
-    if (request.headers.upgrade !== undefined && ctx.via === 'session') {
-      throw new LatchkeyError('origin_required', 'A WebSocket handshake must carry this page\'s Origin.', 403);
-    }
-    return;
-  }
-  if (!acceptable(origin, ctx.origin, ctx.listener, listenerPort(request))) {
-    throw new LatchkeyError('origin_mismatch', `Origin "${origin}" is not allowed here; expected ${ctx.origin}.`, 403);
-  }
 }

@@ -13,7 +13,7 @@ import { resolveOrigin, type Listener } from './resolveOrigin.ts';
  * 1. resolveOrigin — Host allowlist (421 otherwise);
  * 2. authenticate — who is asking, and how;
  * 3. checkRequestOrigin — no cross-site state changes.
- * The /api guards themselves are `requireAuth` and `requireScope`, registered on the /api scope.
+ * The /api guards themselves are `requireAuth` and, per route, `attachScopeCheck`, registered on the /api scope.
  * Every bearer-token request is audited when its response is sent, with its status.
  */
 export function gatePlugin(app: FastifyInstance, s: Services, listener: Listener, client: ClientAddress) {
@@ -84,7 +84,7 @@ export function attachScopeCheck(route: RouteOptions) {
   route.onRequest = [...(route.onRequest ? [route.onRequest].flat() : []), check] as RouteOptions['onRequest'];
 }
 
-export function requireScope(request: FastifyRequest, feature: ScopeNeed['feature'], write: boolean) {
+function requireScope(request: FastifyRequest, feature: ScopeNeed['feature'], write: boolean) {
   const token = request.lk.token;
   if (request.lk.via !== 'token' || !token) return;
   const path = pathOf(request);

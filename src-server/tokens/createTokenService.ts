@@ -154,7 +154,6 @@ export async function createTokenService(home: string, clock: Clock, deviceExist
   }
 
   return {
-    file: join(home, 'tokens.json'),
     check,
     touch,
     statusOf,

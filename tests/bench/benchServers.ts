@@ -1,15 +1,11 @@
 // The servers `npm run bench` measures, in their own process so the load generator never
 // shares their event loop. Prints one JSON line with their URLs and credentials, then runs
 // until its parent closes stdin.
-import type { TrustedPasskey } from '../../src-server/store/openPasskeyStore.ts';
 import { API_KEY_DEFAULT_LIFETIME_MS } from '../../src-server/tokens/createTokenService.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
+import { testPasskey } from '../helpers/testPasskey.ts';
 
-const device = (origin: string): TrustedPasskey => ({
-  id: 'dev_bench', credential_id: 'cred_bench', public_key: 'pk', name: 'Bench', device_type: 'Linux PC', origin,
-  rp_id: 'localhost', fingerprint: '0000 0000 0000 0000', created_at: '2026-01-01T00:00:00.000Z', last_used_at: null,
-  counter: 0, backup_eligible: false, backup_state: false, transports: [], aaguid: '', enrolled_via: 'local',
-});
+const device = (origin: string) => testPasskey('dev_bench', { name: 'Bench', device_type: 'Linux PC', origin, rp_id: 'localhost', enrolled_via: 'local' });
 
 const ungated = await startServer({ config: { require_auth: false } });
 const gated = await startServer({ config: { loopback_auth_bypass: false } });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { addAuthenticator, IPHONE_UA, launchChromium, newDevice } from '../helpers/browser.ts';
+import { launchChromium, phoneWaiting } from '../helpers/browser.ts';
 import { rawRequest } from '../helpers/rawRequest.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
 import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
@@ -48,17 +48,12 @@ describe('the desktop app\'s per-launch secret and its pages, in real Chromium a
   });
 
   it('approval window shows the facts and approves; Trusted Devices lists the phone; Remove asks, then refuses it at once; it can pair again', async () => {
-    const phone = await newDevice(browser, IPHONE_UA);
-    await addAuthenticator(phone.page);
+    const phone = await phoneWaiting(browser, box, 'Alice phone');
+    const code = phone.code;
     // The Electron main process adds this header to its windows' requests; here Chromium does.
     const desk = await browser.newContext({ extraHTTPHeaders: { 'x-latchkey-desktop': SECRET } });
     const win = await desk.newPage();
     try {
-      await phone.page.goto(`${box}/pair`);
-      await phone.page.getByLabel('Device name').fill('Alice phone');
-      await phone.page.getByRole('button', { name: 'Set up passkey' }).click();
-      await phone.page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
-      const code = await phone.page.getByTestId('match-code').innerText();
       const [pending] = s.lk.services.pending.list();
 
       await win.goto(`${s.local}/approve?request=${pending!.id}`);

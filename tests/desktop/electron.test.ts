@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { _electron, type Browser, type ElectronApplication } from 'playwright-core';
 // @ts-expect-error: a plain .mjs helper shared with bin/desktop.mjs
 import { electronBinary, MISSING_ELECTRON } from '../../bin/electronBinary.mjs';
-import { addAuthenticator, IPHONE_UA, launchChromium, newDevice } from '../helpers/browser.ts';
+import { launchChromium, phoneWaiting } from '../helpers/browser.ts';
 import { tempHome } from '../helpers/startServer.ts';
 import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
 
@@ -56,13 +56,7 @@ describe('the desktop app (Electron)', { skip: binary ? false : `skipped: ${MISS
     const lock = JSON.parse(readFileSync(join(home, 'server.lock'), 'utf8'));
     assert.equal(lock.pid, app.process().pid, 'the app runs the server itself');
 
-    const { context, page } = await newDevice(browser, IPHONE_UA);
-    await addAuthenticator(page);
-    await page.goto(`${box}/pair`);
-    await page.getByLabel('Device name').fill('Alice phone');
-    await page.getByRole('button', { name: 'Set up passkey' }).click();
-    await page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
-    const code = await page.getByTestId('match-code').innerText();
+    const { context, page, code } = await phoneWaiting(browser, box, 'Alice phone');
 
     const tray = await app.evaluate(() => (globalThis as any).latchkeyE2E.tray());
     assert.equal(tray.badge, '1');

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { addAuthenticator, IPHONE_UA, launchChromium, newDevice } from '../helpers/browser.ts';
+import { addAuthenticator, IPHONE_UA, launchChromium, newDevice, phoneWaiting } from '../helpers/browser.ts';
 import { fakeBrowserCommand, spawnCli } from '../helpers/spawnCli.ts';
 import { startServer, tempHome, type TestServer } from '../helpers/startServer.ts';
 import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
@@ -113,14 +113,8 @@ describe('latchkey auth login in real Chromium with a virtual authenticator', ()
 
     /** A phone that has pressed Set up passkey on the tunnel origin; approved on the computer unless told otherwise. */
     async function phone(name: string, approve = true) {
-      const { context, page } = await newDevice(browser, IPHONE_UA);
-      await addAuthenticator(page);
-      await page.goto(`${box}/pair`);
-      await page.getByLabel('Device name').fill(name);
-      await page.getByRole('button', { name: 'Set up passkey' }).click();
-      await page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
+      const { context, page, code } = await phoneWaiting(browser, box, name);
       if (approve) {
-        const code = await page.getByTestId('match-code').innerText();
         const pending = (await server.api('GET', '/api/devices/pending')).body.pending.find((p: any) => p.code === code);
         assert.equal((await server.api('POST', `/api/devices/${pending.id}/approve`)).status, 200);
         await page.getByTestId('signed-in-as').getByText(name).waitFor();

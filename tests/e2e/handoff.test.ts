@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { addAuthenticator, IPHONE_UA, launchChromium, newDevice } from '../helpers/browser.ts';
+import { addAuthenticator, launchChromium, newDevice, phoneWaiting } from '../helpers/browser.ts';
 import { rawRequest } from '../helpers/rawRequest.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
 import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
@@ -28,12 +28,7 @@ describe('cross-origin handoff through the stable auth origin (real Chromium, TL
     browser = await launchChromium(tls.chromiumArgs);
 
     // The phone pairs once, at the auth origin.
-    const { context, page } = await newDevice(browser, IPHONE_UA);
-    await addAuthenticator(page);
-    await page.goto(`${box}/pair`);
-    await page.getByLabel('Device name').fill('Alice phone');
-    await page.getByRole('button', { name: 'Set up passkey' }).click();
-    await page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
+    const { context, page } = await phoneWaiting(browser, box, 'Alice phone');
     const [pending] = server.lk.services.pending.list();
     await server.api('POST', `/api/devices/${pending!.id}/approve`);
     await page.getByTestId('signed-in-as').getByText('Alice phone').waitFor();

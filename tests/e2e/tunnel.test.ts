@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { addAuthenticator, IPHONE_UA, launchChromium, newDevice } from '../helpers/browser.ts';
+import { addAuthenticator, IPHONE_UA, launchChromium, newDevice, phoneWaiting as phoneWaitingAt } from '../helpers/browser.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
 import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
 
@@ -37,18 +37,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
   const audit = () => readFileSync(join(server.home, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const storedPasskeys = () => JSON.parse(readFileSync(join(server.home, 'trusted-passkeys.json'), 'utf8')).passkeys as any[];
 
-  /** A phone (own context + authenticator) that has pressed Set up passkey and waits. */
-  async function phoneWaiting(origin = box, name?: string) {
-    const { context, page } = await newDevice(browser, IPHONE_UA);
-    const auth = await addAuthenticator(page);
-    await page.goto(`${origin}/pair`);
-    await page.getByRole('heading', { name: 'Pair' }).waitFor();
-    if (name) await page.getByLabel('Device name').fill(name);
-    await page.getByRole('button', { name: 'Set up passkey' }).click();
-    await page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
-    const code = await page.getByTestId('match-code').innerText();
-    return { context, page, auth, code };
-  }
+  const phoneWaiting = (origin: string, name?: string) => phoneWaitingAt(browser, origin, name);
 
   async function pendingFor(code: string) {
     const { body } = await server.api('GET', '/api/devices/pending');

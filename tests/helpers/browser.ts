@@ -44,3 +44,16 @@ export async function newDevice(browser: Browser, userAgent?: string): Promise<{
 }
 
 export const IPHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+
+/** A phone (own context, iPhone User-Agent, authenticator) that has pressed Set up passkey on `origin` and waits for approval. */
+export async function phoneWaiting(browser: Browser, origin: string, name?: string) {
+  const { context, page } = await newDevice(browser, IPHONE_UA);
+  const auth = await addAuthenticator(page);
+  await page.goto(`${origin}/pair`);
+  await page.getByRole('heading', { name: 'Pair' }).waitFor();
+  if (name) await page.getByLabel('Device name').fill(name);
+  await page.getByRole('button', { name: 'Set up passkey' }).click();
+  await page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
+  const code = await page.getByTestId('match-code').innerText();
+  return { context, page, auth, code };
+}

@@ -5,13 +5,10 @@ import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { rawRequest } from '../helpers/rawRequest.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
+import { testPasskey } from '../helpers/testPasskey.ts';
 
 const BOX = 'https://box.alice.ts.net';
-const DEVICE = {
-  id: 'dev_known', credential_id: 'cred_known', public_key: 'pk', name: 'Phone', device_type: 'iPhone', origin: BOX,
-  rp_id: 'alice.ts.net', fingerprint: '0000 0000 0000 0000', created_at: new Date().toISOString(), last_used_at: null,
-  counter: 0, backup_eligible: false, backup_state: false, transports: [], aaguid: '', enrolled_via: 'remote' as const,
-};
+const DEVICE = testPasskey('dev_known');
 
 describe('bad input gets a clear 4xx, and nothing is stored', () => {
   let s: TestServer;

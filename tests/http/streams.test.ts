@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { TrustedPasskey } from '../../src-server/store/openPasskeyStore.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
+import { testPasskey } from '../helpers/testPasskey.ts';
 
 const BOX = 'https://box.alice.ts.net';
 
@@ -54,12 +54,7 @@ describe('WebSocket and SSE requests are gated like HTTP and check Origin', () =
   let cookie: string;
   before(async () => {
     s = await startServer({ config: { public_origins: [BOX] } });
-    const device: TrustedPasskey = {
-      id: 'dev_ws', credential_id: 'cred_ws', public_key: 'pk', name: 'Phone', device_type: 'iPhone', origin: BOX, rp_id: 'alice.ts.net',
-      fingerprint: '0000 0000 0000 0000', created_at: new Date().toISOString(), last_used_at: null, counter: 0,
-      backup_eligible: false, backup_state: false, transports: [], aaguid: '', enrolled_via: 'remote',
-    };
-    await s.lk.services.store.add(device);
+    await s.lk.services.store.add(testPasskey('dev_ws'));
     cookie = `__Host-lk_session=${await s.lk.services.sessions.issue('dev_ws', BOX)}`;
   });
   after(() => s.close());
@@ -99,11 +94,7 @@ describe('the phone learns the pairing outcome from a stream', () => {
       }).end());
       assert.equal(none, 404);
 
-      const device: TrustedPasskey = {
-        id: 'dev_pair', credential_id: 'cred_pair', public_key: 'pk', name: 'Phone', device_type: 'iPhone', origin: BOX, rp_id: 'alice.ts.net',
-        fingerprint: '0000 0000 0000 0000', created_at: new Date().toISOString(), last_used_at: null, counter: 0,
-        backup_eligible: false, backup_state: false, transports: [], aaguid: '', enrolled_via: 'remote',
-      };
+      const device = testPasskey('dev_pair');
       const { request: pending, secret } = s.lk.services.pending.create({
         name: 'Phone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: BOX, rp_id: 'alice.ts.net', fingerprint: device.fingerprint, ip: '127.0.0.1', passkey: device,
       });
@@ -126,13 +117,8 @@ describe('the pairing stream and the outcome it announces', () => {
     const s = await startServer({ config: { public_origins: [BOX] } });
     try {
       const headers = { host: 'box.alice.ts.net', 'x-forwarded-proto': 'https', accept: 'text/event-stream' };
-      const passkey = (id: string): TrustedPasskey => ({
-        id, credential_id: `cred_${id}`, public_key: 'pk', name: 'Phone', device_type: 'iPhone', origin: BOX, rp_id: 'alice.ts.net',
-        fingerprint: '0000 0000 0000 0000', created_at: new Date().toISOString(), last_used_at: null, counter: 0,
-        backup_eligible: false, backup_state: false, transports: [], aaguid: '', enrolled_via: 'remote',
-      });
       const create = (id: string) => s.lk.services.pending.create({
-        name: 'Phone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: BOX, rp_id: 'alice.ts.net', fingerprint: '0000', ip: '127.0.0.1', passkey: passkey(id),
+        name: 'Phone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: BOX, rp_id: 'alice.ts.net', fingerprint: '0000', ip: '127.0.0.1', passkey: testPasskey(id),
       });
       const listen = (secret: string) => new Promise<string>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/auth/pairing/events', headers: { ...headers, cookie: `__Host-lk_pairing=${secret}` } }, (res) => {
         let text = '';

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rawRequest } from '../helpers/rawRequest.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
+import { testPasskey } from '../helpers/testPasskey.ts';
 
 const DAY = 86_400_000;
 const BOX = 'https://box.alice.ts.net';
@@ -126,11 +127,7 @@ describe('bearer tokens and API keys against running listeners', () => {
   });
 
   it('keys made from a device session belong to it: revoking the device revokes them', async () => {
-    await s.lk.services.store.add({
-      id: 'dev_phone', credential_id: 'cred_phone', public_key: 'pk', name: 'Phone', device_type: 'iPhone', origin: s.local,
-      rp_id: 'localhost', fingerprint: '0000 0000 0000 0000', created_at: new Date().toISOString(), last_used_at: null,
-      counter: 0, backup_eligible: false, backup_state: false, transports: [], aaguid: '', enrolled_via: 'local',
-    });
+    await s.lk.services.store.add(testPasskey('dev_phone', { origin: s.local, rp_id: 'localhost', enrolled_via: 'local' }));
     const cookie = `lk_session=${await s.lk.services.sessions.issue('dev_phone', s.local)}`;
     const made = await fetch(`${s.local}/api/keys`, {
       method: 'POST', headers: { cookie, origin: s.local, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'from phone' }),

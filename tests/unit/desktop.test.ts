@@ -7,8 +7,8 @@ import { createDesktopController } from '../../src-server/desktop/createDesktopC
 import { describePendingNotification } from '../../src-server/desktop/describePendingNotification.ts';
 import type { DesktopUi, NotificationSpec, TrayState, WindowRoute } from '../../src-server/desktop/DesktopUi.ts';
 import { windowUrl } from '../../src-server/desktop/windowUrl.ts';
-import type { TrustedPasskey } from '../../src-server/store/openPasskeyStore.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
+import { testPasskey } from '../helpers/testPasskey.ts';
 
 /** A DesktopUi that records what the controller asked for, and lets the test press buttons. */
 function fakeUi() {
@@ -33,11 +33,7 @@ function fakeUi() {
   return { ui, notes, trays, windows, errors, quits: () => quit, browsers: () => browser, tray: () => trays.at(-1)! };
 }
 
-const passkey = (id: string): TrustedPasskey => ({
-  id, credential_id: `cred_${id}`, public_key: 'pk', name: 'iPhone', device_type: 'iPhone', origin: 'https://box.alice.ts.net',
-  rp_id: 'alice.ts.net', fingerprint: 'abcd ef01 2345 6789', created_at: new Date().toISOString(), last_used_at: null,
-  counter: 0, backup_eligible: true, backup_state: true, transports: ['internal'], aaguid: '', enrolled_via: 'remote',
-});
+const passkey = (id: string) => testPasskey(id, { name: 'iPhone', fingerprint: 'abcd ef01 2345 6789' });
 
 describe('desktop controller (main-process logic, driven through a fake DesktopUi)', () => {
   let s: TestServer;
