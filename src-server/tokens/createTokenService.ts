@@ -188,7 +188,8 @@ export async function createTokenService(home: string, clock: Clock, deviceExist
         r.previous_valid_until = graceMs > 0 ? iso(oldUntil) : null;
         r.hash = minted.hash;
         r.rotated_at = iso(now());
-        r.expires_at = iso(now() + r.lifetime_ms);
+        // A fresh lifetime, never longer than the one-year maximum, whatever the record says.
+        r.expires_at = iso(now() + Math.min(r.lifetime_ms, API_KEY_MAX_LIFETIME_MS));
       });
       return { record: byId.get(id)!, token: minted.token, previousValidUntil: graceMs > 0 ? iso(oldUntil) : null };
     },

@@ -15,7 +15,8 @@ export const FEATURES = ['devices', 'keys', 'origins'] as const;
 export type Feature = (typeof FEATURES)[number];
 
 export const GRANTING_SCOPES: readonly string[] = ['api:read', 'api:write', ...FEATURES.flatMap((f) => [`${f}:read`, `${f}:write`])];
-const PATH_SCOPE = /^path:(\/api(?:\/[A-Za-z0-9._~-]+)*\/?)$/;
+// Whole segments only; "." and ".." are refused (a path scope must name a place, never climb out of one), as is %-encoding.
+const PATH_SCOPE = /^path:(\/api(?:\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9._~-]+)*\/?)$/;
 
 /** What a route needs: its feature (null = any valid token, e.g. whoami) and whether it writes. */
 export interface ScopeNeed {
@@ -33,6 +34,10 @@ export function parseScopes(input: readonly string[]): string[] {
   for (const raw of input) {
     const scope = raw.trim();
     if (!GRANTING_SCOPES.includes(scope) && !PATH_SCOPE.test(scope)) {
+      if (scope.startsWith('path:')) {
+        throw new LatchkeyError('invalid_path_scope',
+          `Path scope "${scope}" must be path:/api/PREFIX made of plain segments (letters, digits, - _ . ~), with no "." or ".." segment and no %-encoding.`, 400, { scope });
+      }
       throw new LatchkeyError('unknown_scope',
         `Unknown scope "${scope}". Use ${GRANTING_SCOPES.join(', ')}, or path:/api/PREFIX to narrow them.`, 400, { scope });
     }

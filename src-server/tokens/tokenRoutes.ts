@@ -19,6 +19,27 @@ const rotateBody = Type.Object({
   grace: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
 }, { additionalProperties: false });
 
+/** A token can only hand out what it holds itself, so a narrow key never obtains a broad secret (create and rotate). */
+function assertCanGrant(request: FastifyRequest, scopes: readonly string[]) {
+  const beyond = scopesCover(request.lk.token?.scopes ?? 'all', scopes);
+  if (!beyond) return;
+  throw new LatchkeyError('insufficient_scope', `You cannot obtain a secret with "${beyond}": the token you are using does not hold it.`, 403,
+    { required_scope: beyond }, { 'www-authenticate': `Bearer error="insufficient_scope", scope="${beyond}"` });
+}
+
+/**
+ * A device manages only its own keys: a phone (its session, or a token it approved) cannot
+ * rotate or revoke a key made on the computer or on another device, so revoking that phone
+ * really ends what it could reach. Keys made on the computer are managed on the computer.
+ */
+function assertManages(request: FastifyRequest, key: StoredToken) {
+  const caller = request.lk.device?.id ?? null;
+  if (caller === null || key.device_id === caller) return;
+  throw new LatchkeyError('not_your_key', key.device_id === null
+    ? `${key.id} was made on the computer; rotate or revoke it there (Settings → API keys, or latchkey keys on the computer).`
+    : `${key.id} belongs to another device; only that device or the computer can rotate or revoke it.`, 403);
+}
+
 /** The least a new key gets unless asked: reading, never changing. */
 export const DEFAULT_KEY_SCOPES = ['api:read'];
 
@@ -42,9 +63,7 @@ export function tokenRoutes(api: FastifyInstance, s: Services) {
   api.post('/api/keys', { config: { scope: 'keys' }, schema: { body: createBody } }, async (request, reply) => {
     const body = request.body as { name: string; scopes?: string[]; expires_in?: string };
     const scopes = parseScopes(body.scopes ?? DEFAULT_KEY_SCOPES);
-    // A token can only hand out what it holds itself, so a narrow key cannot mint a broad one.
-    const beyond = scopesCover(request.lk.token?.scopes ?? 'all', scopes);
-    if (beyond) throw new LatchkeyError('insufficient_scope', `You cannot grant "${beyond}": the token you are using does not hold it.`, 403, { required_scope: beyond });
+    assertCanGrant(request, scopes);
     const lifetimeMs = body.expires_in === undefined
       ? API_KEY_DEFAULT_LIFETIME_MS
       : parseDuration(body.expires_in, { field: 'expires_in', min: HOUR, max: API_KEY_MAX_LIFETIME_MS });
@@ -64,6 +83,9 @@ export function tokenRoutes(api: FastifyInstance, s: Services) {
     const graceMs = body.grace === undefined ? 24 * HOUR : parseDuration(body.grace, { field: 'grace', min: 0, max: ROTATION_MAX_GRACE_MS });
     const existing = s.tokens.get(id);
     if (existing.kind !== 'api_key') throw new LatchkeyError('not_an_api_key', `${id} is a CLI login; sign in again with latchkey auth login instead of rotating it.`, 409);
+    assertManages(request, existing);
+    // Rotation hands out a working secret for the key's scopes: the same rule as creating one.
+    assertCanGrant(request, existing.scopes);
     const { record, token, previousValidUntil } = await s.tokens.rotate(id, graceMs);
     audit(request, 'key-rotate', record, { previous_valid_until: previousValidUntil, expires_at: record.expires_at });
     reply.header('cache-control', 'no-store');
@@ -73,6 +95,7 @@ export function tokenRoutes(api: FastifyInstance, s: Services) {
   api.delete('/api/keys/:id', { config: { scope: 'keys' }, schema: { params: idParams } }, async (request) => {
     const { id } = request.params as { id: string };
     const before = s.tokens.get(id);
+    assertManages(request, before);
     if (before.revoked_at) return { revoked: id, already: true };
     const record = await s.tokens.revoke(id, 'revoked_by_owner');
     audit(request, 'key-revoke', record);
