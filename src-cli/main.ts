@@ -7,6 +7,7 @@ import { ClientError, createLatchkeyClient, resolveBaseUrl, type KeyView } from 
 import { openBrowser } from '../src-server/client/openBrowser.ts';
 import { loginWithBrowser, loginWithDeviceCode } from '../src-server/client/runCliLogin.ts';
 import { removeTokenFile, resolveToken, tokenFilePath, writeTokenFile } from '../src-server/client/tokenFile.ts';
+import { revealHidden } from '../src-server/text/displayText.ts';
 import { formatTable } from './formatTable.ts';
 
 const port = (value: string) => {
@@ -23,11 +24,12 @@ function clientCommand(parent: Command, name: string, description: string) {
 }
 
 type ClientOpts = { json?: boolean; baseUrl?: string; token?: string };
-const warn = (line: string) => process.stderr.write(`latchkey: warning: ${line}\n`);
+// Every text the CLI prints may hold names a stranger chose: hidden characters are shown as escapes, never sent to the terminal.
+const warn = (line: string) => process.stderr.write(`latchkey: warning: ${revealHidden(line)}\n`);
 const client = (opts: ClientOpts) => createLatchkeyClient(resolveBaseUrl(opts.baseUrl), { token: resolveToken(opts.token)?.token, onWarning: warn });
 const scopeList = (value: string) => value.split(/[\s,]+/).filter(Boolean);
 const print = (opts: ClientOpts, json: unknown, human: () => string) => {
-  process.stdout.write(`${opts.json ? JSON.stringify(json, null, 2) : human()}\n`);
+  process.stdout.write(`${opts.json ? revealHidden(JSON.stringify(json, null, 2), 'json') : revealHidden(human())}\n`);
 };
 
 const program = new Command('latchkey')
@@ -100,7 +102,7 @@ clientCommand(auth, 'login', 'sign in through the browser; saves a token for the
   .action(async (opts: ClientOpts & { browser: boolean; scopes?: string[] }) => {
     const path = tokenFilePath();
     const c = createLatchkeyClient(resolveBaseUrl(opts.baseUrl), { onWarning: warn });
-    const say = (line: string) => process.stderr.write(`${line}\n`);
+    const say = (line: string) => process.stderr.write(`${revealHidden(line)}\n`);
     const io = { say, clientHost: hostname(), scopes: opts.scopes };
     const result = opts.browser ? await loginWithBrowser(c, { ...io, openUrl: openBrowser }) : await loginWithDeviceCode(c, io);
     await writeTokenFile(path, result.access_token);
@@ -178,8 +180,9 @@ clientCommand(tunnel, 'start', 'start a tunnel to the remote listener and allow 
   .action(async (tool: string, opts: ClientOpts & { funnel?: boolean; name?: string; hostname?: string; qr: boolean }) => {
     if (tool !== 'tailscale' && tool !== 'cloudflared') throw new ClientError('invalid_tool', `unknown tunnel tool "${tool}": use tailscale or cloudflared`);
     const r = await client(opts).tunnelStart({ tool, funnel: opts.funnel, name: opts.name, hostname: opts.hostname });
-    const code = opts.qr && !opts.json ? `\n${await qr(r.url)}Scan it with your phone's camera.` : '';
-    print(opts, r, () => `${r.tool} (${r.mode}) is up: ${r.url}${r.added_origin ? ' (added to public_origins)' : ''}${code}`);
+    print(opts, r, () => `${r.tool} (${r.mode}) is up: ${r.url}${r.added_origin ? ' (added to public_origins)' : ''}`);
+    // The QR code is drawn with terminal escapes of its own, so it is written as it is, after the checked text.
+    if (opts.qr && !opts.json) process.stdout.write(`${await qr(r.url)}Scan it with your phone's camera.\n`);
   });
 clientCommand(tunnel, 'status', 'the running tunnel, and which tools are installed').action(async (opts: ClientOpts) => {
   const st = await client(opts).tunnelStatus();
@@ -201,7 +204,7 @@ try {
 } catch (err) {
   // One line, no stack: coded errors from the server or start-up, or an unexpected one.
   const e = err as Error & { code?: string };
-  const known = err instanceof ClientError || ['config_invalid', 'home_locked', 'EADDRINUSE', 'EACCES'].includes(e.code ?? '');
-  process.stderr.write(`latchkey: ${known ? e.message : `unexpected error: ${e.message}`}\n`);
+  const known = err instanceof ClientError || ['config_invalid', 'home_locked', 'home_unsafe', 'EADDRINUSE', 'EACCES'].includes(e.code ?? '');
+  process.stderr.write(`latchkey: ${revealHidden(known ? e.message : `unexpected error: ${e.message}`)}\n`);
   process.exit(1);
 }

@@ -22,7 +22,9 @@ export interface AuthState {
   origin: string;
   rp_id: string | null;
   authenticated: boolean;
-  via: 'loopback' | 'session' | 'open' | 'grace' | null;
+  via: 'loopback' | 'session' | 'desktop' | 'token' | 'open' | 'grace' | null;
+  /** The server's one answer to "is this the person at the computer?" (isPersonAtComputer). */
+  person_at_computer: boolean;
   device: Device | null;
   has_passkeys: boolean;
   suggested_name: string;

@@ -45,9 +45,9 @@ function App() {
   if (path === '/settings/privacy') return <SettingsPrivacyPage state={state} />;
   if (path === '/settings/keys') return <SettingsKeysPage />;
   if (path === '/settings/security') return <TrustedDevicesPage />;
-  if (path === '/settings/remote' && state.listener === 'local') return <RemoteAccessPage />;
-  if (path === '/approvals' && state.listener === 'local') return <ApprovalsPage />;
-  if (path === '/approve' && state.listener === 'local') return <ApprovalWindowPage />;
+  if (path === '/settings/remote' && state.person_at_computer) return <RemoteAccessPage />;
+  if (path === '/approvals' && state.person_at_computer) return <ApprovalsPage />;
+  if (path === '/approve' && state.person_at_computer) return <ApprovalWindowPage />;
   return <HomePage state={state} />;
 }
 

@@ -49,37 +49,25 @@ export function CliLoginPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  async function allow() {
+  /** Allow and Deny both need the trusted passkey: nobody but its owner can decide this login. */
+  async function decide(decision: 'approve' | 'deny') {
     if (!ready || !login) return;
     setBusy(true);
     setError(null);
     try {
       const response = await startAuthentication({ optionsJSON: ready.options });
-      const result = await api<{ redirect?: string }>('/auth/cli/approve/verify', {
+      const result = await api<{ redirect?: string }>(decision === 'approve' ? '/auth/cli/approve/verify' : '/auth/cli/deny', {
         method: 'POST', body: { request_id: login.id, ceremony_id: ready.ceremony_id, response },
       });
-      if (result.redirect) {
-        setOutcome('Allowed. Handing the sign-in back to the command line…');
-        window.location.assign(result.redirect);
-      } else {
-        setOutcome('Allowed. Go back to your terminal: it is signed in.');
-      }
+      if (decision === 'deny') setOutcome('Denied. Nothing was signed in.');
+      else if (result.redirect) setOutcome('Allowed. Handing the sign-in back to the command line…');
+      else setOutcome('Allowed. Go back to your terminal: it is signed in.');
+      if (result.redirect) window.location.assign(result.redirect);
     } catch (err) {
       setError(describeError(err));
       void refresh();
     } finally {
       setBusy(false);
-    }
-  }
-
-  async function deny() {
-    if (!login) return;
-    try {
-      const result = await api<{ redirect?: string }>('/auth/cli/deny', { method: 'POST', body: { request_id: login.id } });
-      setOutcome('Denied. Nothing was signed in.');
-      if (result.redirect) window.location.assign(result.redirect);
-    } catch (err) {
-      setError((err as Error).message);
     }
   }
 
@@ -106,9 +94,9 @@ export function CliLoginPage() {
       <p>Access: <span data-testid="scopes">{login.scopes.join(', ')}</span> · this request expires at {new Date(login.expires_at).toLocaleTimeString()}</p>
       {outcome ? <p className="ok" role="status">{outcome}</p> : (
         <>
-          <p className="muted">Only allow this if you started it yourself, just now. Anyone holding the token can act as you until it is revoked.</p>
-          <button disabled={!ready || busy} onClick={allow}>Allow</button>{' '}
-          <button className="secondary" disabled={busy} onClick={deny}>Deny</button>
+          <p className="muted">Allow and Deny both ask for your passkey. Only allow this if you started it yourself, just now. Anyone holding the token can act as you until it is revoked.</p>
+          <button disabled={!ready || busy} onClick={() => void decide('approve')}>Allow</button>{' '}
+          <button className="secondary" disabled={!ready || busy} onClick={() => void decide('deny')}>Deny</button>
         </>
       )}
       {(error ?? optionsError) && <p className="error" role="alert">{error ?? optionsError}</p>}

@@ -13,13 +13,13 @@ export const pairPrompt = {
 /** The signed-in landing page. Devices that got in without a passkey are nudged to make one. */
 export function HomePage({ state }: { state: AuthState }) {
   const [hidden, setHidden] = useState(pairPrompt.dismissed());
-  const withoutPasskey = state.via === 'loopback' || state.via === 'open' || state.via === 'grace';
+  const withoutPasskey = !state.device && (state.person_at_computer || state.via === 'open' || state.via === 'grace');
   return (
     <>
       {withoutPasskey && !hidden && (
         <aside className="card prompt" aria-label="Pair prompt">
           <p>
-            You got in without a passkey ({state.via === 'loopback' ? 'on this computer' : 'the gate is open'}).
+            You got in without a passkey ({state.person_at_computer ? 'on this computer' : 'the gate is open'}).
             Set up a passkey so this device can sign in when that changes.
           </p>
           <a className="button" href="/settings/privacy">Set up passkey</a>{' '}
@@ -34,8 +34,8 @@ export function HomePage({ state }: { state: AuthState }) {
         <ul className="links">
           <li><a href="/settings/privacy">Settings → Privacy</a></li>
           <li><a href="/settings/keys">Settings → API keys</a></li>
-          {state.listener === 'local' && <li><a href="/settings/remote">Settings → Remote access</a></li>}
-          {state.listener === 'local' && <li><a href="/approvals">Pending approvals</a></li>}
+          {state.person_at_computer && <li><a href="/settings/remote">Settings → Remote access</a></li>}
+          {state.person_at_computer && <li><a href="/approvals">Pending approvals</a></li>}
         </ul>
       </section>
     </>

@@ -19,9 +19,15 @@ export interface Limits {
   pairingsPer10Minutes: number;
   /** Every request on the remote listener, per IP per minute. */
   remotePerMinute: number;
+  /** Requests one client may have open at once on the remote listener (slow-body floods). */
+  inFlightPerClient: number;
+  /** Time to receive a whole request, headers and body, on either listener; then 408 and the connection is closed. */
+  requestTimeoutMs: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { ceremoniesPerMinute: 30, pairingsPer10Minutes: 5, remotePerMinute: 600 };
+export const DEFAULT_LIMITS: Limits = {
+  ceremoniesPerMinute: 30, pairingsPer10Minutes: 5, remotePerMinute: 600, inFlightPerClient: 64, requestTimeoutMs: 30_000,
+};
 
 /** Everything the listeners share; built once by the composition root (createLatchkey). */
 export interface Services {

@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { cliLoginRoutes } from '../cli-login/cliLoginRoutes.ts';
 import { deviceEvents } from '../devices/deviceEvents.ts';
@@ -11,6 +12,7 @@ import { errorHandler } from '../errors/errorHandler.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { createClientAddress } from '../gate/createClientAddress.ts';
 import { attachScopeCheck, gatePlugin, requireAuth } from '../gate/gatePlugin.ts';
+import { limitInFlight } from '../gate/limitInFlight.ts';
 import type { Listener } from '../gate/resolveOrigin.ts';
 import { originRoutes } from '../origins/originRoutes.ts';
 import { sessionRoutes, whoamiRoutes } from '../sessions/sessionRoutes.ts';
@@ -29,6 +31,13 @@ import type { Services } from './Services.ts';
 export async function buildListener(s: Services, listener: Listener, bundle: RendererBundle, logger: boolean): Promise<FastifyInstance> {
   const app = Fastify({
     logger: logger ? { level: 'warn' } : false,
+    // A request must arrive whole within the limit (a body sent a byte every few seconds is cut
+    // with 408); Node checks every second rather than its default 30 s, so the limit is the limit.
+    serverFactory: (handler) => createServer({
+      requestTimeout: s.limits.requestTimeoutMs,
+      headersTimeout: Math.min(s.limits.requestTimeoutMs, 20_000),
+      connectionsCheckingInterval: 1_000,
+    }, handler),
     bodyLimit: 64 * 1024,
     // Only the remote listener sits behind proxies; proxy-addr then picks the right-most untrusted hop.
     trustProxy: listener === 'remote' ? s.config.trusted_proxies : false,
@@ -61,6 +70,7 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
     timeWindow: '1 minute',
     errorResponseBuilder: (_req, ctx) => new LatchkeyError('rate_limited', `Too many requests; try again in ${Math.ceil(ctx.ttl / 1000)} s.`, 429),
   });
+  if (listener === 'remote') limitInFlight(app, s.limits.inFlightPerClient, client.ipOf);
   app.setNotFoundHandler(async (request) => {
     // Unknown /api paths answer like known ones to a stranger, so the API cannot be mapped without signing in.
     if (request.url.startsWith('/api') && request.lk) await requireAuth(request);

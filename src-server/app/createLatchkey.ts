@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { createAuditLog } from '../audit/createAuditLog.ts';
 import { createLoginRequests } from '../cli-login/createLoginRequests.ts';
 import { loadConfig } from '../config/loadConfig.ts';
-import { createPendingRegistry, MAX_PENDING, PENDING_TTL_MS } from '../devices/createPendingRegistry.ts';
+import { createPendingRegistry, MAX_PENDING, MAX_PENDING_PER_CLIENT, PENDING_TTL_MS } from '../devices/createPendingRegistry.ts';
 import { createOriginRegistry } from '../origins/createOriginRegistry.ts';
 import { createSessionService } from '../sessions/createSessionService.ts';
 import { openSigningKeys } from '../sessions/openSigningKeys.ts';
@@ -24,7 +24,7 @@ export interface LatchkeyOptions {
   remotePort?: number;
   clock?: Clock;
   limits?: Partial<Limits>;
-  pending?: { max?: number; ttlMs?: number };
+  pending?: { max?: number; perClient?: number; ttlMs?: number };
   /** RFC 8628 polling interval handed to `auth login --no-browser` (tests shorten it). */
   cliLoginIntervalSeconds?: number;
   /** Where start-up warnings go (stderr for the CLI). */
@@ -71,7 +71,9 @@ export async function createLatchkey(options: LatchkeyOptions) {
       handoff: createHandoffService(keys, clock),
       tokens: await createTokenService(options.home, clock, (id) => store.get(id) !== undefined, warn),
       challenges: createChallengeStore(clock),
-      pending: createPendingRegistry(clock, { max: options.pending?.max ?? MAX_PENDING, ttlMs: options.pending?.ttlMs ?? PENDING_TTL_MS }),
+      pending: createPendingRegistry(clock, {
+        max: options.pending?.max ?? MAX_PENDING, perClient: options.pending?.perClient ?? MAX_PENDING_PER_CLIENT, ttlMs: options.pending?.ttlMs ?? PENDING_TTL_MS,
+      }),
       logins: createLoginRequests(clock, { intervalSeconds: options.cliLoginIntervalSeconds }),
       audit: createAuditLog(options.home, clock),
       clock,

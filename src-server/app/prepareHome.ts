@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, lstatSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { StartupError } from '../errors/LatchkeyError.ts';
@@ -8,13 +8,52 @@ export function resolveHome(flag: string | undefined, env: NodeJS.ProcessEnv = p
   return resolve(flag ?? env.LATCHKEY_HOME ?? join(homedir(), '.latchkey'));
 }
 
-/** Creates the home folder with mode 0700, tightening a looser one (SECURITY.md §5). */
+/** The files Latchkey keeps in its home folder; each is checked before anything reads it. */
+export const HOME_FILES = ['config.json', 'trusted-passkeys.json', 'session-keys.json', 'tokens.json', 'audit.jsonl', 'server.lock'];
+
+/**
+ * Creates the home folder with mode 0700, tightening a looser one (SECURITY.md §5), then
+ * refuses to start, as ssh does with ~/.ssh, when the folder or a file in it could have been
+ * written by someone else: owned by another user, still writable by group or others, or
+ * (for a store file) a symbolic link, which would send reads and writes somewhere else.
+ * Such a folder's config.json could say require_auth:false, so it is never honoured.
+ */
 export function prepareHome(home: string, warn: (message: string) => void) {
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const mode = statSync(home).mode & 0o777;
+  const uid = process.getuid?.();
+  // The folder itself may be a link you made (dotfiles); what counts is who owns where it leads.
+  const folder = statSync(home);
+  if (!folder.isDirectory()) throw new StartupError('home_unsafe', `${home} is not a folder; point --home or LATCHKEY_HOME at a folder.`);
+  if (uid !== undefined && folder.uid !== uid) {
+    throw new StartupError('home_unsafe',
+      `${home} belongs to another user (uid ${folder.uid}), so its files could have been written by them; refusing to start. Fix: sudo chown -R ${uid} ${home}, or remove it and start again.`);
+  }
+  const mode = folder.mode & 0o777;
   if (mode & 0o077) {
     chmodSync(home, 0o700);
     warn(`${home} was readable by other users (mode ${mode.toString(8)}); it is now 0700.`);
+  }
+  if (statSync(home).mode & 0o022) {
+    throw new StartupError('home_unsafe', `${home} is still writable by other users after chmod 700; refusing to start. Fix: chmod 700 ${home}`);
+  }
+  for (const name of HOME_FILES) {
+    const file = join(home, name);
+    let st;
+    try {
+      st = lstatSync(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    if (st.isSymbolicLink() || !st.isFile()) {
+      throw new StartupError('home_unsafe', `${file} is not a plain file (a symbolic link or a folder); refusing to start. Fix: replace it with the real file, or remove it.`);
+    }
+    if (uid !== undefined && st.uid !== uid) {
+      throw new StartupError('home_unsafe', `${file} belongs to another user (uid ${st.uid}); refusing to start. Fix: sudo chown ${uid} ${file}, or remove it.`);
+    }
+    if (st.mode & 0o022) {
+      throw new StartupError('home_unsafe', `${file} is writable by other users (mode ${(st.mode & 0o777).toString(8)}); refusing to start. Fix: chmod 600 ${file}`);
+    }
   }
 }
 

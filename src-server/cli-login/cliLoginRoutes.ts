@@ -4,6 +4,7 @@ import { generateAuthenticationOptions, type AuthenticationResponseJSON } from '
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { displayText } from '../text/displayText.ts';
 import { CLI_TOKEN_LIFETIME_MS } from '../tokens/createTokenService.ts';
 import { parseScopes } from '../tokens/scopes.ts';
 import { credentialBody, requireRpId, takeCeremony, TIMEOUT_MS } from '../webauthn/ceremonyRoutes.ts';
@@ -14,18 +15,17 @@ const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 /** What a CLI login may do unless it asks for less: everything the person could do from the CLI. */
 export const DEFAULT_CLI_SCOPES = ['api:write'];
 
-const printable = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
 const scopesField = Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { minItems: 1, maxItems: 20 }));
 const authorizeBody = Type.Object({
   redirect_uri: Type.String({ minLength: 1, maxLength: 200 }),
   code_challenge: Type.String({ minLength: 43, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }),
   code_challenge_method: Type.String({ minLength: 1, maxLength: 16 }),
   state: Type.String({ minLength: 8, maxLength: 256, pattern: '^[A-Za-z0-9._~-]+$' }),
-  client_host: printable(100),
+  client_host: displayText(100),
   scopes: scopesField,
 }, { additionalProperties: false });
 const deviceBody = Type.Object({
-  client_host: printable(100),
+  client_host: displayText(100),
   scopes: scopesField,
   // RFC 6749 §3.3 spelling: one space-delimited string, as form-encoding clients send it.
   scope: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
@@ -77,7 +77,6 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
     origin: r.origin, scopes: r.scopes, created_at: new Date(r.created_at).toISOString(),
     expires_at: new Date(r.expires_at).toISOString(), status: s.logins.isExpired(r) && r.status === 'pending' ? 'expired' : r.status,
   });
-  const full = () => new LatchkeyError('too_many_logins', 'Too many logins are waiting to be allowed; try again in a few minutes.', 429);
   const auditStart = (request: FastifyRequest, r: LoginRequest) => s.audit.record({
     outcome: 'info', method: 'cli-login-start', flow: r.flow, login_id: r.id, client_host: r.client_host, origin: request.lk.origin, ip: request.lk.ip, scopes: r.scopes,
   });
@@ -89,7 +88,10 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
     if (r.status === 'pending' && s.logins.isExpired(r)) {
       throw new LatchkeyError('login_expired', 'This login request has expired. Run latchkey auth login again.', 410);
     }
-    if (r.status !== 'pending') throw new LatchkeyError('login_already_decided', `This login request was already ${r.status === 'denied' ? 'denied' : 'allowed'}.`, 409);
+    if (r.status !== 'pending') {
+      const outcome = r.status === 'denied' ? 'denied' : 'approved';
+      throw new LatchkeyError('already_decided', `This login request was already ${outcome === 'denied' ? 'denied' : 'allowed'}.`, 409, { outcome });
+    }
     return r;
   }
 
@@ -101,9 +103,9 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
     }
     const r = s.logins.startLoopback({
       redirect_uri: checkRedirectUri(body.redirect_uri), state: body.state, code_challenge: body.code_challenge,
-      client_host: body.client_host.trim(), client_ip: request.lk.ip, origin: request.lk.origin, scopes: parseScopes(body.scopes ?? DEFAULT_CLI_SCOPES),
+      client_host: body.client_host.trim(), client_ip: request.lk.ip, listener: request.lk.listener, origin: request.lk.origin,
+      scopes: parseScopes(body.scopes ?? DEFAULT_CLI_SCOPES),
     });
-    if (!r) throw full();
     auditStart(request, r);
     return {
       request_id: r.id, user_code: formatUserCode(r.user_code), expires_in: Math.round((r.expires_at - s.clock.now()) / 1000),
@@ -133,20 +135,26 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
     return { ceremony_id: ceremonyId, options };
   });
 
-  app.post('/auth/cli/approve/verify', {
-    config: limit,
-    schema: { body: Type.Composite([credentialBody, requestIdBody]) },
-  }, async (request) => {
-    const body = request.body as { request_id: string; ceremony_id: string; response: AuthenticationResponseJSON };
+  /**
+   * Allow and Deny need the same proof: a trusted passkey's assertion for this very login
+   * (the ceremony names it as its subject). Otherwise anyone who reads the code over a
+   * shoulder could end the owner's login, and a stranger's "Deny" would look like the owner's.
+   */
+  async function proveDecider(request: FastifyRequest, body: { request_id: string; ceremony_id: string; response: AuthenticationResponseJSON }, method: string) {
     requireRpId(request);
     const ceremony = takeCeremony(s, request, body.ceremony_id, 'cli-login');
     if (ceremony.subject !== body.request_id) {
       throw new LatchkeyError('challenge_unknown', 'This passkey request belongs to another login. Try again.', 400);
     }
     pendingLogin(body.request_id);
-    const passkey = await verifyPasskeyAssertion(s, request, ceremony, body.response, 'cli-login-approve');
-    // Checked again after the (slow, human) passkey prompt.
-    const r = pendingLogin(body.request_id);
+    const passkey = await verifyPasskeyAssertion(s, request, ceremony, body.response, method);
+    // Checked again after the (slow, human) passkey prompt; from here to the decision nothing awaits.
+    return { passkey, r: pendingLogin(body.request_id) };
+  }
+  const decideBody = { body: Type.Composite([credentialBody, requestIdBody]) };
+
+  app.post('/auth/cli/approve/verify', { config: limit, schema: decideBody }, async (request) => {
+    const { passkey, r } = await proveDecider(request, request.body as never, 'cli-login-approve');
     const code = s.logins.approve(r, passkey.id);
     s.audit.record({
       outcome: 'success', method: 'cli-login-approve', flow: r.flow, login_id: r.id, device_id: passkey.id,
@@ -159,10 +167,13 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
     return { status: 'approved', redirect: redirect.href };
   });
 
-  app.post('/auth/cli/deny', { config: limit, schema: { body: requestIdBody } }, async (request) => {
-    const r = pendingLogin((request.body as { request_id: string }).request_id);
+  app.post('/auth/cli/deny', { config: limit, schema: decideBody }, async (request) => {
+    const { passkey, r } = await proveDecider(request, request.body as never, 'cli-login-deny');
     s.logins.deny(r);
-    s.audit.record({ outcome: 'failure', method: 'cli-login-deny', flow: r.flow, login_id: r.id, client_host: r.client_host, origin: request.lk.origin, ip: request.lk.ip, reason: 'denied_in_browser' });
+    s.audit.record({
+      outcome: 'failure', method: 'cli-login-deny', flow: r.flow, login_id: r.id, device_id: passkey.id, client_host: r.client_host,
+      origin: request.lk.origin, ip: request.lk.ip, reason: 'denied_in_browser',
+    });
     if (r.flow !== 'loopback') return { status: 'denied' };
     const redirect = new URL(r.redirect_uri!);
     redirect.searchParams.set('error', 'access_denied');
@@ -178,9 +189,9 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
       const body = request.body as { client_host: string; scopes?: string[]; scope?: string };
       const scopes = body.scopes ?? body.scope?.split(/\s+/).filter(Boolean);
       const started = s.logins.startDevice({
-        client_host: body.client_host.trim(), client_ip: request.lk.ip, origin: request.lk.origin, scopes: parseScopes(scopes ?? DEFAULT_CLI_SCOPES),
+        client_host: body.client_host.trim(), client_ip: request.lk.ip, listener: request.lk.listener, origin: request.lk.origin,
+        scopes: parseScopes(scopes ?? DEFAULT_CLI_SCOPES),
       });
-      if (!started) throw full();
       const { request: r, deviceCode } = started;
       auditStart(request, r);
       const pageOrigins = [request.lk.origin, ...s.origins.list().filter((o) => o !== request.lk.origin)];
@@ -244,6 +255,13 @@ async function issueToken(s: Services, request: FastifyRequest, r: LoginRequest)
     kind: 'cli', name: `CLI on ${r.client_host}`, scopes: r.scopes, lifetimeMs: CLI_TOKEN_LIFETIME_MS, deviceId: device.id,
   });
   s.logins.markIssued(r, record.id);
+  if (r.replayed) {
+    // The code was presented again while this token was being minted: someone else holds it (RFC 6749 §4.1.2).
+    await s.tokens.revoke(record.id, 'code_replayed');
+    s.audit.record({ outcome: 'failure', method: 'cli-login-token', flow: r.flow, login_id: r.id, token_id: record.id, ip: request.lk.ip, reason: 'code_replayed' });
+    throw new LatchkeyError('invalid_grant', 'This login code was used twice; the token it bought is revoked. Run latchkey auth login again.', 400,
+      { error_description: 'This login code was used twice; the token it bought is revoked.' });
+  }
   s.audit.record({ outcome: 'success', method: 'cli-login-token', flow: r.flow, login_id: r.id, token_id: record.id, device_id: device.id, ip: request.lk.ip, expires_at: record.expires_at });
   return {
     access_token: token, token_type: 'Bearer', expires_in: Math.round(CLI_TOKEN_LIFETIME_MS / 1000), scope: record.scopes.join(' '),

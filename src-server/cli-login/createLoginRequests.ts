@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import type { Clock } from '../time/Clock.ts';
 
 /** RFC 8628 §6.1: consonants only, so no word can be spelled and no letter mistaken for a digit. */
@@ -7,8 +8,11 @@ export const LOGIN_TTL_MS = 10 * 60_000;
 /** RFC 6749 §4.1.2: an authorization code lives briefly; the CLI exchanges it within a second. */
 export const AUTH_CODE_TTL_MS = 60_000;
 export const DEFAULT_POLL_INTERVAL_S = 5;
-// Outstanding requests are bounded, so a stranger cannot grow memory by starting logins.
-const MAX_OUTSTANDING = 50;
+// Outstanding requests are bounded per listener, so a stranger cannot grow memory by starting
+// logins, and remote traffic never locks the computer's own `latchkey auth login` out.
+export const MAX_OUTSTANDING = 50;
+// And per client (IP as the gate sees it), so a few strangers cannot fill the remote room either.
+export const MAX_OUTSTANDING_PER_CLIENT = 5;
 // Finished or expired requests are remembered a while longer, so a late page gets "expired", not "unknown".
 const REMEMBER_MS = 60 * 60_000;
 
@@ -21,6 +25,8 @@ export interface LoginRequest {
   user_code: string;
   client_host: string;
   client_ip: string;
+  /** Which listener the CLI asked on: each has its own room. */
+  listener: 'local' | 'remote';
   /** The origin the CLI asked on; shown on the page. */
   origin: string;
   scopes: string[];
@@ -29,6 +35,8 @@ export interface LoginRequest {
   status: LoginStatus;
   device_id: string | null;
   token_id: string | null;
+  /** Set when the code was presented again before its token was minted: that token is revoked as it is made. */
+  replayed: boolean;
   // loopback flow (RFC 8252 + PKCE, RFC 7636)
   redirect_uri?: string;
   state?: string;
@@ -83,7 +91,7 @@ export function createLoginRequests(clock: Clock, opts: { intervalSeconds?: numb
       for (const map of [byDeviceCode, byAuthCode]) for (const [k, v] of map) if (v === r) map.delete(k);
     }
   }
-  const outstanding = () => [...byId.values()].filter((r) => r.status === 'pending' && r.expires_at > clock.now()).length;
+  const outstanding = () => [...byId.values()].filter((r) => r.status === 'pending' && r.expires_at > clock.now());
 
   function newUserCode(): string {
     for (;;) {
@@ -93,9 +101,16 @@ export function createLoginRequests(clock: Clock, opts: { intervalSeconds?: numb
     }
   }
 
-  function start(fields: Pick<LoginRequest, 'flow' | 'client_host' | 'client_ip' | 'origin' | 'scopes'> & Partial<LoginRequest>) {
+  function start(fields: Pick<LoginRequest, 'flow' | 'client_host' | 'client_ip' | 'listener' | 'origin' | 'scopes'> & Partial<LoginRequest>) {
     prune();
-    if (outstanding() >= MAX_OUTSTANDING) return null;
+    const waiting = outstanding().filter((r) => r.listener === fields.listener);
+    if (waiting.length >= MAX_OUTSTANDING) {
+      throw new LatchkeyError('too_many_logins', 'Too many logins are waiting to be allowed; try again in a few minutes.', 429);
+    }
+    if (waiting.filter((r) => r.client_ip === fields.client_ip).length >= MAX_OUTSTANDING_PER_CLIENT) {
+      throw new LatchkeyError('too_many_logins_from_client',
+        `${MAX_OUTSTANDING_PER_CLIENT} logins from this network address are already waiting to be allowed; finish or abandon them first (they expire after 10 minutes).`, 429);
+    }
     const now = clock.now();
     const request: LoginRequest = {
       ...fields,
@@ -106,6 +121,7 @@ export function createLoginRequests(clock: Clock, opts: { intervalSeconds?: numb
       status: 'pending',
       device_id: null,
       token_id: null,
+      replayed: false,
       interval_s: interval,
       last_poll_at: null,
     };
@@ -116,13 +132,12 @@ export function createLoginRequests(clock: Clock, opts: { intervalSeconds?: numb
 
   return {
     /** RFC 8252 loopback redirect with PKCE; the CLI's verifier never leaves it. */
-    startLoopback(fields: Pick<LoginRequest, 'client_host' | 'client_ip' | 'origin' | 'scopes' | 'redirect_uri' | 'state' | 'code_challenge'>) {
+    startLoopback(fields: Pick<LoginRequest, 'client_host' | 'client_ip' | 'listener' | 'origin' | 'scopes' | 'redirect_uri' | 'state' | 'code_challenge'>) {
       return start({ ...fields, flow: 'loopback' });
     },
     /** RFC 8628 device authorization; returns the device code once (only its hash is kept). */
-    startDevice(fields: Pick<LoginRequest, 'client_host' | 'client_ip' | 'origin' | 'scopes'>) {
+    startDevice(fields: Pick<LoginRequest, 'client_host' | 'client_ip' | 'listener' | 'origin' | 'scopes'>) {
       const request = start({ ...fields, flow: 'device' });
-      if (!request) return null;
       const deviceCode = randomBytes(32).toString('base64url');
       request.device_code_hash = sha256(deviceCode).toString('hex');
       byDeviceCode.set(request.device_code_hash, request);
@@ -156,7 +171,9 @@ export function createLoginRequests(clock: Clock, opts: { intervalSeconds?: numb
       const r = byAuthCode.get(sha256(code).toString('hex'));
       if (!r) return { ok: false, error: 'invalid_grant', message: 'This login code is unknown. Run latchkey auth login again.' };
       if (r.status === 'used') {
-        // §4.1.2: a code used twice means someone else holds it; the token it bought is revoked.
+        // §4.1.2: a code used twice means someone else holds it; the token it bought is revoked,
+        // also when that token is still being minted by the first, parallel exchange.
+        r.replayed = true;
         return { ok: false, error: 'invalid_grant', message: 'This login code was already used.', replayOf: r };
       }
       if (r.status !== 'approved') return { ok: false, error: 'invalid_grant', message: 'This login code is not valid.' };

@@ -5,7 +5,10 @@ import type { TrustedPasskey } from '../store/openPasskeyStore.ts';
 import type { Clock } from '../time/Clock.ts';
 
 export const PENDING_TTL_MS = 5 * 60_000;
+/** Requests waiting at once, per listener: remote traffic can never use up the local listener's room. */
 export const MAX_PENDING = 5;
+/** Requests one client (IP, as the gate sees it) may have waiting, so one stranger cannot fill the room. */
+export const MAX_PENDING_PER_CLIENT = 2;
 // How long the requesting browser can still learn a denial or expiry; only the outcome is kept.
 const OUTCOME_TTL_MS = 10 * 60_000;
 
@@ -28,12 +31,22 @@ export interface PendingRequest {
 
 export type PendingView = Omit<PendingRequest, 'passkey'>;
 export type Outcome = 'approved' | 'denied' | 'expired';
+export type Decision = 'approved' | 'denied';
+
+/** Where a request came from, for the caps. */
+export interface PendingSource {
+  listener: 'local' | 'remote';
+  ip: string;
+}
 
 interface Entry {
   request: PendingRequest;
+  source: PendingSource;
   secretHash: Buffer;
   expiresAt: number;
   timer: NodeJS.Timeout;
+  /** Set the moment a decision is claimed; from then on nobody else can decide, and it cannot expire. */
+  deciding: Decision | null;
 }
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest();
@@ -46,7 +59,7 @@ export type PendingRegistry = ReturnType<typeof createPendingRegistry>;
  * secret that only the requesting browser holds, in a cookie, to learn the outcome.
  * Emits `added` and `resolved` so the desktop can notify without polling.
  */
-export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING, ttlMs: PENDING_TTL_MS }) {
+export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING, perClient: MAX_PENDING_PER_CLIENT, ttlMs: PENDING_TTL_MS }) {
   const events = new EventEmitter();
   const live = new Map<string, Entry>();
   const outcomes = new Map<string, { outcome: Outcome; deviceId?: string; at: number; secretHash: Buffer }>();
@@ -62,7 +75,7 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
 
   function prune() {
     const now = clock.now();
-    for (const [id, entry] of live) if (entry.expiresAt <= now) settle(id, 'expired');
+    for (const [id, entry] of live) if (!entry.deciding && entry.expiresAt <= now) settle(id, 'expired');
     for (const [id, o] of outcomes) if (o.at + OUTCOME_TTL_MS <= now) outcomes.delete(id);
   }
 
@@ -77,17 +90,26 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
   return {
     events,
 
-    /** Refuses before anything is stored when the cap is reached. */
-    assertRoom() {
+    /**
+     * Refuses before anything is stored when a cap is reached: the listener's (so strangers
+     * on the tunnel never crowd out the computer) or the client's (so one stranger cannot
+     * crowd out the owner's phone).
+     */
+    assertRoom(source: PendingSource) {
       prune();
-      if (live.size >= limits.max) {
+      const waiting = [...live.values()].filter((e) => e.source.listener === source.listener);
+      if (waiting.length >= limits.max) {
         throw new LatchkeyError('too_many_pending',
           `${limits.max} devices are already waiting for approval on the computer. Approve or deny them there, or wait a few minutes for them to expire.`, 429);
       }
+      if (waiting.filter((e) => e.source.ip === source.ip).length >= limits.perClient) {
+        throw new LatchkeyError('too_many_pending_from_client',
+          `${limits.perClient} requests from this network address are already waiting for approval. Wait for the computer to decide, or for them to expire.`, 429);
+      }
     },
 
-    create(input: Omit<PendingRequest, 'id' | 'code' | 'created_at' | 'expires_at'>): { request: PendingView; secret: string } {
-      this.assertRoom();
+    create(input: Omit<PendingRequest, 'id' | 'code' | 'created_at' | 'expires_at'>, source: PendingSource): { request: PendingView; secret: string } {
+      this.assertRoom(source);
       const now = clock.now();
       const request: PendingRequest = {
         ...input,
@@ -99,24 +121,52 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
       const secret = randomBytes(32).toString('base64url');
       const timer = setTimeout(() => prune(), limits.ttlMs + 50);
       timer.unref();
-      live.set(request.id, { request, secretHash: hash(secret), expiresAt: now + limits.ttlMs, timer });
+      live.set(request.id, { request, source, secretHash: hash(secret), expiresAt: now + limits.ttlMs, timer, deciding: null });
       events.emit('added', view(request));
       return { request: view(request), secret };
     },
 
+    /** Requests still open for a decision (one being decided right now is not). */
     list(): PendingView[] {
       prune();
-      return [...live.values()].map((e) => view(e.request));
+      return [...live.values()].filter((e) => !e.deciding).map((e) => view(e.request));
     },
 
-    /** The full request (with the passkey to store), or null if unknown or expired. */
-    get(id: string): PendingRequest | null {
+    /**
+     * Takes the one decision a request gets, synchronously, so the first decider wins and
+     * every later one is told what won (409 `already_decided`), even while the winner is
+     * still writing to disk. Returns the full request (with the passkey to store).
+     */
+    claim(id: string, decision: Decision): PendingRequest {
       prune();
-      return live.get(id)?.request ?? null;
+      const entry = live.get(id);
+      if (entry && !entry.deciding) {
+        entry.deciding = decision;
+        clearTimeout(entry.timer);
+        return entry.request;
+      }
+      const outcome = entry?.deciding ?? outcomes.get(id)?.outcome;
+      if (outcome) {
+        throw new LatchkeyError('already_decided', `This request was already ${outcome}.`, 409, { outcome });
+      }
+      throw new LatchkeyError('pending_not_found',
+        `No pending request has id ${id}: it may have expired, or never existed. See: latchkey devices pending`, 404);
     },
 
-    approved: (id: string, deviceId: string) => settle(id, 'approved', deviceId),
-    denied: (id: string) => settle(id, 'denied'),
+    /** Gives a claimed request back (the approval could not be stored); it waits again until its expiry. */
+    release(id: string) {
+      const entry = live.get(id);
+      if (!entry) return;
+      entry.deciding = null;
+      entry.timer = setTimeout(() => prune(), Math.max(0, entry.expiresAt - clock.now()) + 50);
+      entry.timer.unref();
+    },
+
+    /** Ends a claimed request with the outcome its claim named. */
+    settle: (id: string, deviceId?: string) => {
+      const decided = live.get(id)?.deciding;
+      if (decided) settle(id, decided, deviceId);
+    },
 
     /**
      * What the requesting browser sees; `approved` is handed out once, then forgotten

@@ -8,32 +8,35 @@ export interface Decider {
   ip: string;
 }
 
-const notPending = (id: string) => new LatchkeyError('pending_not_found',
-  `No pending request has id ${id}: it may have expired, or been approved or denied already. See: latchkey devices pending`, 404);
-
 /**
- * Approves a pending device: the passkey is trusted once it is durably on disk, and only
- * then is the approval acknowledged. The one implementation behind the web UI, the CLI and
- * the desktop notification's Approve button.
+ * Approves a pending device. The decision is claimed first, synchronously, so a Deny (or a
+ * second Approve) arriving while the passkey is being written gets 409 `already_decided`;
+ * the passkey is trusted once it is durably on disk, and only then is the approval
+ * acknowledged, audited and told to the phone. The one implementation behind the web UI,
+ * the CLI and the desktop notification's Approve button.
  */
 export async function approvePending(s: Services, id: string, by: Decider) {
-  const pending = s.pending.get(id);
-  if (!pending) throw notPending(id);
+  const pending = s.pending.claim(id, 'approved');
   if (s.store.getByCredentialId(pending.passkey.credential_id)) {
-    s.pending.denied(id);
+    s.pending.release(id);
     throw new LatchkeyError('credential_exists', 'That passkey is already trusted.', 409);
   }
-  await s.store.add(pending.passkey);
-  s.pending.approved(id, pending.passkey.id);
+  try {
+    await s.store.add(pending.passkey);
+  } catch (err) {
+    // Not stored, so not approved: the request waits again and the person can retry.
+    s.pending.release(id);
+    throw err;
+  }
+  s.pending.settle(id, pending.passkey.id);
   s.audit.record({ outcome: 'success', method: 'approve', device_id: pending.passkey.id, origin: pending.origin, ip: pending.ip, request_id: id, approved_by: by.via, approver_ip: by.ip });
   return { approved: id, device: deviceView(pending.passkey) };
 }
 
-/** Denies a pending device; nothing of it is stored. */
+/** Denies a pending device; nothing of it is stored. Loses to any decision claimed before it. */
 export function denyPending(s: Services, id: string, by: Decider) {
-  const pending = s.pending.get(id);
-  if (!pending) throw notPending(id);
-  s.pending.denied(id);
+  const pending = s.pending.claim(id, 'denied');
+  s.pending.settle(id);
   s.audit.record({ outcome: 'failure', method: 'deny', origin: pending.origin, ip: pending.ip, request_id: id, reason: 'denied_by_owner', denied_by: by.via, approver_ip: by.ip });
   return { denied: id };
 }

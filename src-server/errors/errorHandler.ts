@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DISPLAY_TEXT_PATTERN } from '../text/displayText.ts';
 import { LatchkeyError } from './LatchkeyError.ts';
 
 // Fastify's own client errors, given stable codes and plain messages.
@@ -20,7 +21,17 @@ export function errorHandler(error: FastifyError | LatchkeyError, request: Fasti
     return reply.code(error.statusCode).headers(error.headers).send({ error: error.code, message: error.message, ...error.extra });
   }
   if ('validation' in error && error.validation) {
-    return reply.code(400).send({ error: 'invalid_request', message: `Invalid request: ${error.message}` });
+    const first = error.validation[0];
+    const field = first?.instancePath.replace(/^\//, '').replace(/\//g, '.') ||
+      String((first?.params as { missingProperty?: string; additionalProperty?: string } | undefined)?.missingProperty ??
+        (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty ?? '');
+    if (first?.keyword === 'pattern' && (first.params as { pattern?: string }).pattern === DISPLAY_TEXT_PATTERN) {
+      return reply.code(400).send({
+        error: 'invalid_text', field,
+        message: `"${field}" contains control, invisible or text-direction characters; they could hide or reorder what is shown. Remove them.`,
+      });
+    }
+    return reply.code(400).send({ error: 'invalid_request', ...(field ? { field } : {}), message: `Invalid request: ${error.message}` });
   }
   const known = error.code ? FASTIFY_CODES[error.code] : undefined;
   if (known) return reply.code(error.statusCode && error.statusCode < 500 ? error.statusCode : 400).send({ error: known[0], message: known[1] });

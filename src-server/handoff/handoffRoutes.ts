@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { setSessionCookie } from '../sessions/sessionCookies.ts';
-import { authOriginOf, handoffStartUrl, safeReturnPath } from './authOriginOf.ts';
+import { authOriginOf, handoffStartUrl, parseReturnPath } from './authOriginOf.ts';
 import type { HandoffProblem } from './createHandoffService.ts';
 import { messagePage } from './messagePage.ts';
+
+const BAD_RETURN = 'The address to return to after sign-in is not a plain path on this site. Open the page you wanted directly and sign in from there.';
 
 const REFUSALS: Record<HandoffProblem | 'device_revoked' | 'handoff_missing', string> = {
   handoff_invalid: 'This sign-in link is not valid: it was altered, or it is not from this Latchkey.',
@@ -37,7 +39,8 @@ export function handoffRoutes(app: FastifyInstance, s: Services) {
     if (target === auth || !s.origins.list().includes(target)) {
       return page(reply, 400, 'Unknown address', `"${target || '(none)'}" is not one of this Latchkey's allowed origins.`);
     }
-    const returnTo = safeReturnPath(q.return);
+    const returnTo = q.return === undefined ? '/' : parseReturnPath(q.return);
+    if (returnTo === null) return page(reply, 400, 'Bad return address', BAD_RETURN);
     if (ctx.via !== 'session' || !ctx.device) {
       // Sign in here first with the passkey; the sign-in page comes back to this same URL.
       const next = `/auth/handoff/start?${new URLSearchParams({ target, return: returnTo })}`;
@@ -52,9 +55,12 @@ export function handoffRoutes(app: FastifyInstance, s: Services) {
     const ctx = request.lk;
     const q = request.query as { token?: string; return?: string };
     const auth = authOriginOf(s);
-    const again = handoffStartUrl(s, ctx.origin, safeReturnPath(q.return));
-    const link = again ? { href: again, text: 'Sign in again' } : undefined;
     if (!auth) return page(reply, 404, 'Handoff is off', 'No auth_origin is configured, so every address signs in on its own.');
+    // Checked before the token is looked at, so a link with a bad return address does not use the token up.
+    const returnTo = q.return === undefined ? '/' : parseReturnPath(q.return);
+    if (returnTo === null) return page(reply, 400, 'Sign-in refused', BAD_RETURN);
+    const again = handoffStartUrl(s, ctx.origin, returnTo);
+    const link = again ? { href: again, text: 'Sign in again' } : undefined;
     if (typeof q.token !== 'string' || q.token.length === 0 || q.token.length > 4096) {
       return page(reply, 400, 'Sign-in refused', REFUSALS.handoff_missing, link);
     }
@@ -68,7 +74,7 @@ export function handoffRoutes(app: FastifyInstance, s: Services) {
     setSessionCookie(reply, ctx.origin, await s.sessions.issue(device.id, ctx.origin));
     s.audit.record({ outcome: 'success', method: 'handoff', device_id: device.id, origin: ctx.origin, ip: ctx.ip, jti: check.jti, auth_origin: auth });
     // The token leaves the address bar at once: the redirect replaces this URL in history.
-    return reply.header('cache-control', 'no-store').redirect(safeReturnPath(q.return));
+    return reply.header('cache-control', 'no-store').redirect(returnTo);
   });
 
   /**

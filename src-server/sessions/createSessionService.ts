@@ -4,8 +4,19 @@ import type { Clock } from '../time/Clock.ts';
 import type { SigningKeys } from './openSigningKeys.ts';
 
 export const SESSION_TTL_S = 24 * 3600;
+/**
+ * Sessions on http://localhost last 15 minutes and are never refreshed. Browsers share
+ * cookies across every port of localhost, so any other local web app the person opens
+ * receives this cookie; a short, fixed life bounds what it could do with one. (With the
+ * loopback bypass on, any local process gets in anyway; the desktop app uses its per-launch
+ * secret instead of a cookie.)
+ */
+export const LOCAL_SESSION_TTL_S = 15 * 60;
 // Re-issue the cookie once it is an hour old, so an active user never hits the 24 h edge.
 const REFRESH_AFTER_S = 3600;
+
+/** How long a session for `origin` lasts: plain-http origins are the computer's own localhost. */
+export const sessionTtlFor = (origin: string) => (origin.startsWith('https://') ? SESSION_TTL_S : LOCAL_SESSION_TTL_S);
 const CACHE_LIMIT = 10_000;
 const ISSUER = 'latchkey';
 
@@ -52,7 +63,7 @@ export function createSessionService(keys: SigningKeys, clock: Clock) {
         .setAudience(audience)
         .setIssuer(ISSUER)
         .setIssuedAt(iat)
-        .setExpirationTime(iat + SESSION_TTL_S)
+        .setExpirationTime(iat + sessionTtlFor(audience))
         .setJti(randomBytes(12).toString('base64url'))
         .sign(key);
     },
@@ -85,7 +96,7 @@ export function createSessionService(keys: SigningKeys, clock: Clock) {
         return { ok: false, reason: 'session_expired' };
       }
       if (claims.audience !== audience) return { ok: false, reason: 'session_wrong_origin' };
-      return { ok: true, deviceId: claims.deviceId, refresh: now - claims.iat > REFRESH_AFTER_S };
+      return { ok: true, deviceId: claims.deviceId, refresh: audience.startsWith('https://') && now - claims.iat > REFRESH_AFTER_S };
     },
 
     /** After a key rotation drops a key, tokens it signed must be verified again. */

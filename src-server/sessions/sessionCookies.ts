@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { SESSION_TTL_S, sessionCookieName } from './createSessionService.ts';
+import { sessionCookieName, sessionTtlFor } from './createSessionService.ts';
 
 const baseOptions = (origin: string) => ({
   path: '/',
@@ -9,7 +9,7 @@ const baseOptions = (origin: string) => ({
 });
 
 export function setSessionCookie(reply: FastifyReply, origin: string, token: string) {
-  reply.setCookie(sessionCookieName(origin), token, { ...baseOptions(origin), maxAge: SESSION_TTL_S });
+  reply.setCookie(sessionCookieName(origin), token, { ...baseOptions(origin), maxAge: sessionTtlFor(origin) });
 }
 
 export function clearSessionCookie(reply: FastifyReply, origin: string) {

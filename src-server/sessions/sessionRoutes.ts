@@ -3,6 +3,7 @@ import type { Services } from '../app/Services.ts';
 import { describeUserAgent } from '../devices/describeUserAgent.ts';
 import { deviceView } from '../devices/deviceView.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { isPersonAtComputer } from '../gate/isPersonAtComputer.ts';
 import { tokenView } from '../tokens/tokenView.ts';
 import { handoffStartUrl } from '../handoff/authOriginOf.ts';
 import { clearPairingCookie, clearSessionCookie, pairingCookieName, setSessionCookie } from './sessionCookies.ts';
@@ -19,6 +20,7 @@ export function sessionRoutes(app: FastifyInstance, s: Services) {
       rp_id: ctx.rpId,
       authenticated: ctx.via !== null,
       via: ctx.via,
+      person_at_computer: isPersonAtComputer(request),
       device: ctx.device ? deviceView(ctx.device) : null,
       has_passkeys: hasPasskeys,
       grace: { mode: s.config.grace, active: !hasPasskeys },

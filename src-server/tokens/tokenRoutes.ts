@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { displayText } from '../text/displayText.ts';
 import { parseDuration } from '../time/parseDuration.ts';
 import { API_KEY_DEFAULT_LIFETIME_MS, API_KEY_MAX_LIFETIME_MS, ROTATION_MAX_GRACE_MS, type StoredToken } from './createTokenService.ts';
 import { parseScopes, scopesCover } from './scopes.ts';
@@ -11,7 +12,7 @@ const HOUR = 3600_000;
 const idParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) });
 const createBody = Type.Object({
   // Printable text only: names are shown in lists and audit lines.
-  name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }),
+  name: displayText(64),
   scopes: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { minItems: 1, maxItems: 20 })),
   expires_in: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
 }, { additionalProperties: false });

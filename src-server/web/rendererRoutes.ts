@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { listenerPort } from '../gate/resolveOrigin.ts';
+import { safeReturnPath } from '../handoff/authOriginOf.ts';
 import type { RendererBundle } from './buildRenderer.ts';
 
 /** The client-side routes of the React app; anything else is a 404. */
@@ -24,7 +25,7 @@ export function rendererRoutes(app: FastifyInstance, bundle: RendererBundle) {
     app.get(page, async (request, reply) => {
       // An IP cannot be an RP ID, so the local UI moves to the name "localhost" before anything else.
       if (request.lk.listener === 'local' && request.lk.rpId === null) {
-        return reply.redirect(`http://localhost:${listenerPort(request)}${request.url}`);
+        return reply.redirect(`http://localhost:${listenerPort(request)}${safeReturnPath(request.url)}`);
       }
       return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
     });

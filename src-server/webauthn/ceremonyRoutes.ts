@@ -6,12 +6,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { describeUserAgent } from '../devices/describeUserAgent.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { displayText } from '../text/displayText.ts';
 import { setPairingCookie, setSessionCookie } from '../sessions/sessionCookies.ts';
 import type { TrustedPasskey } from '../store/openPasskeyStore.ts';
 import { deviceView } from '../devices/deviceView.ts';
 import type { Ceremony } from './createChallengeStore.ts';
-import { describeVerificationError } from './describeVerificationError.ts';
+import { ceremonyRefusal, checkCeremonyResponse, type CeremonyRefusal } from './checkCeremonyResponse.ts';
 import { verifyPasskeyAssertion } from './verifyPasskeyAssertion.ts';
+import { isPersonAtComputer } from '../gate/isPersonAtComputer.ts';
 
 const RP_NAME = 'Latchkey';
 export const TIMEOUT_MS = 5 * 60_000;
@@ -28,7 +30,7 @@ export const credentialBody = Type.Object({
 });
 const registerBody = Type.Composite([credentialBody, Type.Object({
   // Printable text only: the name is shown in approval prompts and must not smuggle control characters.
-  name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }),
+  name: displayText(64),
 })]);
 
 /** A short, readable fingerprint of the public key, so the person approving can compare it. */
@@ -36,6 +38,8 @@ export function fingerprintOf(publicKey: Uint8Array): string {
   const hex = createHash('sha256').update(publicKey).digest('hex').slice(0, 16);
   return hex.match(/.{4}/g)!.join(' ');
 }
+
+const sourceOf = (request: FastifyRequest) => ({ listener: request.lk.listener, ip: request.lk.ip });
 
 export function requireRpId(request: FastifyRequest): string {
   const { rpId, origin } = request.lk;
@@ -60,10 +64,10 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
 
   app.post('/auth/register/options', { config: ceremonyLimit }, async (request) => {
     const rpId = requireRpId(request);
-    const { origin, listener, via } = request.lk;
-    const trustedAtOnce = listener === 'local' && (via === 'loopback' || via === 'session');
+    const { origin, via } = request.lk;
+    const trustedAtOnce = isPersonAtComputer(request);
     // Fail before the user is asked for Face ID, not after.
-    if (!trustedAtOnce) s.pending.assertRoom();
+    if (!trustedAtOnce) s.pending.assertRoom(sourceOf(request));
     const options = await generateRegistrationOptions({
       rpName: RP_NAME,
       rpID: rpId,
@@ -74,7 +78,7 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
       attestationType: 'none',
       authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
       // Listing existing credentials to an unauthenticated visitor would reveal them; only signed-in users get it.
-      excludeCredentials: via === 'session' || via === 'loopback'
+      excludeCredentials: via === 'session' || trustedAtOnce
         ? s.store.list().filter((p) => p.rp_id === rpId).map((p) => ({ id: p.credential_id, transports: p.transports }))
         : [],
     });
@@ -90,9 +94,19 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
     const ctx = request.lk;
     requireRpId(request);
     const ceremony = takeCeremony(s, request, body.ceremony_id, 'register');
-    const trustedAtOnce = ctx.listener === 'local' && (ctx.via === 'loopback' || ctx.via === 'session');
-    if (!trustedAtOnce) s.pending.assertRoom();
+    const trustedAtOnce = isPersonAtComputer(request);
+    if (!trustedAtOnce) s.pending.assertRoom(sourceOf(request));
 
+    const refuse = (code: CeremonyRefusal) => {
+      s.audit.record({ outcome: 'failure', method: 'passkey-register', origin: ctx.origin, ip: ctx.ip, reason: code });
+      return ceremonyRefusal(code);
+    };
+    try {
+      checkCeremonyResponse(body.response, { type: 'webauthn.create', challenge: ceremony.challenge, origin: ceremony.origin, rpId: ceremony.rpId });
+    } catch (err) {
+      if (err instanceof LatchkeyError) throw refuse(err.code as CeremonyRefusal);
+      throw err;
+    }
     let info;
     try {
       const result = await verifyRegistrationResponse({
@@ -104,10 +118,9 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
       });
       if (!result.verified) throw new Error('not verified');
       info = result.registrationInfo;
-    } catch (err) {
-      const { code, message } = describeVerificationError(err);
-      s.audit.record({ outcome: 'failure', method: 'passkey-register', origin: ctx.origin, ip: ctx.ip, reason: code });
-      throw new LatchkeyError(code, message, 400);
+    } catch {
+      // Everything we can name was checked above; what is left is the attestation itself.
+      throw refuse('attestation_invalid');
     }
     if (s.store.getByCredentialId(info.credential.id)) {
       throw new LatchkeyError('credential_exists', 'This passkey is already trusted here. Use Sign in with passkey.', 409);
@@ -144,7 +157,7 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
     const { request: pending, secret } = s.pending.create({
       name: passkey.name, device_type: ua.device_type, browser: ua.browser, os: ua.os,
       origin: ctx.origin, rp_id: ceremony.rpId, fingerprint: passkey.fingerprint, ip: ctx.ip, passkey,
-    });
+    }, sourceOf(request));
     s.audit.record({ outcome: 'info', method: 'passkey-register', origin: ctx.origin, ip: ctx.ip, reason: 'pending_approval', request_id: pending.id });
     setPairingCookie(reply, ctx.origin, secret, 10 * 60);
     return { status: 'pending', request: { id: pending.id, code: pending.code, name: pending.name, expires_at: pending.expires_at } };

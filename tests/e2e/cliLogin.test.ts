@@ -195,8 +195,19 @@ describe('latchkey auth login in real Chromium with a virtual authenticator', ()
         await stranger.page.goto(`${box}/cli-login?user_code=${code}`);
         await stranger.page.getByRole('button', { name: 'Allow' }).click();
         await stranger.page.getByRole('alert').getByText('This passkey is not trusted here').waitFor();
+        // Deny needs the same proof as Allow: the stranger cannot end the owner's login either.
         await stranger.page.getByRole('button', { name: 'Deny' }).click();
-        await stranger.page.getByText('Denied. Nothing was signed in.').waitFor();
+        await stranger.page.getByRole('alert').getByText('This passkey is not trusted here').waitFor();
+        const info = await fetch(`${server.local}/auth/cli/request?user_code=${code}`).then((r) => r.json() as Promise<any>);
+        assert.equal(info.login.status, 'pending');
+        const owner = await phone('Owner phone');
+        try {
+          await enterCode(owner.page, code!);
+          await owner.page.getByRole('button', { name: 'Deny' }).click();
+          await owner.page.getByText('Denied. Nothing was signed in.').waitFor();
+        } finally {
+          await owner.context.close();
+        }
         assert.equal(await login.exit, 1);
         assert.equal(login.stderr().trim().split('\n').at(-1), 'latchkey: the login was denied in the browser');
         assert.equal(existsSync(join(xdg, 'latchkey', 'cli.token')), false);

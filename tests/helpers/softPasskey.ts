@@ -20,6 +20,8 @@ export interface CeremonyInput {
   userVerified?: boolean;
   /** The counter this assertion reports (default: one more than the last). */
   counter?: number;
+  /** Sign something else, as an attacker without the private key would have to. */
+  forgeSignature?: boolean;
 }
 
 /**
@@ -74,7 +76,8 @@ export function createSoftPasskey() {
       counter = input.counter ?? counter + 1;
       const data = authData(input.rpId, flagsOf(input), counter, false);
       const cd = clientData(input, 'webauthn.get');
-      const signature = createSign('SHA256').update(Buffer.concat([data, sha256(cd)])).sign(privateKey);
+      const signed = input.forgeSignature ? randomBytes(64) : Buffer.concat([data, sha256(cd)]);
+      const signature = createSign('SHA256').update(signed).sign(privateKey);
       return {
         id: b64url(credentialId), rawId: b64url(credentialId), type: 'public-key' as const,
         response: { clientDataJSON: b64url(cd), authenticatorData: b64url(data), signature: b64url(signature) },

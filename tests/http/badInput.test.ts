@@ -42,9 +42,16 @@ describe('bad input gets a clear 4xx, and nothing is stored', () => {
   it('an oversized body', async () => expectError(await post('/auth/register/verify', JSON.stringify({ x: 'a'.repeat(100_000) })), 413, 'body_too_large'));
   it('a body that is not JSON', async () => expectError(await post('/auth/register/verify', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type'));
   it('missing fields', async () => expectError(await post('/auth/register/verify', '{}'), 400, 'invalid_request'));
-  it('a device name with control characters', async () => {
-    const body = { ceremony_id: 'x', name: 'evil\u001b[31m', response: { id: 'a', rawId: 'a', type: 'public-key', response: {} } };
-    expectError(await post('/auth/register/verify', JSON.stringify(body)), 400, 'invalid_request');
+  it('a device name with control, C1, bidi, zero-width or separator characters is refused naming the field', async () => {
+    // Review finding 5: each of these can hide or reorder what the approval card shows.
+    for (const name of ['evil\u001b[31m', 'phone\u009b31m', 'code \u202e74', 'a\u2066b\u2069', 'in\u200bvisible', '\u200e', 'line\u2028break', 'bom\ufeff', 'x\u061c']) {
+      const body = { ceremony_id: 'x', name, response: { id: 'a', rawId: 'a', type: 'public-key', response: {} } };
+      const r = await post('/auth/register/verify', JSON.stringify(body));
+      expectError(r, 400, 'invalid_text');
+      assert.equal(r.body.field, 'name', JSON.stringify(name));
+    }
+    const fine = { ceremony_id: 'never-issued', name: 'Zoë’s iPhone — 日本語 ✓', response: { id: 'a', rawId: 'a', type: 'public-key', response: {} } };
+    expectError(await post('/auth/register/verify', JSON.stringify(fine)), 400, 'challenge_unknown');
   });
   it('a ceremony id that was never issued', async () => {
     const body = { ceremony_id: 'never-issued', name: 'x', response: { id: 'a', rawId: 'a', type: 'public-key', response: {} } };

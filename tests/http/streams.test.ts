@@ -97,7 +97,7 @@ describe('the phone learns the pairing outcome from a stream', () => {
       const device = testPasskey('dev_pair');
       const { request: pending, secret } = s.lk.services.pending.create({
         name: 'Phone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: BOX, rp_id: 'alice.ts.net', fingerprint: device.fingerprint, ip: '127.0.0.1', passkey: device,
-      });
+      }, { listener: 'remote', ip: '127.0.0.1' });
       const received = new Promise<string>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/auth/pairing/events', headers: { ...headers, cookie: `__Host-lk_pairing=${secret}` } }, (res) => {
         let text = '';
         res.on('data', (c) => { text += c; });
@@ -119,7 +119,7 @@ describe('the pairing stream and the outcome it announces', () => {
       const headers = { host: 'box.alice.ts.net', 'x-forwarded-proto': 'https', accept: 'text/event-stream' };
       const create = (id: string) => s.lk.services.pending.create({
         name: 'Phone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: BOX, rp_id: 'alice.ts.net', fingerprint: '0000', ip: '127.0.0.1', passkey: testPasskey(id),
-      });
+      }, { listener: 'remote', ip: `203.0.113.${id.length}` });
       const listen = (secret: string) => new Promise<string>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/auth/pairing/events', headers: { ...headers, cookie: `__Host-lk_pairing=${secret}` } }, (res) => {
         let text = '';
         res.on('data', (c) => { text += c; });

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { rawRequest } from '../helpers/rawRequest.ts';
+import { softBrowser } from '../helpers/softBrowser.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
 import { testPasskey } from '../helpers/testPasskey.ts';
 
@@ -176,7 +177,8 @@ describe('bearer tokens and API keys against running listeners', () => {
       ['POST', '/api/keys', { name: 'x', expires_in: '2y' }, 400, 'duration_out_of_range'],
       ['POST', '/api/keys', { name: 'x', expires_in: '5m' }, 400, 'duration_out_of_range'],
       ['POST', '/api/keys', { name: 'x', expires_in: 'whenever' }, 400, 'invalid_duration'],
-      ['POST', '/api/keys', { name: 'bad\u0007name' }, 400, 'invalid_request'],
+      ['POST', '/api/keys', { name: 'bad\u0007name' }, 400, 'invalid_text'],
+      ['POST', '/api/keys', { name: 'bad\u2067name' }, 400, 'invalid_text'],
       ['POST', '/api/keys', { name: 'x', admin: true }, 400, 'invalid_request'],
       ['POST', '/api/keys', { scopes: ['api:read'] }, 400, 'invalid_request'],
       ['POST', '/api/keys/key_000000000000/rotate', {}, 404, 'token_not_found'],
@@ -241,7 +243,8 @@ describe('CLI login endpoints refuse bad input with OAuth error codes', () => {
       [{ code_challenge_method: 'plain' }, 'invalid_request'],
       [{ code_challenge: 'short' }, 'invalid_request'],
       [{ state: 'x' }, 'invalid_request'],
-      [{ client_host: 'a\u0000b' }, 'invalid_request'],
+      [{ client_host: 'a\u0000b' }, 'invalid_text'],
+      [{ client_host: 'laptop\u202e' }, 'invalid_text'],
       [{ scopes: ['root'] }, 'unknown_scope'],
       [{ extra: 1 }, 'invalid_request'],
     ];
@@ -284,9 +287,18 @@ describe('CLI login endpoints refuse bad input with OAuth error codes', () => {
     assert.equal(info.login.client_host, 'ssh-box');
     assert.equal(info.login.device_code, undefined, 'the page never sees the device code');
 
-    const denied = await post('/auth/cli/deny', { request_id: info.login.id }, { origin: s.local });
-    assert.equal(denied.body.status, 'denied');
-    assert.equal((await post('/auth/cli/deny', { request_id: info.login.id }, { origin: s.local })).body.error, 'login_already_decided');
+    // Deny needs the owner's trusted passkey, like Allow (decisions.test.ts covers the refusals).
+    const owner = softBrowser(s.localPort, { local: true });
+    assert.equal((await owner.pair('Laptop')).body.status, 'trusted');
+    const denyWithPasskey = async () => {
+      const options = await owner.send('POST', '/auth/cli/approve/options', { request_id: info.login.id });
+      if (options.status !== 200) return options;
+      const response = owner.passkey.assert({ origin: owner.origin, rpId: owner.rpId, challenge: options.body.options.challenge });
+      return owner.send('POST', '/auth/cli/deny', { request_id: info.login.id, ceremony_id: options.body.ceremony_id, response });
+    };
+    assert.equal((await denyWithPasskey()).body.status, 'denied');
+    const again = await denyWithPasskey();
+    assert.deepEqual([again.status, again.body.error, again.body.outcome], [409, 'already_decided', 'denied']);
     s.clock.advance(10_000);
     assert.equal((await post('/auth/token', { grant_type: device, device_code: form.device_code })).body.error, 'access_denied');
   });

@@ -48,17 +48,23 @@ describe('pending registry', () => {
     fingerprint: '0000 0000 0000 0000', ip: '203.0.113.1', passkey: {} as never,
   });
 
-  it('gives distinct two-digit match codes, caps at 5, and frees room when one expires', () => {
+  const from = (ip: string, listener: 'local' | 'remote' = 'remote') => ({ ip, listener });
+
+  it('gives distinct two-digit match codes, caps at 5 per listener and 2 per client, and frees room when one expires', () => {
     const clock = createManualClock();
     const reg = createPendingRegistry(clock);
     const codes = new Set<string>();
-    for (let i = 0; i < 5; i++) codes.add(reg.create(input(`p${i}`)).request.code);
+    for (let i = 0; i < 5; i++) codes.add(reg.create(input(`p${i}`), from(`203.0.113.${i}`)).request.code);
     assert.equal(codes.size, 5);
     for (const code of codes) assert.match(code, /^\d{2}$/);
-    assert.throws(() => reg.create(input('sixth')), (e: { code?: string; statusCode?: number }) => e.code === 'too_many_pending' && e.statusCode === 429);
+    assert.throws(() => reg.create(input('sixth'), from('203.0.113.99')), (e: { code?: string; statusCode?: number }) => e.code === 'too_many_pending' && e.statusCode === 429);
+    assert.ok(reg.create(input('at the computer'), from('127.0.0.1', 'local')).request.id, 'the local listener has its own room');
     clock.advance(5 * 60_000);
     assert.equal(reg.list().length, 0);
-    assert.ok(reg.create(input('after')).request.id);
+    reg.create(input('a'), from('198.51.100.1'));
+    reg.create(input('b'), from('198.51.100.1'));
+    assert.throws(() => reg.create(input('c'), from('198.51.100.1')), (e: { code?: string; statusCode?: number }) => e.code === 'too_many_pending_from_client' && e.statusCode === 429);
+    assert.ok(reg.create(input('owner'), from('198.51.100.2')).request.id, 'another client still pairs');
   });
 
   it('tells only the requesting browser the outcome, and hands out an approval once', () => {
@@ -66,14 +72,37 @@ describe('pending registry', () => {
     const events: string[] = [];
     reg.events.on('added', () => events.push('added'));
     reg.events.on('resolved', (e: { outcome: string }) => events.push(e.outcome));
-    const { request, secret } = reg.create(input('phone'));
+    const { request, secret } = reg.create(input('phone'), from('203.0.113.1'));
     assert.equal(reg.statusFor('wrong-secret'), null);
     assert.equal(reg.statusFor(secret)?.status, 'pending');
-    reg.approved(request.id, 'dev_1');
+    reg.claim(request.id, 'approved');
+    assert.equal(reg.statusFor(secret)?.status, 'pending', 'still pending to the phone while the approval is written');
+    reg.settle(request.id, 'dev_1');
     assert.deepEqual(reg.statusFor(secret), { status: 'approved', id: request.id, deviceId: 'dev_1' });
     assert.equal(reg.statusFor(secret), null, 'single use');
     assert.deepEqual(events, ['added', 'approved']);
-    assert.ok(!('passkey' in reg.create(input('x')).request), 'views never carry the key');
+    assert.ok(!('passkey' in reg.create(input('x'), from('203.0.113.1')).request), 'views never carry the key');
+  });
+
+  it('a decision is claimed once: later claims get 409 already_decided naming the winner, even before it settles', () => {
+    const clock = createManualClock();
+    const reg = createPendingRegistry(clock);
+    const { request } = reg.create(input('phone'), from('203.0.113.1'));
+    reg.claim(request.id, 'approved');
+    assert.equal(reg.list().length, 0, 'no longer offered for a decision');
+    const second = (d: 'approved' | 'denied') => assert.throws(() => reg.claim(request.id, d),
+      (e: { code?: string; statusCode?: number; extra?: { outcome?: string } }) => e.code === 'already_decided' && e.statusCode === 409 && e.extra?.outcome === 'approved');
+    second('denied');
+    clock.advance(10 * 60_000);
+    second('approved');
+    reg.settle(request.id, 'dev_1');
+    second('denied');
+    assert.throws(() => reg.claim('req_unknown', 'denied'), (e: { code?: string }) => e.code === 'pending_not_found');
+    const other = reg.create(input('other'), from('203.0.113.2')).request;
+    reg.claim(other.id, 'approved');
+    reg.release(other.id);
+    assert.equal(reg.list().length, 1, 'a released claim waits again');
+    assert.doesNotThrow(() => reg.claim(other.id, 'denied'));
   });
 });
 

@@ -40,10 +40,16 @@ describe('desktop controller (main-process logic, driven through a fake DesktopU
   before(async () => { s = await startServer({}); });
   after(() => s.close());
 
+  let clients = 0;
   const request = (id: string, name = 'iPhone') => s.lk.services.pending.create({
     name, device_type: 'iPhone', browser: 'Mobile Safari 17', os: 'iOS 17.4', origin: 'https://box.alice.ts.net',
     rp_id: 'alice.ts.net', fingerprint: 'abcd ef01 2345 6789', ip: '100.64.0.7', passkey: passkey(id),
-  }).request;
+  }, { listener: 'remote', ip: `100.64.0.${++clients}` }).request;
+  /** A decision made elsewhere, e.g. with `latchkey devices deny`. */
+  const denyElsewhere = (id: string) => {
+    s.lk.services.pending.claim(id, 'denied');
+    s.lk.services.pending.settle(id);
+  };
 
   it('a pending device → a notification at once, with Approve / Deny where the platform has actions; Approve trusts it and updates the tray', async () => {
     const f = fakeUi();
@@ -86,10 +92,10 @@ describe('desktop controller (main-process logic, driven through a fake DesktopU
       assert.deepEqual(f.windows, [{ kind: 'approval', id: p.id }]);
       f.notes[0]!.press('Deny');
       assert.equal(s.lk.services.store.get('dev_b'), undefined);
-      assert.equal(s.lk.services.pending.get(p.id), null);
+      assert.equal(s.lk.services.pending.list().find((x) => x.id === p.id), undefined);
 
       const q = request('dev_c');
-      s.lk.services.pending.denied(q.id); // e.g. with `latchkey devices deny`
+      denyElsewhere(q.id);
       assert.equal(f.notes[1]!.closed, true);
     } finally {
       c.dispose();
@@ -101,11 +107,11 @@ describe('desktop controller (main-process logic, driven through a fake DesktopU
     const c = createDesktopController(s.lk.services, f.ui, { canShowActions: true });
     try {
       const p = request('dev_d');
-      s.lk.services.pending.denied(p.id);
+      denyElsewhere(p.id);
       f.notes[0]!.press('Approve');
       await new Promise((r) => setTimeout(r, 20));
       assert.equal(f.errors.length, 1);
-      assert.match(f.errors[0]!, /No pending request has id/);
+      assert.match(f.errors[0]!, /already denied/);
     } finally {
       c.dispose();
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkConfig } from '../../src-server/config/loadConfig.ts';
-import { safeReturnPath } from '../../src-server/handoff/authOriginOf.ts';
+import { parseReturnPath, safeReturnPath } from '../../src-server/handoff/authOriginOf.ts';
 import { createHandoffService } from '../../src-server/handoff/createHandoffService.ts';
 import { createSessionService } from '../../src-server/sessions/createSessionService.ts';
 import { openSigningKeys } from '../../src-server/sessions/openSigningKeys.ts';
@@ -55,8 +55,13 @@ describe('auth_origin and the handoff token', () => {
 
   it('return paths stay on this origin', () => {
     assert.equal(safeReturnPath('/settings/privacy?x=1'), '/settings/privacy?x=1');
-    for (const bad of ['//evil.example', '/\\evil.example', 'https://evil.example', 'javascript:alert(1)', '', undefined, '/a b', `/${'x'.repeat(600)}`]) {
+    for (const bad of ['//evil.example', '/\\evil.example', 'https://evil.example', 'javascript:alert(1)', '', undefined, '/a b', `/${'x'.repeat(600)}`,
+      '/x\u0001', '/x\u007f', '/x\u202e', '/x\ud800']) {
       assert.equal(safeReturnPath(bad), '/', String(bad));
+      assert.equal(parseReturnPath(bad), null, String(bad));
     }
+    // Review finding 8: what a header cannot carry is percent-encoded, never passed through.
+    assert.equal(parseReturnPath('/\u0100'), '/%C4%80');
+    assert.equal(parseReturnPath('/caf\u00e9?q=\u65e5'), '/caf%C3%A9?q=%E6%97%A5');
   });
 });

@@ -35,7 +35,7 @@ describe('scopes', () => {
     assert.equal(missingScope(s, need('keys', false, '/api/keys')), 'path:/api/keys');
     assert.equal(missingScope(s, need(null, false, '/api/whoami')), null);
     assert.throws(() => parseScopes(['path:/api/devices']), { code: 'scope_grants_nothing' });
-    assert.throws(() => parseScopes(['path:/etc']), { code: 'unknown_scope' });
+    assert.throws(() => parseScopes(['path:/etc']), { code: 'invalid_path_scope' });
     assert.throws(() => parseScopes(['admin']), (e: any) => e.code === 'unknown_scope' && /"admin"/.test(e.message));
     assert.deepEqual(parseScopes([' devices:read', 'api:read', 'devices:read']), ['api:read', 'devices:read']);
   });
@@ -69,8 +69,9 @@ describe('token format', () => {
 });
 
 describe('CLI login requests', () => {
+  let clients = 0;
   const start = (logins: ReturnType<typeof createLoginRequests>) =>
-    logins.startDevice({ client_host: 'laptop', client_ip: '127.0.0.1', origin: 'http://localhost:1', scopes: ['api:write'] })!;
+    logins.startDevice({ client_host: 'laptop', client_ip: `127.0.0.${++clients % 250}`, listener: 'local', origin: 'http://localhost:1', scopes: ['api:write'] })!;
 
   it('user codes use only the RFC 8628 consonant alphabet and are typed forgivingly', () => {
     const logins = createLoginRequests(createManualClock());
@@ -111,7 +112,7 @@ describe('CLI login requests', () => {
     const verifier = 'v'.repeat(50);
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     const begin = () => {
-      const r = logins.startLoopback({ client_host: 'h', client_ip: '127.0.0.1', origin: 'o', scopes: ['api:read'], redirect_uri: 'http://127.0.0.1:5/callback', state: 'statestate', code_challenge: challenge })!;
+      const r = logins.startLoopback({ client_host: 'h', client_ip: '127.0.0.1', listener: 'local', origin: 'o', scopes: ['api:read'], redirect_uri: 'http://127.0.0.1:5/callback', state: 'statestate', code_challenge: challenge })!;
       return { r, code: logins.approve(r, 'dev_1')! };
     };
     const one = begin();

@@ -3,24 +3,26 @@ import { rawRequest } from './rawRequest.ts';
 import { createSoftPasskey, type SoftPasskey } from './softPasskey.ts';
 
 /**
- * A "browser" on a public origin, reaching the remote listener the way a tunnel delivers it
- * (Host, X-Forwarded-For from a trusted loopback proxy), with its own cookie jar and a
- * software passkey. For floods and races; the same flows run in real Chromium elsewhere.
+ * A "browser" with its own cookie jar and a software passkey. On a public origin (default)
+ * it reaches the remote listener the way a tunnel delivers it (Host, X-Forwarded-For from a
+ * trusted loopback proxy); with `local` it is a browser on the computer at http://localhost.
+ * For floods and races; the same flows run in real Chromium elsewhere.
  */
-export function remoteBrowser(port: number, opts: { host?: string; ip?: string; passkey?: SoftPasskey } = {}) {
-  const host = opts.host ?? 'box.alice.ts.net';
-  const origin = `https://${host}`;
-  const rpId = rpIdForHost(host);
+export function softBrowser(port: number, opts: { host?: string; ip?: string; passkey?: SoftPasskey; local?: boolean; headers?: Record<string, string> } = {}) {
+  const host = opts.local ? `localhost:${port}` : opts.host ?? 'box.alice.ts.net';
+  const origin = `${opts.local ? 'http' : 'https'}://${host}`;
+  const rpId = rpIdForHost(opts.local ? 'localhost' : host);
   const jar = new Map<string, string>();
   const passkey = opts.passkey ?? createSoftPasskey();
 
   async function send(method: string, path: string, body?: unknown, extra: Record<string, string> = {}) {
     const headers: Record<string, string> = {
       host, origin, 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
-      'x-forwarded-proto': 'https', 'x-forwarded-host': host,
+      ...(opts.local ? {} : { 'x-forwarded-proto': 'https', 'x-forwarded-host': host }),
       ...(opts.ip ? { 'x-forwarded-for': opts.ip } : {}),
       ...(jar.size ? { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {}),
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...opts.headers,
       ...extra,
     };
     const r = await rawRequest(port, { method, path, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -56,4 +58,4 @@ export function remoteBrowser(port: number, opts: { host?: string; ip?: string; 
   };
 }
 
-export type RemoteBrowser = ReturnType<typeof remoteBrowser>;
+export type SoftBrowser = ReturnType<typeof softBrowser>;

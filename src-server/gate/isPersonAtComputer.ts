@@ -1,0 +1,17 @@
+import type { RequestContext } from './RequestContext.ts';
+
+/**
+ * The one answer to "is this the person sitting at the computer?", asked wherever that
+ * person may do more than a remote browser: enrol a passkey that is trusted at once, see
+ * the pair prompt as the owner, skip the approval queue. True on the local listener only,
+ * and only for a request the gate let in as:
+ * - `loopback`: the bypass (loopback peer, loopback Host, no forwarding header);
+ * - `desktop`: the desktop app's per-launch secret;
+ * - `session`: a passkey session for the localhost origin, which only a passkey enrolled or
+ *   approved at the computer can have.
+ * A bearer token is never the person: it is a script, whoever made it.
+ */
+export function isPersonAtComputer(request: { lk: RequestContext }): boolean {
+  const { listener, via } = request.lk;
+  return listener === 'local' && (via === 'loopback' || via === 'desktop' || via === 'session');
+}
