@@ -146,6 +146,9 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
         return entry.request;
       }
       const outcome = entry?.deciding ?? outcomes.get(id)?.outcome;
+      if (outcome === 'expired') {
+        throw new LatchkeyError('pending_expired', 'This request expired before anyone approved or denied it; the device must pair again.', 410);
+      }
       if (outcome) {
         throw new LatchkeyError('already_decided', `This request was already ${outcome}.`, 409, { outcome });
       }

@@ -24,7 +24,8 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
     const port = await freePort();
     box = `https://box.alice.ts.net:${port}`;
     other = `https://other.example.test:${port}`;
-    server = await startServer({ config: { public_origins: [box, other] } });
+    // Every phone here reaches nginx from 127.0.0.1, so they share one client address; the per-client cap has its own test.
+    server = await startServer({ config: { public_origins: [box, other] }, pending: { perClient: 5 } });
     nginx = await startNginx(tls, server.remotePort, port);
     browser = await launchChromium(tls.chromiumArgs);
   });
@@ -154,8 +155,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
       assert.equal((await whoami(phone.page)).status, 401);
       // A second decision on the same request is refused clearly.
       const again = await server.api('POST', `/api/devices/${p.id}/approve`);
-      assert.equal(again.status, 404);
-      assert.equal(again.body.error, 'pending_not_found');
+      assert.deepEqual([again.status, again.body.error, again.body.outcome], [409, 'already_decided', 'denied']);
     } finally {
       await phone.context.close();
     }
@@ -169,8 +169,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
       server.clock.advance(5 * 60_000 + 1000);
       await phone.page.getByText('The request expired before it was approved.').waitFor();
       const late = await server.api('POST', `/api/devices/${p.id}/approve`);
-      assert.equal(late.status, 404);
-      assert.equal(late.body.error, 'pending_not_found');
+      assert.deepEqual([late.status, late.body.error], [410, 'pending_expired']);
       assert.equal(storedPasskeys().length, before);
     } finally {
       await phone.context.close();

@@ -317,6 +317,6 @@ describe('CLI login endpoints refuse bad input with OAuth error codes', () => {
       const r = await post('/auth/device/code', { client_host: `flood-${i}` });
       if (r.status !== 200) refused = r;
     }
-    assert.deepEqual([refused?.status, refused?.body.error], [429, 'too_many_logins']);
+    assert.deepEqual([refused?.status, refused?.body.error], [429, 'too_many_logins_from_client'], 'one client reaches its own cap first');
   });
 });
