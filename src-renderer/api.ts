@@ -1,3 +1,5 @@
+import { lk } from '../src-server/web/latchkeyPaths.ts';
+
 /** A failed call to our own server, carrying its stable error code. */
 export class ApiError extends Error {
   constructor(readonly code: string, message: string, readonly status: number) {
@@ -5,8 +7,9 @@ export class ApiError extends Error {
   }
 }
 
+/** Calls Latchkey's own API; `path` is below the reserved prefix ('/auth/state' → /.latchkey/auth/state). */
 export async function api<T = any>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  const res = await fetch(path, {
+  const res = await fetch(lk(path), {
     method: init.method ?? 'GET',
     headers: init.body !== undefined ? { 'content-type': 'application/json' } : {},
     body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
@@ -67,3 +70,12 @@ export function describeError(err: unknown): string {
 }
 
 export const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : 'never');
+
+/**
+ * Where to go after signing in or pairing: the `next` the gate put in the address (the app
+ * page that was asked for, or a handoff to continue), when it is a path on this same site.
+ */
+export function nextPath(): string | null {
+  const next = new URLSearchParams(window.location.search).get('next');
+  return next && /^\/(?![/\\])/.test(next) ? next : null;
+}

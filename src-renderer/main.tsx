@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { api, type AuthState } from './api.ts';
+import { LATCHKEY_PREFIX, lk } from '../src-server/web/latchkeyPaths.ts';
+import { api, nextPath, type AuthState } from './api.ts';
 import { ApprovalsPage } from './pages/ApprovalsPage.tsx';
 import { ApprovalWindowPage } from './pages/ApprovalWindowPage.tsx';
 import { CliLoginPage } from './pages/CliLoginPage.tsx';
@@ -21,15 +22,21 @@ function App() {
   const load = useCallback(() => api<AuthState>('/auth/state').then(setState, (e) => setError(e.message)), []);
   useEffect(() => void load(), [load]);
 
-  const go = useCallback((path: string) => {
-    window.history.replaceState(null, '', path);
+  const go = useCallback((page: string) => {
+    window.history.replaceState(null, '', lk(page));
     void load();
   }, [load]);
 
   if (error) return <p className="error card">{error}</p>;
   if (!state) return <p className="muted card">Loading…</p>;
-  const path = window.location.pathname;
-  const signedIn = () => go(path === '/pair' || path === '/signin' ? '/' : path);
+  // The page, below Latchkey's prefix: /.latchkey/settings/keys → /settings/keys.
+  const path = window.location.pathname.slice(LATCHKEY_PREFIX.length) || '/';
+  const signedIn = () => {
+    // Back to what the browser asked for before the gate sent it here (an app page, a handoff), if anything.
+    const next = nextPath();
+    if (next) window.location.assign(next);
+    else go(path === '/pair' || path === '/signin' ? '/' : path);
+  };
   // The CLI login page needs no session: allowing is itself a passkey ceremony.
   if (path === '/cli-login') return <CliLoginPage />;
 

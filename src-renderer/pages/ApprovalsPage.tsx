@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, type Pending } from '../api.ts';
 import { PendingCard } from '../components/PendingCard.tsx';
+import { lk } from '../../src-server/web/latchkeyPaths.ts';
 
 /** Pending approvals, on the computer only: every fact the person needs to spot a phishing attempt. */
 export function ApprovalsPage() {
@@ -17,7 +18,7 @@ export function ApprovalsPage() {
   useEffect(() => {
     void load();
     // Pushed the moment a device asks; the slow poll only covers a dropped stream.
-    const events = new EventSource('/api/events');
+    const events = new EventSource(lk('/api/events'));
     events.addEventListener('pending', (e) => setPending(JSON.parse((e as MessageEvent).data).pending));
     const id = window.setInterval(load, 15_000);
     return () => {

@@ -1,3 +1,5 @@
+import { nextPath } from '../api.ts';
+
 /**
  * An origin that signs in through the stable auth origin (config `auth_origin`): passkeys
  * live there, so a tunnel whose hostname changes never strands them. One button goes there
@@ -6,7 +8,7 @@
 export function HandoffPage({ url }: { url: string }) {
   const target = new URL(url);
   const go = new URL(url);
-  go.searchParams.set('return', window.location.pathname + window.location.search);
+  go.searchParams.set('return', nextPath() ?? window.location.pathname + window.location.search);
   return (
     <section className="card">
       <h1>Sign in</h1>

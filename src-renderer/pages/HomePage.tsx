@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { AuthState } from '../api.ts';
+import { lk } from '../../src-server/web/latchkeyPaths.ts';
 
 const DISMISSED = 'latchkey.pairPromptDismissed';
 
@@ -22,7 +23,7 @@ export function HomePage({ state }: { state: AuthState }) {
             You got in without a passkey ({state.person_at_computer ? 'on this computer' : 'the gate is open'}).
             Set up a passkey so this device can sign in when that changes.
           </p>
-          <a className="button" href="/settings/privacy">Set up passkey</a>{' '}
+          <a className="button" href={lk('/settings/privacy')}>Set up passkey</a>{' '}
           <button className="secondary" onClick={() => { pairPrompt.dismiss(); setHidden(true); }}>Dismiss</button>
         </aside>
       )}
@@ -32,10 +33,10 @@ export function HomePage({ state }: { state: AuthState }) {
           {state.device ? <>Signed in as <strong>{state.device.name}</strong></> : <>Signed in ({state.via})</>}
         </p>
         <ul className="links">
-          <li><a href="/settings/privacy">Settings → Privacy</a></li>
-          <li><a href="/settings/keys">Settings → API keys</a></li>
-          {state.person_at_computer && <li><a href="/settings/remote">Settings → Remote access</a></li>}
-          {state.person_at_computer && <li><a href="/approvals">Pending approvals</a></li>}
+          <li><a href={lk('/settings/privacy')}>Settings → Privacy</a></li>
+          <li><a href={lk('/settings/keys')}>Settings → API keys</a></li>
+          {state.person_at_computer && <li><a href={lk('/settings/remote')}>Settings → Remote access</a></li>}
+          {state.person_at_computer && <li><a href={lk('/approvals')}>Pending approvals</a></li>}
         </ul>
       </section>
     </>

@@ -2,6 +2,7 @@ import { startRegistration } from '@simplewebauthn/browser';
 import { useEffect, useState } from 'react';
 import { api, describeError, type AuthState } from '../api.ts';
 import { useCeremonyOptions } from '../useCeremonyOptions.ts';
+import { lk } from '../../src-server/web/latchkeyPaths.ts';
 
 type Phase =
   | { kind: 'form' }
@@ -19,7 +20,7 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
   useEffect(() => {
     if (phase.kind !== 'waiting') return;
     // Pushed the moment the computer decides; a slow poll covers a dropped stream.
-    const events = new EventSource('/auth/pairing/events');
+    const events = new EventSource(lk('/auth/pairing/events'));
     // The stream and the fallback poll can both ask; the first answer that settles it wins,
     // because the server hands an outcome out once (a second ask finds no request).
     let settled = false;
@@ -112,7 +113,7 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
       <input id="device-name" value={name} maxLength={64} onChange={(e) => setName(e.target.value)} />
       <button disabled={!ready || busy || !name.trim()} onClick={setUp}>Set up passkey</button>
       {(error ?? optionsError) && <p className="error" role="alert">{error ?? optionsError}</p>}
-      {state.has_passkeys && <p><a href="/signin">Sign in with passkey</a> instead</p>}
+      {state.has_passkeys && <p><a href={lk('/signin')}>Sign in with passkey</a> instead</p>}
     </section>
   );
 }

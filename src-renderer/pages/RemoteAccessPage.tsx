@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, when } from '../api.ts';
+import { lk } from '../../src-server/web/latchkeyPaths.ts';
 
 interface TunnelStatus {
   running: boolean;
@@ -46,7 +47,7 @@ export function RemoteAccessPage() {
   const none = t && !t.tailscale.installed && !t.cloudflared.installed;
   return (
     <section className="card">
-      <p className="crumbs">Settings → Remote access · <a href="/settings/security">Security</a> · <a href="/settings/privacy">Privacy</a></p>
+      <p className="crumbs">Settings → Remote access · <a href={lk('/settings/security')}>Security</a> · <a href={lk('/settings/privacy')}>Privacy</a></p>
       <h1>Remote access</h1>
       {status?.tunnel ? (
         <div data-testid="tunnel">

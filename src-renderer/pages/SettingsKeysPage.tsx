@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, when } from '../api.ts';
+import { lk } from '../../src-server/web/latchkeyPaths.ts';
 
 interface Key {
   id: string;
@@ -80,7 +81,7 @@ export function SettingsKeysPage() {
 
   return (
     <section className="card">
-      <p className="crumbs"><a href="/settings/privacy">Settings → Privacy</a> · Settings → API keys</p>
+      <p className="crumbs"><a href={lk('/settings/privacy')}>Settings → Privacy</a> · Settings → API keys</p>
       <h1>API keys</h1>
       {expiring.map((k) => (
         <p key={k.id} className="warning" role="alert">

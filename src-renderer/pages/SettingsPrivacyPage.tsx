@@ -5,6 +5,7 @@ import { DeviceTable } from '../components/DeviceTable.tsx';
 import { useCeremonyOptions } from '../useCeremonyOptions.ts';
 import { useDeviceList } from '../useDeviceList.ts';
 import { pairPrompt } from './HomePage.tsx';
+import { lk } from '../../src-server/web/latchkeyPaths.ts';
 
 /** Settings → Privacy: the Passkeys list with Revoke, Set up passkey, and the Pair prompt switch. */
 export function SettingsPrivacyPage({ state }: { state: AuthState }) {
@@ -30,7 +31,7 @@ export function SettingsPrivacyPage({ state }: { state: AuthState }) {
 
   return (
     <section className="card">
-      <p className="crumbs">Settings → Privacy · <a href="/settings/security">Security</a> · <a href="/settings/keys">API keys</a></p>
+      <p className="crumbs">Settings → Privacy · <a href={lk('/settings/security')}>Security</a> · <a href={lk('/settings/keys')}>API keys</a></p>
       <h1>Passkeys</h1>
       <h2>Enrolled passkeys</h2>
       <DeviceTable devices={devices} actionLabel="Revoke" onAction={revoke} />

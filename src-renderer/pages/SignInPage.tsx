@@ -2,6 +2,7 @@ import { startAuthentication } from '@simplewebauthn/browser';
 import { useState } from 'react';
 import { api, describeError } from '../api.ts';
 import { useCeremonyOptions } from '../useCeremonyOptions.ts';
+import { lk } from '../../src-server/web/latchkeyPaths.ts';
 
 /** Sign in with an already-approved passkey. */
 export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
@@ -16,10 +17,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
     try {
       const response = await startAuthentication({ optionsJSON: ready.options });
       await api('/auth/login/verify', { method: 'POST', body: { ceremony_id: ready.ceremony_id, response } });
-      // Signed in on the way to another origin (a handoff): continue it. Only our own handoff path is followed.
-      const next = new URLSearchParams(window.location.search).get('next');
-      if (next?.startsWith('/auth/handoff/start?')) window.location.assign(next);
-      else onSignedIn();
+      onSignedIn();
     } catch (err) {
       setError(describeError(err));
       void refresh();
@@ -33,7 +31,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
       <h1>Sign in</h1>
       <button disabled={!ready || busy} onClick={signIn}>Sign in with passkey</button>
       {(error ?? optionsError) && <p className="error" role="alert">{error ?? optionsError}</p>}
-      <p><a href="/pair">Pair a new device</a></p>
+      <p><a href={lk('/pair')}>Pair a new device</a></p>
     </section>
   );
 }

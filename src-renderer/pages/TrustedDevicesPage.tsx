@@ -1,6 +1,7 @@
 import { type Device } from '../api.ts';
 import { DeviceTable } from '../components/DeviceTable.tsx';
 import { useDeviceList } from '../useDeviceList.ts';
+import { lk } from '../../src-server/web/latchkeyPaths.ts';
 
 /**
  * Settings → Security → Trusted Devices: every approved passkey, with Remove. A removed
@@ -13,7 +14,7 @@ export function TrustedDevicesPage() {
 
   return (
     <section className="card">
-      <p className="crumbs">Settings → Security · <a href="/settings/privacy">Privacy</a> · <a href="/settings/keys">API keys</a></p>
+      <p className="crumbs">Settings → Security · <a href={lk('/settings/privacy')}>Privacy</a> · <a href={lk('/settings/keys')}>API keys</a></p>
       <h1>Trusted Devices</h1>
       <DeviceTable devices={devices} actionLabel="Remove" onAction={remove} />
       {message && <p className={message.bad ? 'error' : 'ok'} role="status">{message.text}</p>}

@@ -1,3 +1,5 @@
+import type { AppRegistry } from '../apps/createAppRegistry.ts';
+import type { AssertionSigner } from '../apps/createAssertionSigner.ts';
 import type { AuditLog } from '../audit/createAuditLog.ts';
 import type { LoginRequests } from '../cli-login/createLoginRequests.ts';
 import type { LatchkeyConfig } from '../config/loadConfig.ts';
@@ -9,6 +11,7 @@ import type { HandoffService } from '../handoff/createHandoffService.ts';
 import type { PasskeyStore } from '../store/openPasskeyStore.ts';
 import type { TunnelManager } from '../tunnels/createTunnelManager.ts';
 import type { Clock } from '../time/Clock.ts';
+import { parseDuration } from '../time/parseDuration.ts';
 import type { ChallengeStore } from '../webauthn/createChallengeStore.ts';
 
 /** Request-rate limits per client IP. Tests lower or raise them; users get the defaults. */
@@ -21,13 +24,34 @@ export interface Limits {
   remotePerMinute: number;
   /** Requests one client may have open at once on the remote listener (slow-body floods). */
   inFlightPerClient: number;
-  /** Time to receive a whole request, headers and body, on either listener; then 408 and the connection is closed. */
+  /** Time to receive a whole request to Latchkey's own routes, headers and body; then 408 and the connection is closed. */
   requestTimeoutMs: number;
+  /** App traffic that is unauthenticated (public paths included) or refused, per client per minute. Signed-in traffic is never limited. */
+  unauthenticatedPerMinute: number;
+  /** How long an app may take to send its response headers before the browser gets 504. */
+  appTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   ceremoniesPerMinute: 30, pairingsPer10Minutes: 5, remotePerMinute: 600, inFlightPerClient: 64, requestTimeoutMs: 30_000,
+  unauthenticatedPerMinute: 120, appTimeoutMs: 60_000,
 };
+
+/** The `limits` of config.json, over the defaults (already validated by loadConfig). */
+export function limitsFromConfig(config: LatchkeyConfig['limits']): Partial<Limits> {
+  if (!config) return {};
+  const duration = (value: string | undefined) => (value === undefined ? undefined : parseDuration(value, { field: 'limits', min: 1000, max: 3600_000 }));
+  const picked: Partial<Limits> = {
+    remotePerMinute: config.requests_per_minute,
+    unauthenticatedPerMinute: config.unauthenticated_per_minute,
+    ceremoniesPerMinute: config.ceremonies_per_minute,
+    pairingsPer10Minutes: config.pairings_per_10_minutes,
+    inFlightPerClient: config.requests_in_flight_per_client,
+    requestTimeoutMs: duration(config.request_timeout),
+    appTimeoutMs: duration(config.app_timeout),
+  };
+  return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined));
+}
 
 /** Everything the listeners share; built once by the composition root (createLatchkey). */
 export interface Services {
@@ -38,6 +62,9 @@ export interface Services {
   tokens: TokenService;
   handoff: HandoffService;
   tunnels: TunnelManager;
+  /** The local apps behind the gate, and the key that signs what they are told about each request. */
+  apps: AppRegistry;
+  signer: AssertionSigner;
   challenges: ChallengeStore;
   pending: PendingRegistry;
   logins: LoginRequests;

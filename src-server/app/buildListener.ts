@@ -1,18 +1,22 @@
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { cliLoginRoutes } from '../cli-login/cliLoginRoutes.ts';
 import { deviceEvents } from '../devices/deviceEvents.ts';
 import { deviceRoutes } from '../devices/deviceRoutes.ts';
 import { pairingEvents } from '../devices/pairingEvents.ts';
 import { handoffRoutes } from '../handoff/handoffRoutes.ts';
+import { wellKnownRoutes } from '../handoff/wellKnownRoutes.ts';
 import { errorHandler } from '../errors/errorHandler.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { createClientAddress } from '../gate/createClientAddress.ts';
 import { attachScopeCheck, gatePlugin, requireAuth } from '../gate/gatePlugin.ts';
-import { limitInFlight } from '../gate/limitInFlight.ts';
+import { createInFlightLimit } from '../gate/createInFlightLimit.ts';
+import { createAppProxy } from '../apps/createAppProxy.ts';
+import { appRoutes } from '../apps/appRoutes.ts';
 import type { Listener } from '../gate/resolveOrigin.ts';
 import { originRoutes } from '../origins/originRoutes.ts';
 import { sessionRoutes, whoamiRoutes } from '../sessions/sessionRoutes.ts';
@@ -20,6 +24,7 @@ import type { RendererBundle } from '../web/buildRenderer.ts';
 import { tokenRoutes } from '../tokens/tokenRoutes.ts';
 import { tunnelRoutes } from '../tunnels/tunnelRoutes.ts';
 import { rendererRoutes } from '../web/rendererRoutes.ts';
+import { LATCHKEY_PREFIX, lk } from '../web/latchkeyPaths.ts';
 import { ceremonyRoutes } from '../webauthn/ceremonyRoutes.ts';
 import type { Services } from './Services.ts';
 
@@ -29,15 +34,24 @@ import type { Services } from './Services.ts';
  * nothing a client sends can change it.
  */
 export async function buildListener(s: Services, listener: Listener, bundle: RendererBundle, logger: boolean): Promise<FastifyInstance> {
+  // Only the remote listener sits behind proxies; the local one believes no forwarding header.
+  const client = createClientAddress(listener === 'remote' ? s.config.trusted_proxies : null);
+  const inFlight = listener === 'remote' ? createInFlightLimit(s.limits.inFlightPerClient) : null;
+  const proxy = createAppProxy({ s, apps: s.apps, signer: s.signer, listener, client, inFlight });
   const app = Fastify({
     logger: logger ? { level: 'warn' } : false,
-    // A request must arrive whole within the limit (a body sent a byte every few seconds is cut
-    // with 408); Node checks every second rather than its default 30 s, so the limit is the limit.
-    serverFactory: (handler) => createServer({
-      requestTimeout: s.limits.requestTimeoutMs,
-      headersTimeout: Math.min(s.limits.requestTimeoutMs, 20_000),
-      connectionsCheckingInterval: 1_000,
-    }, handler),
+    // App traffic takes the lean path (createAppProxy) straight from Node's events; Fastify
+    // serves Latchkey's own routes. Headers must arrive within 20 s (slowloris); bodies of
+    // Latchkey's own routes have their own deadline below, while an app's upload may take as
+    // long as it needs once the gate has let it in.
+    serverFactory: (fastifyHandler) => {
+      const server = createServer({ requestTimeout: 0, headersTimeout: 20_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
+        if (proxy.takes(req)) void proxy.handle(req, res);
+        else fastifyHandler(req, res);
+      });
+      server.on('upgrade', (req, socket, head) => void proxy.upgrade(req, socket as Socket, head));
+      return server;
+    },
     bodyLimit: 64 * 1024,
     // Only the remote listener sits behind proxies; proxy-addr then picks the right-most untrusted hop.
     trustProxy: listener === 'remote' ? s.config.trusted_proxies : false,
@@ -60,8 +74,6 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
     strictTransportSecurity: false,
   });
   await app.register(cookie);
-  // Only the remote listener sits behind proxies; the local one believes no forwarding header.
-  const client = createClientAddress(listener === 'remote' ? s.config.trusted_proxies : null);
   await app.register(rateLimit, {
     global: listener === 'remote',
     // Per client, as the gate sees it: the right-most untrusted hop, also behind a Forwarded-only proxy.
@@ -70,30 +82,67 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
     timeWindow: '1 minute',
     errorResponseBuilder: (_req, ctx) => new LatchkeyError('rate_limited', `Too many requests; try again in ${Math.ceil(ctx.ttl / 1000)} s.`, 429),
   });
-  if (listener === 'remote') limitInFlight(app, s.limits.inFlightPerClient, client.ipOf);
+  if (inFlight) {
+    app.addHook('onRequest', (request, reply, done) => {
+      const busy = inFlight.admit(client.ipOf(request), reply.raw);
+      if (busy) reply.header('connection', 'close');
+      done(busy ?? undefined);
+    });
+  }
+  app.addHook('onRequest', (request, reply, done) => {
+    bodyDeadline(request.raw, reply.raw, s.limits.requestTimeoutMs);
+    done();
+  });
   app.setNotFoundHandler(async (request) => {
-    // Unknown /api paths answer like known ones to a stranger, so the API cannot be mapped without signing in.
-    if (request.url.startsWith('/api') && request.lk) await requireAuth(request);
+    // Unknown API paths answer like known ones to a stranger, so the API cannot be mapped without signing in.
+    if (request.url.startsWith(lk('/api')) && request.lk) await requireAuth(request);
     throw new LatchkeyError('not_found', `Nothing at ${request.method} ${request.url.split('?')[0]}.`, 404);
   });
 
   gatePlugin(app, s, listener, client);
-  sessionRoutes(app, s);
-  pairingEvents(app, s);
-  ceremonyRoutes(app, s);
-  cliLoginRoutes(app, s);
-  handoffRoutes(app, s);
-  rendererRoutes(app, bundle);
+  wellKnownRoutes(app, s);
+  // The public half of the key that signs Latchkey-Assertion, for apps to verify it with.
+  app.get(lk('/jwks.json'), async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(s.signer.jwks()));
+  // With no app behind the gate, the site root is Latchkey's own home page.
+  app.get('/', async (_request, reply) => reply.redirect(lk('/')));
 
-  await app.register(async (api) => {
-    api.addHook('onRequest', requireAuth);
-    api.addHook('onRoute', attachScopeCheck);
-    whoamiRoutes(api, s);
-    deviceRoutes(api, s);
-    deviceEvents(api, s);
-    originRoutes(api, s);
-    tokenRoutes(api, s);
-    tunnelRoutes(api, s.tunnels);
-  });
+  await app.register(async (own) => {
+    sessionRoutes(own, s);
+    pairingEvents(own, s);
+    ceremonyRoutes(own, s);
+    cliLoginRoutes(own, s);
+    handoffRoutes(own, s);
+    rendererRoutes(own, bundle);
+
+    await own.register(async (api) => {
+      api.addHook('onRequest', requireAuth);
+      api.addHook('onRoute', attachScopeCheck);
+      whoamiRoutes(api, s);
+      deviceRoutes(api, s);
+      deviceEvents(api, s);
+      originRoutes(api, s);
+      tokenRoutes(api, s);
+      tunnelRoutes(api, s.tunnels);
+      appRoutes(api, s);
+    });
+  }, { prefix: LATCHKEY_PREFIX });
   return app;
+}
+
+/**
+ * A request to Latchkey's own routes must arrive whole in time: a body sent a byte every few
+ * seconds is answered 408 and its connection closed (Node's own requestTimeout would also cut
+ * an app's long upload, so it is off and this takes its place for Fastify's routes).
+ */
+function bodyDeadline(req: IncomingMessage, res: ServerResponse, ms: number) {
+  if (req.complete) return;
+  const timer = setTimeout(() => {
+    if (req.complete || res.headersSent) return;
+    res.writeHead(408, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+    res.end(JSON.stringify({ error: 'request_timeout', message: `The request did not arrive within ${Math.round(ms / 1000)} s.` }), () => req.socket.destroy());
+  }, ms);
+  timer.unref();
+  const clear = () => clearTimeout(timer);
+  req.once('end', clear);
+  res.once('close', clear);
 }

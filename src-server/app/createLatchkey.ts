@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { createAppRegistry } from '../apps/createAppRegistry.ts';
+import { createAssertionSigner } from '../apps/createAssertionSigner.ts';
 import { createAuditLog } from '../audit/createAuditLog.ts';
 import { createLoginRequests } from '../cli-login/createLoginRequests.ts';
 import { loadConfig } from '../config/loadConfig.ts';
@@ -16,7 +18,7 @@ import { buildRenderer, readRendererBundle, type RendererBundle } from '../web/b
 import { createChallengeStore } from '../webauthn/createChallengeStore.ts';
 import { buildListener } from './buildListener.ts';
 import { acquireHomeLock, prepareHome } from './prepareHome.ts';
-import { DEFAULT_LIMITS, type Limits, type Services } from './Services.ts';
+import { DEFAULT_LIMITS, limitsFromConfig, type Limits, type Services } from './Services.ts';
 
 export interface LatchkeyOptions {
   home: string;
@@ -63,6 +65,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
   try {
     const keys = await openSigningKeys(options.home, clock);
     const store = await openPasskeyStore(options.home, warn);
+    const limits = { ...DEFAULT_LIMITS, ...limitsFromConfig(config.limits), ...options.limits };
     const services: Services = {
       config,
       origins: createOriginRegistry(config),
@@ -77,10 +80,12 @@ export async function createLatchkey(options: LatchkeyOptions) {
       logins: createLoginRequests(clock, { intervalSeconds: options.cliLoginIntervalSeconds }),
       audit: createAuditLog(options.home, clock),
       clock,
-      limits: { ...DEFAULT_LIMITS, ...options.limits },
+      limits,
       desktopSecret: options.desktopSecret ? Buffer.from(options.desktopSecret) : null,
       urls: { local: '', remote: '' },
       tunnels: null as unknown as Services['tunnels'],
+      apps: createAppRegistry(config, { appTimeoutMs: limits.appTimeoutMs }),
+      signer: await createAssertionSigner(clock),
     };
     services.tunnels = createTunnelManager(services, { env: options.toolEnv ?? process.env, timeoutMs: options.tunnelTimeoutMs ?? TUNNEL_URL_TIMEOUT_MS });
     const bundle = options.rendererDir ? readRendererBundle(options.rendererDir) : await (bundleOnce ??= buildRenderer());
@@ -108,6 +113,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
         ipv6?.close();
         await Promise.allSettled([local.close(), remote.close()]);
         await services.tokens.close();
+        await services.apps.close();
         services.audit.flush();
         lock.release();
       },

@@ -10,6 +10,7 @@ import { parseScopes } from '../tokens/scopes.ts';
 import { credentialBody, requireRpId, takeCeremony, TIMEOUT_MS } from '../webauthn/ceremonyRoutes.ts';
 import { verifyPasskeyAssertion } from '../webauthn/verifyPasskeyAssertion.ts';
 import { type LoginRequest } from './createLoginRequests.ts';
+import { lk } from '../web/latchkeyPaths.ts';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 /** What a CLI login may do unless it asks for less: everything the person could do from the CLI. */
@@ -109,7 +110,7 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
     auditStart(request, r);
     return {
       request_id: r.id, user_code: formatUserCode(r.user_code), expires_in: Math.round((r.expires_at - s.clock.now()) / 1000),
-      verification_uri_complete: `${request.lk.origin}/cli-login?request=${r.id}`,
+      verification_uri_complete: `${request.lk.origin}${lk('/cli-login')}?request=${r.id}`,
     };
   });
 
@@ -198,10 +199,10 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
       return {
         device_code: deviceCode,
         user_code: formatUserCode(r.user_code),
-        verification_uri: `${request.lk.origin}/cli-login`,
-        verification_uri_complete: `${request.lk.origin}/cli-login?user_code=${formatUserCode(r.user_code)}`,
+        verification_uri: `${request.lk.origin}${lk('/cli-login')}`,
+        verification_uri_complete: `${request.lk.origin}${lk('/cli-login')}?user_code=${formatUserCode(r.user_code)}`,
         // Where else the page can be opened, e.g. the tunnel URL when this CLI talked to the local listener over SSH.
-        other_verification_uris: pageOrigins.slice(1).map((o) => `${o}/cli-login`),
+        other_verification_uris: pageOrigins.slice(1).map((o) => `${o}${lk('/cli-login')}`),
         expires_in: Math.round((r.expires_at - s.clock.now()) / 1000),
         interval: r.interval_s,
       };

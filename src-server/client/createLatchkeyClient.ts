@@ -1,3 +1,4 @@
+import { lk } from '../web/latchkeyPaths.ts';
 import { ClientError } from './ClientError.ts';
 
 export { ClientError };
@@ -44,7 +45,8 @@ export function createLatchkeyClient(baseUrl: string, opts: ClientOptions = {}) 
     if (auth && opts.token) headers.authorization = `Bearer ${opts.token}`;
     let res: Response;
     try {
-      res = await fetch(`${baseUrl}${path}`, {
+      // Every call is to Latchkey's own API, which lives under its reserved prefix.
+      res = await fetch(`${baseUrl}${lk(path)}`, {
         method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(10_000),
       });
     } catch {

@@ -13,6 +13,25 @@ export const configSchema = Type.Object(
     rp_id: Type.Optional(Type.String({ minLength: 1 })),
     trusted_proxies: Type.Array(Type.String(), { default: ['loopback'] }),
     auth_origin: Type.Optional(Type.String({ minLength: 1 })),
+    /** Local web apps behind the gate (see apps/parseApp.ts for the rules). */
+    apps: Type.Array(Type.Object({
+      name: Type.String({ minLength: 1, maxLength: 32 }),
+      upstream: Type.String({ minLength: 1, maxLength: 2048 }),
+      path: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+      origins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { maxItems: 50 })),
+      public_paths: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 })),
+      host_header: Type.Optional(Type.Union([Type.Literal('upstream'), Type.Literal('public')])),
+    }, { additionalProperties: false }), { default: [], maxItems: 100 }),
+    /** Rate limits and timeouts; each has a default (app/Services.ts DEFAULT_LIMITS). */
+    limits: Type.Optional(Type.Object({
+      requests_per_minute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+      unauthenticated_per_minute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+      ceremonies_per_minute: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+      pairings_per_10_minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+      requests_in_flight_per_client: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+      request_timeout: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+      app_timeout: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+    }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );

@@ -5,6 +5,8 @@ import { Ajv } from 'ajv';
 import { ConfigError } from '../errors/LatchkeyError.ts';
 import { parsePublicOrigin } from '../origins/parsePublicOrigin.ts';
 import { configSchema, type ConfigFile } from './configSchema.ts';
+import { parseApps } from '../apps/parseApp.ts';
+import { parseDuration } from '../time/parseDuration.ts';
 
 const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: false });
 const validate = ajv.compile<ConfigFile>(configSchema);
@@ -43,10 +45,11 @@ export function checkConfig(raw: unknown, file = 'config.json'): ConfigFile {
     const key = first.params && 'additionalProperty' in first.params
       ? String(first.params.additionalProperty)
       : first.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(root)';
+    const choices = key.endsWith('host_header') ? '"upstream" or "public"' : '"pair-only" or "open"';
     const detail = first.keyword === 'additionalProperties'
       ? 'is not a known setting'
       : first.keyword === 'anyOf' || first.keyword === 'const'
-        ? 'must be "pair-only" or "open"'
+        ? `must be ${choices}`
         : first.message;
     throw new ConfigError(`${file}: "${key}" ${detail}`);
   }
@@ -79,6 +82,14 @@ export function checkConfig(raw: unknown, file = 'config.json'): ConfigFile {
       throw new ConfigError(`${file}: "auth_origin" must be "localhost" or one of public_origins (got "${config.auth_origin}")`);
     }
     config.auth_origin = parsed.origin;
+  }
+
+  try {
+    parseApps(config.apps, config.public_origins);
+    if (config.limits?.request_timeout) parseDuration(config.limits.request_timeout, { field: 'limits.request_timeout', min: 1000, max: 3600_000 });
+    if (config.limits?.app_timeout) parseDuration(config.limits.app_timeout, { field: 'limits.app_timeout', min: 1000, max: 3600_000 });
+  } catch (err) {
+    throw new ConfigError(`${file}: ${(err as Error).message}`);
   }
 
   for (const [i, entry] of config.trusted_proxies.entries()) {

@@ -1,3 +1,5 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TrustedPasskey } from '../store/openPasskeyStore.ts';
 import type { ScopeNeed } from '../tokens/scopes.ts';
 import type { StoredToken, TokenProblem } from '../tokens/createTokenService.ts';
@@ -21,6 +23,25 @@ export interface RequestContext {
   sessionProblem: string | null;
   /** Why a presented bearer token was refused; a refused token never falls back to another way in. */
   tokenProblem: TokenProblem | 'malformed_authorization' | null;
+}
+
+/**
+ * What the gate reads of a request. A Fastify request is one, and so is the app proxy's raw
+ * request with its cookies parsed: both paths run the very same gate functions.
+ */
+export interface GateRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  socket: Socket;
+  cookies: Record<string, string | undefined>;
+  raw: IncomingMessage;
+  lk: RequestContext;
+}
+
+/** Where the gate writes response headers (a refreshed session cookie, an expiry Warning). */
+export interface GateReply {
+  header(name: string, value: string): unknown;
 }
 
 declare module 'fastify' {

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GateReply, GateRequest } from './RequestContext.ts';
 import type { Services } from '../app/Services.ts';
 import { sessionCookieName } from '../sessions/createSessionService.ts';
 import { clearSessionCookie, setSessionCookie } from '../sessions/sessionCookies.ts';
@@ -15,7 +15,7 @@ export const DESKTOP_HEADER = 'x-latchkey-desktop';
  * A presented credential that fails ends the decision: a script with a revoked token is
  * told so, never quietly let in by the loopback bypass. Every step is O(1).
  */
-export async function authenticate(request: FastifyRequest, reply: FastifyReply, s: Services) {
+export async function authenticate(request: GateRequest, reply: GateReply, s: Services, opts: { forApp?: boolean } = {}) {
   const ctx = request.lk;
   if (!s.config.require_auth) {
     ctx.via = 'open';
@@ -29,7 +29,8 @@ export async function authenticate(request: FastifyRequest, reply: FastifyReply,
   }
 
   const authorization = request.headers.authorization;
-  if (authorization !== undefined) {
+  // On an app's paths, an Authorization header that is not a Latchkey token is the app's own (Basic, its API token): it passes through.
+  if (authorization !== undefined && !(opts.forApp && !isLatchkeyBearer(authorization))) {
     authenticateBearer(request, reply, s, authorization);
     return;
   }
@@ -67,7 +68,7 @@ export async function authenticate(request: FastifyRequest, reply: FastifyReply,
  * requests, so the person at the computer is never locked out of the app by turning the
  * loopback bypass off. Honoured only on the local listener, for a direct loopback request.
  */
-function authenticateDesktop(request: FastifyRequest, s: Services, presented: string | string[]) {
+function authenticateDesktop(request: GateRequest, s: Services, presented: string | string[]) {
   const ctx = request.lk;
   const expected = s.desktopSecret;
   const given = Buffer.from(Array.isArray(presented) ? '' : presented);
@@ -81,7 +82,7 @@ function authenticateDesktop(request: FastifyRequest, s: Services, presented: st
   s.audit.record({ outcome: 'failure', method: 'desktop', origin: ctx.origin, ip: ctx.ip, reason: 'desktop_secret_invalid', listener: ctx.listener });
 }
 
-function authenticateBearer(request: FastifyRequest, reply: FastifyReply, s: Services, authorization: string) {
+function authenticateBearer(request: GateRequest, reply: GateReply, s: Services, authorization: string) {
   const ctx = request.lk;
   const presented = BEARER.exec(authorization)?.[1];
   if (!presented || !looksLikeToken(presented)) {
@@ -108,4 +109,7 @@ function authenticateBearer(request: FastifyRequest, reply: FastifyReply, s: Ser
   }
 }
 
-export const pathOf = (request: FastifyRequest): string => request.url.split('?')[0] ?? '';
+/** `Bearer lk_…`: a Latchkey token, as opposed to an app's own Authorization scheme. */
+export const isLatchkeyBearer = (authorization: string) => looksLikeToken(BEARER.exec(authorization)?.[1] ?? '');
+
+export const pathOf = (request: GateRequest): string => request.url.split('?')[0] ?? '';

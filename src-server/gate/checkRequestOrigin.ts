@@ -1,11 +1,12 @@
-import type { FastifyRequest } from 'fastify';
+import type { GateRequest } from './RequestContext.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { listenerPort } from './resolveOrigin.ts';
+import { lk } from '../web/latchkeyPaths.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 // Endpoints a command-line client calls directly: they read no cookie, so a forged cross-site
 // call gains nothing, and a CLI sends no Origin. A browser's cross-site call is still refused.
-const CLI_ENDPOINTS = new Set(['/auth/cli/authorize', '/auth/device/code', '/auth/token']);
+const CLI_ENDPOINTS = new Set(['/auth/cli/authorize', '/auth/device/code', '/auth/token'].map(lk));
 
 /**
  * Cross-site request defence (SECURITY.md §4) for every state-changing request, and for the
@@ -13,7 +14,7 @@ const CLI_ENDPOINTS = new Set(['/auth/cli/authorize', '/auth/device/code', '/aut
  * handshakes and event streams (cross-site WebSocket hijacking). A browser sends `Origin`
  * on all of these but same-origin EventSource, and it must be this origin.
  */
-export function checkRequestOrigin(request: FastifyRequest) {
+export function checkRequestOrigin(request: GateRequest) {
   const stream = isStreamRequest(request);
   if (!stream && SAFE_METHODS.has(request.method)) return;
   const ctx = request.lk;
@@ -39,13 +40,13 @@ export function checkRequestOrigin(request: FastifyRequest) {
  * same-origin EventSource. A browser always sends Origin on a WebSocket handshake and on
  * a state change, so a session without it is refused, as are ceremony endpoints.
  */
-function missingOriginProblem(request: FastifyRequest, stream: boolean): string | null {
+function missingOriginProblem(request: GateRequest, stream: boolean): string | null {
   const via = request.lk.via;
   if (stream) {
     return request.headers.upgrade !== undefined && via === 'session' ? 'A WebSocket handshake must carry this page\'s Origin.' : null;
   }
   const path = request.url.split('?')[0] ?? '';
-  return via === 'session' || (path.startsWith('/auth/') && !CLI_ENDPOINTS.has(path))
+  return via === 'session' || (path.startsWith(lk('/auth/')) && !CLI_ENDPOINTS.has(path))
     ? 'This request must come from the Latchkey page (no Origin header was sent).'
     : null;
 }
@@ -56,6 +57,6 @@ function acceptable(origin: string, expected: string, listener: string, port: nu
 }
 
 /** A WebSocket handshake or a server-sent-event stream: long-lived, so checked like a state change. */
-function isStreamRequest(request: FastifyRequest): boolean {
+function isStreamRequest(request: GateRequest): boolean {
   return request.headers.upgrade !== undefined || String(request.headers.accept ?? '').includes('text/event-stream');
 }

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { GateRequest } from './RequestContext.ts';
 import forwardedParse from 'forwarded-parse';
 import proxyAddr from 'proxy-addr';
 
@@ -24,7 +24,7 @@ export function createClientAddress(trustedProxies: string[] | null) {
   const peerIsTrusted = (request: { socket: { remoteAddress?: string } }) => trusted(request.socket.remoteAddress ?? '', 0);
 
   /** The `Forwarded` elements, when a trusted peer sent them and no X-Forwarded-For; else null. */
-  function forwarded(request: FastifyRequest): Record<string, string>[] | null {
+  function forwarded(request: Pick<GateRequest, 'headers' | 'socket'>): Record<string, string>[] | null {
     const header = request.headers.forwarded;
     if (!header || request.headers['x-forwarded-for'] !== undefined || !peerIsTrusted(request)) return null;
     try {
@@ -35,12 +35,15 @@ export function createClientAddress(trustedProxies: string[] | null) {
     }
   }
 
+  /** X-Forwarded-For's right-most untrusted hop (proxy-addr, as Fastify's trustProxy does), or the peer. */
+  const fromXff = (request: GateRequest) => (trustedProxies ? proxyAddr(request.raw, trusted) : request.socket.remoteAddress ?? '');
+
   return {
     peerIsTrusted,
-    ipOf(request: FastifyRequest): string {
+    ipOf(request: GateRequest): string {
       const elements = forwarded(request);
-      if (!elements) return request.ip;
-      let address = request.socket.remoteAddress ?? request.ip;
+      if (!elements) return fromXff(request);
+      let address = request.socket.remoteAddress ?? '';
       for (let i = elements.length - 1, hop = 1; i >= 0 && trusted(address, hop); i--, hop++) {
         const next = elements[i]!.for;
         if (!next) break;
@@ -49,7 +52,7 @@ export function createClientAddress(trustedProxies: string[] | null) {
       return address;
     },
     /** The Host the client asked for, as a trusted proxy reports it (right-most value), or null. */
-    forwardedHostOf(request: FastifyRequest): string | null {
+    forwardedHostOf(request: GateRequest): string | null {
       if (!peerIsTrusted(request)) return null;
       const xfh = request.headers['x-forwarded-host'];
       if (xfh !== undefined) return String(xfh).split(',').at(-1)!.trim();

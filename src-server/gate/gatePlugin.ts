@@ -2,29 +2,22 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { missingScope, type ScopeNeed } from '../tokens/scopes.ts';
-import { authenticate, pathOf } from './authenticate.ts';
-import { checkRequestOrigin } from './checkRequestOrigin.ts';
+import { pathOf } from './authenticate.ts';
 import type { ClientAddress } from './createClientAddress.ts';
 import type { RequestContext } from './RequestContext.ts';
-import { resolveOrigin, type Listener } from './resolveOrigin.ts';
+import { LATCHKEY_PREFIX } from '../web/latchkeyPaths.ts';
+import type { Listener } from './resolveOrigin.ts';
+import { runGate } from './runGate.ts';
 
 /**
- * Runs on every request of a listener, before routing decides anything:
- * 1. resolveOrigin — Host allowlist (421 otherwise);
- * 2. authenticate — who is asking, and how;
- * 3. checkRequestOrigin — no cross-site state changes.
- * The /api guards themselves are `requireAuth` and, per route, `attachScopeCheck`, registered on the /api scope.
+ * Runs the gate (runGate) on every request of a listener, before routing decides anything.
+ * The API guards themselves are `requireAuth` and, per route, `attachScopeCheck`, registered on the API scope.
  * Every bearer-token request is audited when its response is sent, with its status.
  */
 export function gatePlugin(app: FastifyInstance, s: Services, listener: Listener, client: ClientAddress) {
 
   app.decorateRequest('lk', null as unknown as RequestContext);
-  app.addHook('onRequest', async (request, reply) => {
-    const { origin, rpId } = resolveOrigin(request, listener, s.origins, s.config.rp_id, client.forwardedHostOf);
-    request.lk = { listener, origin, rpId, ip: client.ipOf(request), via: null, device: null, token: null, sessionProblem: null, tokenProblem: null };
-    await authenticate(request, reply, s);
-    checkRequestOrigin(request);
-  });
+  app.addHook('onRequest', async (request, reply) => runGate(request, reply, s, listener, client));
   // Callback style on purpose: this runs on every response, and most are not token requests.
   app.addHook('onResponse', (request, reply, done) => {
     const ctx = request.lk;
@@ -87,7 +80,8 @@ export function attachScopeCheck(route: RouteOptions) {
 function requireScope(request: FastifyRequest, feature: ScopeNeed['feature'], write: boolean) {
   const token = request.lk.token;
   if (request.lk.via !== 'token' || !token) return;
-  const path = pathOf(request);
+  // Scopes name API paths as `path:/api/…`, below Latchkey's prefix.
+  const path = pathOf(request).slice(LATCHKEY_PREFIX.length);
   const missing = missingScope(token.scopes, { feature, write, path });
   if (!missing) return;
   const message = missing.startsWith('path:')

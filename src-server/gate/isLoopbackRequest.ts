@@ -1,10 +1,10 @@
-import type { FastifyRequest } from 'fastify';
+import type { GateRequest } from './RequestContext.ts';
 
 const LOOPBACK_PEERS = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Any of these means a proxy (a tunnel daemon, nginx) stood in between: trust its presence, never its value. */
-export function hasForwardingHeader(headers: FastifyRequest['headers']): boolean {
+export function hasForwardingHeader(headers: GateRequest['headers']): boolean {
   if (headers.forwarded !== undefined || headers['x-real-ip'] !== undefined) return true;
   for (const name in headers) if (name.startsWith('x-forwarded-')) return true;
   return false;
@@ -27,7 +27,7 @@ export const isLoopbackHost = (hostHeader: string | undefined) => LOOPBACK_HOSTS
  * forwarding header is present (a tunnel or proxy also connects from loopback).
  * Callers must also be on the local listener: a raw TCP forward adds no header at all.
  */
-export function isLoopbackRequest(request: FastifyRequest): boolean {
+export function isLoopbackRequest(request: GateRequest): boolean {
   return LOOPBACK_PEERS.has(request.socket.remoteAddress ?? '') &&
     isLoopbackHost(request.headers.host) &&
     !hasForwardingHeader(request.headers);

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { GateRequest } from './RequestContext.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import type { OriginRegistry } from '../origins/createOriginRegistry.ts';
 import { rpIdForHost } from '../webauthn/rpIdForHost.ts';
@@ -7,7 +7,7 @@ import { hostnameOf, isLoopbackHost } from './isLoopbackRequest.ts';
 export type Listener = 'local' | 'remote';
 
 /** The port the connection really arrived on; Fastify's inject() has no socket port, so fall back to Host. */
-export function listenerPort(request: FastifyRequest): number {
+export function listenerPort(request: GateRequest): number {
   return request.socket.localPort ?? Number(request.headers.host?.split(':').pop());
 }
 
@@ -18,11 +18,11 @@ export function listenerPort(request: FastifyRequest): number {
  * X-Forwarded-Host (or RFC 7239 `host=`) is read only from a trusted proxy, and only its right-most value.
  */
 export function resolveOrigin(
-  request: FastifyRequest,
+  request: GateRequest,
   listener: Listener,
   origins: OriginRegistry,
   rpIdOverride: string | undefined,
-  forwardedHostOf: (request: FastifyRequest) => string | null,
+  forwardedHostOf: (request: GateRequest) => string | null,
 ): { origin: string; rpId: string | null } {
   if (listener === 'local') {
     if (!isLoopbackHost(request.headers.host)) {

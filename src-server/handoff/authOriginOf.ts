@@ -1,5 +1,6 @@
 import type { Services } from '../app/Services.ts';
 import { HIDDEN_CHARACTERS } from '../text/displayText.ts';
+import { lk } from '../web/latchkeyPaths.ts';
 
 const HIDDEN = new RegExp(`[${HIDDEN_CHARACTERS}]`, 'u');
 
@@ -14,7 +15,7 @@ export function authOriginOf(s: Services): string | null {
 export function handoffStartUrl(s: Services, origin: string, returnTo = '/'): string | null {
   const auth = authOriginOf(s);
   if (!auth || auth === origin || !s.origins.list().includes(origin)) return null;
-  return `${auth}/auth/handoff/start?${new URLSearchParams({ target: origin, return: returnTo })}`;
+  return `${auth}${lk('/auth/handoff/start')}?${new URLSearchParams({ target: origin, return: returnTo })}`;
 }
 
 /**

@@ -4,6 +4,7 @@ import { setSessionCookie } from '../sessions/sessionCookies.ts';
 import { authOriginOf, handoffStartUrl, parseReturnPath } from './authOriginOf.ts';
 import type { HandoffProblem } from './createHandoffService.ts';
 import { messagePage } from './messagePage.ts';
+import { lk } from '../web/latchkeyPaths.ts';
 
 const BAD_RETURN = 'The address to return to after sign-in is not a plain path on this site. Open the page you wanted directly and sign in from there.';
 
@@ -43,12 +44,12 @@ export function handoffRoutes(app: FastifyInstance, s: Services) {
     if (returnTo === null) return page(reply, 400, 'Bad return address', BAD_RETURN);
     if (ctx.via !== 'session' || !ctx.device) {
       // Sign in here first with the passkey; the sign-in page comes back to this same URL.
-      const next = `/auth/handoff/start?${new URLSearchParams({ target, return: returnTo })}`;
-      return reply.header('cache-control', 'no-store').redirect(`/signin?${new URLSearchParams({ next })}`);
+      const next = `${lk('/auth/handoff/start')}?${new URLSearchParams({ target, return: returnTo })}`;
+      return reply.header('cache-control', 'no-store').redirect(`${lk('/signin')}?${new URLSearchParams({ next })}`);
     }
     const { token, jti } = await s.handoff.mint({ deviceId: ctx.device.id, authOrigin: auth, target, tunnelSession: s.origins.tunnelSession(target) });
     s.audit.record({ outcome: 'info', method: 'handoff-mint', device_id: ctx.device.id, origin: ctx.origin, ip: ctx.ip, target, jti });
-    return reply.header('cache-control', 'no-store').redirect(`${target}/auth/handoff?${new URLSearchParams({ token, return: returnTo })}`);
+    return reply.header('cache-control', 'no-store').redirect(`${target}${lk('/auth/handoff')}?${new URLSearchParams({ token, return: returnTo })}`);
   });
 
   app.get('/auth/handoff', async (request, reply) => {
@@ -75,15 +76,5 @@ export function handoffRoutes(app: FastifyInstance, s: Services) {
     s.audit.record({ outcome: 'success', method: 'handoff', device_id: device.id, origin: ctx.origin, ip: ctx.ip, jti: check.jti, auth_origin: auth });
     // The token leaves the address bar at once: the redirect replaces this URL in history.
     return reply.header('cache-control', 'no-store').redirect(returnTo);
-  });
-
-  /**
-   * WebAuthn Related Origin Requests (L3 §5.11): served by the auth origin, it lists the
-   * origins allowed to use passkeys made for its RP ID, where browsers support it.
-   */
-  app.get('/.well-known/webauthn', async (request, reply) => {
-    const auth = authOriginOf(s);
-    if (!auth || request.lk.origin !== auth) return reply.code(404).send({ error: 'not_found', message: 'Only the auth origin serves /.well-known/webauthn.' });
-    return reply.header('cache-control', 'no-store').send({ origins: [auth, ...s.origins.list().filter((o) => o !== auth)] });
   });
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import writeFileAtomic from 'write-file-atomic';
-import { checkConfig, type LatchkeyConfig } from '../config/loadConfig.ts';
+import type { LatchkeyConfig } from '../config/loadConfig.ts';
+import { writeConfigKey } from '../config/writeConfigKey.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { parsePublicOrigin } from './parsePublicOrigin.ts';
 
@@ -24,15 +23,7 @@ export function createOriginRegistry(config: LatchkeyConfig) {
   reindex();
 
   async function persist(next: string[]) {
-    let raw: Record<string, unknown> = {};
-    try {
-      raw = JSON.parse(readFileSync(config.file, 'utf8'));
-    } catch {
-      // No file yet (embedded defaults): start one with just this key.
-    }
-    raw.public_origins = next;
-    checkConfig(raw, config.file);
-    await writeFileAtomic(config.file, `${JSON.stringify(raw, null, 2)}\n`, { mode: 0o600, fsync: true });
+    await writeConfigKey(config, 'public_origins', next);
     config.public_origins = next;
     reindex();
   }

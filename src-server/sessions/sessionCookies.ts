@@ -1,4 +1,5 @@
-import type { FastifyReply } from 'fastify';
+import { fastifyCookie } from '@fastify/cookie';
+import type { GateReply } from '../gate/RequestContext.ts';
 import { sessionCookieName, sessionTtlFor } from './createSessionService.ts';
 
 const baseOptions = (origin: string) => ({
@@ -8,21 +9,25 @@ const baseOptions = (origin: string) => ({
   sameSite: 'lax' as const,
 });
 
-export function setSessionCookie(reply: FastifyReply, origin: string, token: string) {
-  reply.setCookie(sessionCookieName(origin), token, { ...baseOptions(origin), maxAge: sessionTtlFor(origin) });
+// Written as plain Set-Cookie headers, so the gate can set them on a Fastify reply and on a proxied app response alike.
+const set = (reply: GateReply, name: string, value: string, options: Parameters<typeof fastifyCookie.serialize>[2]) =>
+  reply.header('set-cookie', fastifyCookie.serialize(name, value, options));
+
+export function setSessionCookie(reply: GateReply, origin: string, token: string) {
+  set(reply, sessionCookieName(origin), token, { ...baseOptions(origin), maxAge: sessionTtlFor(origin) });
 }
 
-export function clearSessionCookie(reply: FastifyReply, origin: string) {
-  reply.clearCookie(sessionCookieName(origin), baseOptions(origin));
+export function clearSessionCookie(reply: GateReply, origin: string) {
+  set(reply, sessionCookieName(origin), '', { ...baseOptions(origin), maxAge: 0, expires: new Date(0) });
 }
 
 /** The pairing cookie lets only the browser that asked learn the outcome of its request. */
 export const pairingCookieName = (origin: string) => (origin.startsWith('https://') ? '__Host-lk_pairing' : 'lk_pairing');
 
-export function setPairingCookie(reply: FastifyReply, origin: string, secret: string, maxAgeS: number) {
-  reply.setCookie(pairingCookieName(origin), secret, { ...baseOptions(origin), sameSite: 'strict', maxAge: maxAgeS });
+export function setPairingCookie(reply: GateReply, origin: string, secret: string, maxAgeS: number) {
+  set(reply, pairingCookieName(origin), secret, { ...baseOptions(origin), sameSite: 'strict', maxAge: maxAgeS });
 }
 
-export function clearPairingCookie(reply: FastifyReply, origin: string) {
-  reply.clearCookie(pairingCookieName(origin), { ...baseOptions(origin), sameSite: 'strict' });
+export function clearPairingCookie(reply: GateReply, origin: string) {
+  set(reply, pairingCookieName(origin), '', { ...baseOptions(origin), sameSite: 'strict', maxAge: 0, expires: new Date(0) });
 }

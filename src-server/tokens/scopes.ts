@@ -11,7 +11,7 @@ import { LatchkeyError } from '../errors/LatchkeyError.ts';
  *   <feature>:write any method on that feature's routes
  *   path:/api/...  only paths under this prefix (whole path segments)
  */
-export const FEATURES = ['devices', 'keys', 'origins'] as const;
+export const FEATURES = ['devices', 'keys', 'origins', 'apps'] as const;
 export type Feature = (typeof FEATURES)[number];
 
 export const GRANTING_SCOPES: readonly string[] = ['api:read', 'api:write', ...FEATURES.flatMap((f) => [`${f}:read`, `${f}:write`])];

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { listenerPort } from '../gate/resolveOrigin.ts';
 import { safeReturnPath } from '../handoff/authOriginOf.ts';
+import { lk } from './latchkeyPaths.ts';
 import type { RendererBundle } from './buildRenderer.ts';
 
-/** The client-side routes of the React app; anything else is a 404. */
+/** The client-side routes of the React app, below the prefix; anything else is a 404. */
 export const PAGES = ['/', '/pair', '/signin', '/settings/privacy', '/settings/security', '/settings/keys', '/settings/remote', '/approvals', '/approve', '/cli-login'] as const;
 
 const html = `<!doctype html>
@@ -13,13 +14,13 @@ const html = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Latchkey</title>
-<link rel="stylesheet" href="/assets/app.css">
-<script type="module" src="/assets/app.js"></script>
+<link rel="stylesheet" href="${lk('/assets/app.css')}">
+<script type="module" src="${lk('/assets/app.js')}"></script>
 </head>
 <body><div id="root"></div></body>
 </html>`;
 
-/** Serves the page shell and bundle. They hold no data: everything private sits behind /api. */
+/** Serves the page shell and bundle (registered under the prefix). They hold no data: everything private sits behind the API. */
 export function rendererRoutes(app: FastifyInstance, bundle: RendererBundle) {
   for (const page of PAGES) {
     app.get(page, async (request, reply) => {

@@ -1,4 +1,4 @@
-// npm run bench: what the gate costs. Throughput of GET /api/devices through the gate, as a
+// npm run bench: what the gate costs. Throughput of GET /.latchkey/api/devices through the gate, as a
 // ratio of the same server with the gate off, measured in one run with rounds interleaved so
 // machine noise hits every row alike. The servers run in a child process (benchServers.ts),
 // so autocannon never competes with them for one event loop, and every server holds the same
@@ -10,7 +10,7 @@ import autocannon from 'autocannon';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
-const PATH = '/api/devices';
+const PATH = '/.latchkey/api/devices';
 
 const child = spawn(process.execPath, ['--import', 'tsx', new URL('./benchServers.ts', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
 const [line] = await once(child.stdout, 'data') as [Buffer];

@@ -10,7 +10,7 @@ const device = (origin: string) => testPasskey('dev_bench', { name: 'Bench', dev
 const ungated = await startServer({ config: { require_auth: false } });
 const gated = await startServer({ config: { loopback_auth_bypass: false } });
 const bypass = await startServer({});
-// The same trusted device everywhere, so /api/devices answers every row with the same bytes.
+// The same trusted device everywhere, so /.latchkey/api/devices answers every row with the same bytes.
 for (const s of [ungated, gated, bypass] as TestServer[]) await s.lk.services.store.add(device(s.local));
 
 const cookie = `lk_session=${await gated.lk.services.sessions.issue('dev_bench', gated.local)}`;

@@ -30,7 +30,7 @@ describe('the desktop app\'s per-launch secret and its pages, in real Chromium a
   });
 
   const local = (headers: Record<string, string>) =>
-    rawRequest(s.localPort, { path: '/api/devices/pending', headers: { host: `localhost:${s.localPort}`, ...headers } });
+    rawRequest(s.localPort, { path: '/.latchkey/api/devices/pending', headers: { host: `localhost:${s.localPort}`, ...headers } });
 
   it('the secret signs the app in on the local listener only, with the bypass off; a wrong one is refused and audited', async () => {
     assert.equal((await local({})).status, 401, 'bypass off, no secret');
@@ -40,7 +40,7 @@ describe('the desktop app\'s per-launch secret and its pages, in real Chromium a
     assert.deepEqual([wrong.status, wrong.body.reason], [401, 'desktop_secret_invalid']);
     const forwarded = await local({ 'x-latchkey-desktop': SECRET, 'x-forwarded-for': '203.0.113.9' });
     assert.equal(forwarded.status, 401, 'a proxied request never counts as the desktop app');
-    const remote = await rawRequest(s.remotePort, { path: '/api/whoami', headers: { host: new URL(box).host, 'x-forwarded-proto': 'https', 'x-latchkey-desktop': SECRET } });
+    const remote = await rawRequest(s.remotePort, { path: '/.latchkey/api/whoami', headers: { host: new URL(box).host, 'x-forwarded-proto': 'https', 'x-latchkey-desktop': SECRET } });
     assert.deepEqual([remote.status, remote.body.reason], [401, 'desktop_secret_invalid'], 'never over the tunnel');
     const { readFileSync } = await import('node:fs');
     assert.match(readFileSync(s.lk.services.audit.file, 'utf8'), /"method":"desktop".*"reason":"desktop_secret_invalid"/);
@@ -56,7 +56,7 @@ describe('the desktop app\'s per-launch secret and its pages, in real Chromium a
     try {
       const [pending] = s.lk.services.pending.list();
 
-      await win.goto(`${s.local}/approve?request=${pending!.id}`);
+      await win.goto(`${s.local}/.latchkey/approve?request=${pending!.id}`);
       await win.getByRole('heading', { name: 'New device wants access' }).waitFor();
       const card = win.locator(`[data-request-id="${pending!.id}"]`);
       assert.match(await card.innerText(), new RegExp(`Alice phone\\s+code ${code}[\\s\\S]*iPhone · Mobile Safari[\\s\\S]*${box.replace(/\./g, '\\.')}[\\s\\S]*${pending!.fingerprint}`));
@@ -64,10 +64,10 @@ describe('the desktop app\'s per-launch secret and its pages, in real Chromium a
       await win.getByText('Approved Alice phone. It is signed in now.').waitFor();
       await phone.page.getByTestId('signed-in-as').getByText('Alice phone').waitFor();
 
-      await win.goto(`${s.local}/approve?request=${pending!.id}`);
+      await win.goto(`${s.local}/.latchkey/approve?request=${pending!.id}`);
       await win.getByText('This request is no longer waiting').waitFor();
 
-      await win.goto(`${s.local}/settings/security`);
+      await win.goto(`${s.local}/.latchkey/settings/security`);
       const row = win.locator('tr', { hasText: 'Alice phone' });
       await row.waitFor();
       assert.match(await row.innerText(), /iPhone/);
@@ -80,10 +80,10 @@ describe('the desktop app\'s per-launch secret and its pages, in real Chromium a
       await row.getByRole('button', { name: 'Remove' }).click();
       await win.getByText('Removed Alice phone.').waitFor();
       assert.equal(await row.count(), 0);
-      assert.equal(await phone.page.evaluate(async () => (await fetch('/api/whoami')).status), 401);
+      assert.equal(await phone.page.evaluate(async () => (await fetch('/.latchkey/api/whoami')).status), 401);
 
       // A removed device can pair again later.
-      await phone.page.goto(`${box}/pair`);
+      await phone.page.goto(`${box}/.latchkey/pair`);
       await phone.page.getByRole('button', { name: 'Set up passkey' }).click();
       await phone.page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
       assert.equal(s.lk.services.pending.list().length, 1);

@@ -77,7 +77,7 @@ describe('the desktop app (Electron)', { skip: binary ? false : `skipped: ${MISS
     settings.once('dialog', (d) => void d.accept());
     await row.getByRole('button', { name: 'Remove' }).click();
     await settings.getByText('Removed Alice phone.').waitFor();
-    const after = await page.evaluate(async () => (await fetch('/api/whoami')).status);
+    const after = await page.evaluate(async () => (await fetch('/.latchkey/api/whoami')).status);
     assert.equal(after, 401, 'the removed phone is refused on its next request');
     await context.close();
   });

@@ -20,23 +20,23 @@ const ready = JSON.parse(lines.join('').split('\n').find((l) => l.startsWith('{"
 
 // Chromium asks the session for request headers: the app's origin gets the secret, nothing else does.
 const appSession = f.sessions.find((s) => s.name === 'latchkey-app');
-const headers = await new Promise((resolve) => appSession.addHeaders({ url: `${ready.local}/api/devices`, requestHeaders: { Accept: '*/*' } }, (r) => resolve(r.requestHeaders)));
-const withSecret = await fetch(`${ready.local}/api/devices/pending`, { headers }).then((r) => r.status);
-const withoutSecret = await fetch(`${ready.local}/api/devices/pending`).then((r) => r.status);
+const headers = await new Promise((resolve) => appSession.addHeaders({ url: `${ready.local}/.latchkey/api/devices`, requestHeaders: { Accept: '*/*' } }, (r) => resolve(r.requestHeaders)));
+const withSecret = await fetch(`${ready.local}/.latchkey/api/devices/pending`, { headers }).then((r) => r.status);
+const withoutSecret = await fetch(`${ready.local}/.latchkey/api/devices/pending`).then((r) => r.status);
 
 // A second launch opens a window; its web preferences are the checklist's.
 f.appEvents.emit('second-instance');
 const win = f.windows[0];
 const prevented = [];
 win.webContents.emit('will-navigate', { preventDefault: () => prevented.push('evil') }, 'https://evil.example/');
-win.webContents.emit('will-navigate', { preventDefault: () => prevented.push('app') }, `${ready.local}/settings/privacy`);
+win.webContents.emit('will-navigate', { preventDefault: () => prevented.push('app') }, `${ready.local}/.latchkey/settings/privacy`);
 const opened = win.webContents.openHandler({ url: 'file:///etc/passwd' });
 
 // IPC from a foreign page is refused; from the app's page it works.
 const close = f.ipc.get('latchkey:close-window');
 let foreign = 'accepted';
 try { await close({ senderFrame: { url: 'https://evil.example/' }, sender: win.webContents }); } catch (e) { foreign = e.message; }
-await close({ senderFrame: { url: `${ready.local}/approve?request=x` }, sender: win.webContents });
+await close({ senderFrame: { url: `${ready.local}/.latchkey/approve?request=x` }, sender: win.webContents });
 
 const permission = await new Promise((resolve) => appSession.permissionRequest({}, 'geolocation', resolve));
 const tray = f.trays[0];

@@ -10,7 +10,7 @@ import { startServer, tempHome, type TestServer } from '../helpers/startServer.t
 import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
 
 const bearerWhoami = (base: string, token: string) =>
-  fetch(`${base}/api/whoami`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({ status: r.status, body: await r.json() as any }));
+  fetch(`${base}/.latchkey/api/whoami`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({ status: r.status, body: await r.json() as any }));
 
 describe('latchkey auth login in real Chromium with a virtual authenticator', () => {
   let browser: Browser;
@@ -27,7 +27,7 @@ describe('latchkey auth login in real Chromium with a virtual authenticator', ()
     const opener = fakeBrowserCommand();
     const env = { XDG_CONFIG_HOME: xdg, BROWSER: opener.command, LATCHKEY_API_TOKEN: '' };
     try {
-      await page.goto(`${server.local}/settings/privacy`);
+      await page.goto(`${server.local}/.latchkey/settings/privacy`);
       await page.getByLabel('Device name').fill('Desk');
       await page.getByRole('button', { name: 'Set up passkey' }).click();
       await page.getByText('Passkey "Desk" is set up.').waitFor();
@@ -43,7 +43,7 @@ describe('latchkey auth login in real Chromium with a virtual authenticator', ()
       const login = spawnCli(['auth', 'login', '--base-url', server.local], env);
       const userCode = (await login.waitForStderr(/the code ([B-Z]{4}-[B-Z]{4})/))[1]!;
       const url = await opener.nextUrl();
-      assert.match(url, new RegExp(`^${server.local}/cli-login\\?request=[A-Za-z0-9_-]{22}$`));
+      assert.match(url, new RegExp(`^${server.local}/\\.latchkey/cli-login\\?request=[A-Za-z0-9_-]{22}$`));
 
       await page.goto(url);
       assert.equal(await page.getByTestId('client-host').innerText(), hostname());
@@ -78,7 +78,7 @@ describe('latchkey auth login in real Chromium with a virtual authenticator', ()
       assert.equal(me.body.token.kind, 'cli');
 
       // RFC 6749 §4.1.2: a code used twice means it leaked; the token it bought is revoked.
-      const replay = await fetch(`${server.local}/auth/token`, {
+      const replay = await fetch(`${server.local}/.latchkey/auth/token`, {
         method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, code_verifier: 'x'.repeat(43), redirect_uri: `${callback.origin}/callback` }),
       });
@@ -115,15 +115,15 @@ describe('latchkey auth login in real Chromium with a virtual authenticator', ()
     async function phone(name: string, approve = true) {
       const { context, page, code } = await phoneWaiting(browser, box, name);
       if (approve) {
-        const pending = (await server.api('GET', '/api/devices/pending')).body.pending.find((p: any) => p.code === code);
-        assert.equal((await server.api('POST', `/api/devices/${pending.id}/approve`)).status, 200);
+        const pending = (await server.api('GET', '/.latchkey/api/devices/pending')).body.pending.find((p: any) => p.code === code);
+        assert.equal((await server.api('POST', `/.latchkey/api/devices/${pending.id}/approve`)).status, 200);
         await page.getByTestId('signed-in-as').getByText(name).waitFor();
       }
       return { context, page };
     }
 
     const enterCode = async (page: Page, code: string) => {
-      await page.goto(`${box}/cli-login`);
+      await page.goto(`${box}/.latchkey/cli-login`);
       await page.getByLabel('Code shown in your terminal').fill(code);
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByTestId('user-code').waitFor();
@@ -136,8 +136,8 @@ describe('latchkey auth login in real Chromium with a virtual authenticator', ()
       try {
         const login = spawnCli(['auth', 'login', '--no-browser', '--base-url', server.local], env);
         const [, shown, code] = await login.waitForStderr(/open (\S+) in a browser and enter the code: ([B-Z]{4}-[B-Z]{4})/);
-        assert.equal(shown, `${server.local}/cli-login`);
-        await login.waitForStderr(new RegExp(`\\(or open ${box.replace(/\./g, '\\.')}/cli-login\\)`));
+        assert.equal(shown, `${server.local}/.latchkey/cli-login`);
+        await login.waitForStderr(new RegExp(`\\(or open ${box.replace(/\./g, '\\.')}/\\.latchkey/cli-login\\)`));
 
         // Typed the way people type: lower case, no dash.
         await enterCode(alice.page, code!.replace('-', '').toLowerCase());
@@ -177,7 +177,7 @@ describe('latchkey auth login in real Chromium with a virtual authenticator', ()
         const token = readFileSync(join(xdg, 'latchkey', 'cli.token'), 'utf8').trim();
         const me = await bearerWhoami(server.local, token);
         assert.deepEqual(me.body.token.scopes, ['devices:read']);
-        assert.equal((await server.api('DELETE', `/api/devices/${me.body.device.id}`)).status, 200);
+        assert.equal((await server.api('DELETE', `/.latchkey/api/devices/${me.body.device.id}`)).status, 200);
         const after = await bearerWhoami(server.local, token);
         assert.deepEqual([after.status, after.body.reason], [401, 'device_revoked']);
       } finally {
@@ -192,13 +192,13 @@ describe('latchkey auth login in real Chromium with a virtual authenticator', ()
         const before = JSON.parse(readFileSync(join(server.home, 'tokens.json'), 'utf8')).tokens.length;
         const login = spawnCli(['auth', 'login', '--no-browser', '--base-url', server.local], { XDG_CONFIG_HOME: xdg, LATCHKEY_API_TOKEN: '' });
         const [, , code] = await login.waitForStderr(/open (\S+) in a browser and enter the code: ([B-Z]{4}-[B-Z]{4})/);
-        await stranger.page.goto(`${box}/cli-login?user_code=${code}`);
+        await stranger.page.goto(`${box}/.latchkey/cli-login?user_code=${code}`);
         await stranger.page.getByRole('button', { name: 'Allow' }).click();
         await stranger.page.getByRole('alert').getByText('This passkey is not trusted here').waitFor();
         // Deny needs the same proof as Allow: the stranger cannot end the owner's login either.
         await stranger.page.getByRole('button', { name: 'Deny' }).click();
         await stranger.page.getByRole('alert').getByText('This passkey is not trusted here').waitFor();
-        const info = await fetch(`${server.local}/auth/cli/request?user_code=${code}`).then((r) => r.json() as Promise<any>);
+        const info = await fetch(`${server.local}/.latchkey/auth/cli/request?user_code=${code}`).then((r) => r.json() as Promise<any>);
         assert.equal(info.login.status, 'pending');
         const owner = await phone('Owner phone');
         try {
@@ -218,7 +218,7 @@ describe('latchkey auth login in real Chromium with a virtual authenticator', ()
     });
 
     it('a login page opened after its code expired says so, and the CLI gets expired_token', async () => {
-      const start = await fetch(`${server.local}/auth/device/code`, {
+      const start = await fetch(`${server.local}/.latchkey/auth/device/code`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_host: 'old-laptop' }),
       }).then((r) => r.json() as Promise<any>);
       server.clock.advance(11 * 60_000);
@@ -230,7 +230,7 @@ describe('latchkey auth login in real Chromium with a virtual authenticator', ()
       } finally {
         await context.close();
       }
-      const poll = await fetch(`${server.local}/auth/token`, {
+      const poll = await fetch(`${server.local}/.latchkey/auth/token`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: start.device_code }),
       });

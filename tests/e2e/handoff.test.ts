@@ -30,7 +30,7 @@ describe('cross-origin handoff through the stable auth origin (real Chromium, TL
     // The phone pairs once, at the auth origin.
     const { context, page } = await phoneWaiting(browser, box, 'Alice phone');
     const [pending] = server.lk.services.pending.list();
-    await server.api('POST', `/api/devices/${pending!.id}/approve`);
+    await server.api('POST', `/.latchkey/api/devices/${pending!.id}/approve`);
     await page.getByTestId('signed-in-as').getByText('Alice phone').waitFor();
     phone = { page, close: () => context.close(), deviceId: server.lk.services.store.list()[0]!.id };
   });
@@ -43,18 +43,18 @@ describe('cross-origin handoff through the stable auth origin (real Chromium, TL
 
   const audit = () => readFileSync(server.lk.services.audit.file, 'utf8');
   const whoami = (page: Page) => page.evaluate(async () => {
-    const r = await fetch('/api/whoami');
+    const r = await fetch('/.latchkey/api/whoami');
     return { status: r.status, body: await r.json() };
   });
 
   it('a browser on another origin goes to the auth origin, and comes back signed in with its own session; the token leaves the URL at once', async () => {
     const page = phone.page;
     const links: string[] = [];
-    page.on('request', (r) => { if (r.url().includes('/auth/handoff?')) links.push(r.url()); });
-    await page.goto(`${quick}/settings/privacy`);
+    page.on('request', (r) => { if (r.url().includes('/.latchkey/auth/handoff?')) links.push(r.url()); });
+    await page.goto(`${quick}/.latchkey/settings/privacy`);
     await page.getByRole('link', { name: `Sign in at ${new URL(box).host}` }).click();
     await page.getByRole('heading', { name: 'Passkeys', exact: true }).waitFor();
-    assert.equal(page.url(), `${quick}/settings/privacy`, 'back where it started, with no token in the address');
+    assert.equal(page.url(), `${quick}/.latchkey/settings/privacy`, 'back where it started, with no token in the address');
     const me = await whoami(page);
     assert.equal(me.status, 200);
     assert.deepEqual([me.body.via, me.body.device.name], ['session', 'Alice phone']);
@@ -79,7 +79,7 @@ describe('cross-origin handoff through the stable auth origin (real Chromium, TL
     await page.goto(`${quick}/`);
     await page.getByRole('link', { name: /^Sign in at box\.alice\.ts\.net/ }).click();
     await page.getByRole('button', { name: 'Sign in with passkey' }).click();
-    await page.waitForURL(`${quick}/`);
+    await page.waitForURL(`${quick}/.latchkey/`);
     await page.getByTestId('signed-in-as').getByText('Alice phone').waitFor();
   });
 
@@ -96,30 +96,30 @@ describe('cross-origin handoff through the stable auth origin (real Chromium, TL
       assert.equal(res!.headers()['cache-control'], 'no-store');
       await page.getByRole('alert').getByText(text).waitFor();
       const again = await page.getByRole('link', { name: 'Sign in again' }).getAttribute('href');
-      assert.ok(again?.startsWith(`${box}/auth/handoff/start?target=${encodeURIComponent(new URL(url).origin)}&return=`), again ?? '');
+      assert.ok(again?.startsWith(`${box}/.latchkey/auth/handoff/start?target=${encodeURIComponent(new URL(url).origin)}&return=`), again ?? '');
       assert.equal((await context.cookies()).length, 0, 'no session set');
     };
     try {
       await refused(usedLink, 400, 'This sign-in link was already used');
-      await refused(`${other}/auth/handoff?token=${await mint(quick)}`, 400, 'This sign-in link was made for another address.');
+      await refused(`${other}/.latchkey/auth/handoff?token=${await mint(quick)}`, 400, 'This sign-in link was made for another address.');
       const altered = await mint(quick);
-      await refused(`${quick}/auth/handoff?token=${altered.slice(0, -2)}${altered.endsWith('AA') ? 'BB' : 'AA'}`, 400, 'This sign-in link is not valid');
-      await refused(`${quick}/auth/handoff?token=${await server.lk.services.sessions.issue(phone.deviceId, quick)}`, 400, 'This sign-in link is not valid');
-      await refused(`${quick}/auth/handoff`, 400, 'none was given');
+      await refused(`${quick}/.latchkey/auth/handoff?token=${altered.slice(0, -2)}${altered.endsWith('AA') ? 'BB' : 'AA'}`, 400, 'This sign-in link is not valid');
+      await refused(`${quick}/.latchkey/auth/handoff?token=${await server.lk.services.sessions.issue(phone.deviceId, quick)}`, 400, 'This sign-in link is not valid');
+      await refused(`${quick}/.latchkey/auth/handoff`, 400, 'none was given');
 
       const beforeRestart = await mint(quick);
       // A tunnel restart re-registers its URL (what `tunnel stop` / `tunnel start` do).
-      assert.equal((await server.api('POST', '/api/origins/remove', { origin: quick })).status, 200);
-      assert.equal((await server.api('POST', '/api/origins', { origin: quick })).status, 200);
-      await refused(`${quick}/auth/handoff?token=${beforeRestart}`, 400, 'made before the tunnel restarted');
+      assert.equal((await server.api('POST', '/.latchkey/api/origins/remove', { origin: quick })).status, 200);
+      assert.equal((await server.api('POST', '/.latchkey/api/origins', { origin: quick })).status, 200);
+      await refused(`${quick}/.latchkey/auth/handoff?token=${beforeRestart}`, 400, 'made before the tunnel restarted');
 
       const late = await mint(quick);
       server.clock.advance(121_000);
-      await refused(`${quick}/auth/handoff?token=${late}`, 400, 'This sign-in link has expired');
+      await refused(`${quick}/.latchkey/auth/handoff?token=${late}`, 400, 'This sign-in link has expired');
 
       const revokedLater = await mint(quick);
-      assert.equal((await server.api('DELETE', `/api/devices/${phone.deviceId}`)).status, 200);
-      await refused(`${quick}/auth/handoff?token=${revokedLater}`, 401, 'has been revoked on the computer');
+      assert.equal((await server.api('DELETE', `/.latchkey/api/devices/${phone.deviceId}`)).status, 200);
+      await refused(`${quick}/.latchkey/auth/handoff?token=${revokedLater}`, 401, 'has been revoked on the computer');
       assert.match(audit(), /"reason":"handoff_reused"/);
       assert.match(audit(), /"reason":"handoff_wrong_tunnel_session"/);
     } finally {
@@ -135,15 +135,15 @@ describe('cross-origin handoff through the stable auth origin (real Chromium, TL
     assert.deepEqual([...res.body.origins].sort(), [box, quick, other].sort());
     assert.equal((await on(quick, '/.well-known/webauthn')).status, 404);
 
-    assert.equal((await on(box, `/auth/handoff/start?target=${encodeURIComponent('https://evil.example.test')}`)).status, 400);
-    assert.equal((await on(box, `/auth/handoff/start?target=${encodeURIComponent(box)}`)).status, 400, 'never to itself');
-    assert.equal((await on(quick, `/auth/handoff/start?target=${encodeURIComponent(other)}`)).status, 400, 'only the auth origin starts handoffs');
-    const redirect = await on(box, `/auth/handoff/start?target=${encodeURIComponent(quick)}&return=${encodeURIComponent('//evil.example.test/x')}`);
+    assert.equal((await on(box, `/.latchkey/auth/handoff/start?target=${encodeURIComponent('https://evil.example.test')}`)).status, 400);
+    assert.equal((await on(box, `/.latchkey/auth/handoff/start?target=${encodeURIComponent(box)}`)).status, 400, 'never to itself');
+    assert.equal((await on(quick, `/.latchkey/auth/handoff/start?target=${encodeURIComponent(other)}`)).status, 400, 'only the auth origin starts handoffs');
+    const redirect = await on(box, `/.latchkey/auth/handoff/start?target=${encodeURIComponent(quick)}&return=${encodeURIComponent('//evil.example.test/x')}`);
     assert.equal(redirect.status, 400, 'an open redirect is refused, not followed');
     assert.match(redirect.text, /not a plain path/);
-    const plain = await on(box, `/auth/handoff/start?target=${encodeURIComponent(quick)}`);
+    const plain = await on(box, `/.latchkey/auth/handoff/start?target=${encodeURIComponent(quick)}`);
     assert.equal(new URLSearchParams(new URL(String(plain.headers.location), box).search).get('next'),
-      `/auth/handoff/start?target=${encodeURIComponent(quick)}&return=%2F`, 'no return means /');
+      `/.latchkey/auth/handoff/start?target=${encodeURIComponent(quick)}&return=%2F`, 'no return means /');
   });
 });
 
@@ -158,7 +158,7 @@ describe('auth_origin "localhost": a browser on the computer signs in on the loc
     try {
       const { page } = await newDevice(browser);
       await addAuthenticator(page);
-      await page.goto(`${server.local}/settings/privacy`);
+      await page.goto(`${server.local}/.latchkey/settings/privacy`);
       await page.getByLabel('Device name').fill('Desk');
       await page.getByRole('button', { name: 'Set up passkey' }).click();
       await page.getByText('Passkey "Desk" is set up.').waitFor();
@@ -167,9 +167,9 @@ describe('auth_origin "localhost": a browser on the computer signs in on the loc
       await page.goto(`${quick}/`);
       await page.getByRole('link', { name: `Sign in at localhost:${server.localPort}` }).click();
       await page.getByRole('button', { name: 'Sign in with passkey' }).click();
-      await page.waitForURL(`${quick}/`);
+      await page.waitForURL(`${quick}/.latchkey/`);
       await page.getByTestId('signed-in-as').getByText('Desk').waitFor();
-      const me = await page.evaluate(async () => (await fetch('/api/whoami')).json());
+      const me = await page.evaluate(async () => (await fetch('/.latchkey/api/whoami')).json());
       assert.deepEqual([me.via, me.device.name], ['session', 'Desk']);
     } finally {
       await browser.close();

@@ -28,7 +28,7 @@ describe('passkeys on http://localhost (local listener)', () => {
       await page.getByText('Signed in (loopback)').waitFor();
       assert.equal(await prompt.count(), 0);
 
-      await page.goto(`${server.local}/settings/privacy`);
+      await page.goto(`${server.local}/.latchkey/settings/privacy`);
       await page.getByRole('button', { name: 'Show pair prompt again' }).click();
       await page.getByLabel('Device name').fill('Desk');
       await page.getByRole('button', { name: 'Set up passkey' }).click();
@@ -72,7 +72,7 @@ describe('passkeys on http://localhost (local listener)', () => {
       await page.goto(`${server.local}/`);
       await page.getByRole('button', { name: 'Sign in with passkey' }).click();
       await page.getByTestId('signed-in-as').getByText('Desk').waitFor();
-      const whoami = await page.evaluate(async () => (await fetch('/api/whoami')).json());
+      const whoami = await page.evaluate(async () => (await fetch('/.latchkey/api/whoami')).json());
       assert.equal(whoami.via, 'session');
       assert.equal(whoami.device.name, 'Desk');
       assert.ok((await auth.credentials())[0]!.signCount >= 1);

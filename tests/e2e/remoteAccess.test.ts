@@ -31,10 +31,10 @@ describe('Settings → Remote access in real Chromium (stand-in cloudflared)', (
       assert.equal(await page.getByTestId('tunnel-url').innerText(), url);
       const shot = PNG.sync.read(await page.getByRole('img', { name: `QR code for ${url}` }).screenshot());
       assert.equal(jsQR(new Uint8ClampedArray(shot.data), shot.width, shot.height)?.data, url, 'the QR code on screen is a real one');
-      assert.ok((await s.api('GET', '/api/origins')).body.origins.includes(url));
+      assert.ok((await s.api('GET', '/.latchkey/api/origins')).body.origins.includes(url));
       await page.getByRole('button', { name: 'Stop tunnel' }).click();
       await page.getByRole('status').getByText(`Stopped ${url}.`).waitFor();
-      assert.ok(!(await s.api('GET', '/api/origins')).body.origins.includes(url));
+      assert.ok(!(await s.api('GET', '/.latchkey/api/origins')).body.origins.includes(url));
     } finally {
       await context.close();
     }
@@ -44,7 +44,7 @@ describe('Settings → Remote access in real Chromium (stand-in cloudflared)', (
     const bare = await startServer({ toolEnv: { ...process.env, PATH: '/nonexistent' } });
     const { context, page } = await newDevice(browser);
     try {
-      await page.goto(`${bare.local}/settings/remote`);
+      await page.goto(`${bare.local}/.latchkey/settings/remote`);
       const help = page.getByTestId('no-tools');
       await help.waitFor();
       assert.match(await help.innerText(), new RegExp(`point it at http://127\\.0\\.0\\.1:${bare.remotePort}`));

@@ -18,7 +18,7 @@ describe('Settings → API keys in real Chromium', () => {
     await s.close();
   });
 
-  const whoami = (token: string) => fetch(`${s.local}/api/whoami`, { headers: { authorization: `Bearer ${token}` } })
+  const whoami = (token: string) => fetch(`${s.local}/.latchkey/api/whoami`, { headers: { authorization: `Bearer ${token}` } })
     .then(async (r) => ({ status: r.status, body: await r.json() as any, warning: r.headers.get('warning') }));
 
   it('create shows the secret once and it works; rotate shows a new one with the chosen grace; revoke asks first; expiring keys are flagged', async () => {
@@ -31,7 +31,7 @@ describe('Settings → API keys in real Chromium', () => {
       await page.getByLabel('Name', { exact: true }).fill('grafana');
       await page.getByLabel('devices:read').check();
       await page.getByLabel('api:read').uncheck();
-      await page.getByLabel('Only paths under (optional)').fill('/api/devices');
+      await page.getByLabel('Only paths under (optional)').fill('/.latchkey/api/devices');
       await page.getByLabel('Expires after').selectOption('30d');
       await page.getByRole('button', { name: 'Create key' }).click();
       const secret = await page.getByTestId('new-secret').innerText();
@@ -83,7 +83,7 @@ describe('Settings → API keys in real Chromium', () => {
       await page.getByLabel('Only paths under (optional)').fill('/etc/passwd');
       await page.getByRole('button', { name: 'Create key' }).click();
       await page.getByRole('status').getByText(/Path scope "path:\/etc\/passwd" must be path:\/api\/PREFIX/).waitFor();
-      assert.equal((await s.api('GET', '/api/keys')).body.keys.filter((k: any) => k.name === 'broken').length, 0);
+      assert.equal((await s.api('GET', '/.latchkey/api/keys')).body.keys.filter((k: any) => k.name === 'broken').length, 0);
     } finally {
       await context.close();
     }

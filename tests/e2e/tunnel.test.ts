@@ -41,12 +41,12 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
   const phoneWaiting = (origin: string, name?: string) => phoneWaitingAt(browser, origin, name);
 
   async function pendingFor(code: string) {
-    const { body } = await server.api('GET', '/api/devices/pending');
+    const { body } = await server.api('GET', '/.latchkey/api/devices/pending');
     return body.pending.find((p: any) => p.code === code);
   }
 
   const whoami = (page: Page) => page.evaluate(async () => {
-    const res = await fetch('/api/whoami');
+    const res = await fetch('/.latchkey/api/whoami');
     return { status: res.status, body: await res.json() };
   });
 
@@ -113,7 +113,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
     const phone = await phoneWaiting(box, 'Alice phone');
     try {
       const p = await pendingFor(phone.code);
-      await server.api('POST', `/api/devices/${p.id}/approve`);
+      await server.api('POST', `/.latchkey/api/devices/${p.id}/approve`);
       await phone.page.getByTestId('signed-in-as').getByText('Alice phone').waitFor();
 
       await phone.context.clearCookies();
@@ -151,10 +151,10 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
       await phone.page.getByText('The request was denied on the computer.').waitFor();
       assert.equal(storedPasskeys().length, before);
       assert.ok(!readFileSync(join(server.home, 'trusted-passkeys.json'), 'utf8').includes('Stranger'));
-      assert.equal((await server.api('GET', '/api/devices/pending')).body.pending.length, 0);
+      assert.equal((await server.api('GET', '/.latchkey/api/devices/pending')).body.pending.length, 0);
       assert.equal((await whoami(phone.page)).status, 401);
       // A second decision on the same request is refused clearly.
-      const again = await server.api('POST', `/api/devices/${p.id}/approve`);
+      const again = await server.api('POST', `/.latchkey/api/devices/${p.id}/approve`);
       assert.deepEqual([again.status, again.body.error, again.body.outcome], [409, 'already_decided', 'denied']);
     } finally {
       await phone.context.close();
@@ -168,7 +168,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
       const p = await pendingFor(phone.code);
       server.clock.advance(5 * 60_000 + 1000);
       await phone.page.getByText('The request expired before it was approved.').waitFor();
-      const late = await server.api('POST', `/api/devices/${p.id}/approve`);
+      const late = await server.api('POST', `/.latchkey/api/devices/${p.id}/approve`);
       assert.deepEqual([late.status, late.body.error], [410, 'pending_expired']);
       assert.equal(storedPasskeys().length, before);
     } finally {
@@ -176,7 +176,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
     }
   });
 
-  it('grace is per origin: a fresh origin lands on Pair with /api closed while the enrolled one offers Sign in', async () => {
+  it('grace is per origin: a fresh origin lands on Pair with /.latchkey/api closed while the enrolled one offers Sign in', async () => {
     const { context, page } = await newDevice(browser, IPHONE_UA);
     try {
       await page.goto(`${other}/`);
@@ -195,17 +195,17 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
     const phones = [];
     try {
       for (let i = 0; i < 5; i++) phones.push(await phoneWaiting(box, `Phone ${i}`));
-      assert.equal((await server.api('GET', '/api/devices/pending')).body.pending.length, 5);
+      assert.equal((await server.api('GET', '/.latchkey/api/devices/pending')).body.pending.length, 5);
       const { context, page } = await newDevice(browser, IPHONE_UA);
       phones.push({ context } as any);
       const auth = await addAuthenticator(page);
-      await page.goto(`${box}/pair`);
+      await page.goto(`${box}/.latchkey/pair`);
       await page.getByRole('alert').getByText('5 devices are already waiting').waitFor();
       assert.equal((await auth.credentials()).length, 0, 'no passkey was even created');
-      assert.equal((await server.api('GET', '/api/devices/pending')).body.pending.length, 5);
+      assert.equal((await server.api('GET', '/.latchkey/api/devices/pending')).body.pending.length, 5);
     } finally {
       for (const p of phones) await p.context.close();
-      for (const p of (await server.api('GET', '/api/devices/pending')).body.pending) await server.api('POST', `/api/devices/${p.id}/deny`);
+      for (const p of (await server.api('GET', '/.latchkey/api/devices/pending')).body.pending) await server.api('POST', `/.latchkey/api/devices/${p.id}/deny`);
     }
   });
 
@@ -219,16 +219,16 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
         const original = window.fetch.bind(window);
         window.fetch = async (input, init) => {
           const res = await original(input, init);
-          if (!String(input).endsWith('/auth/register/options')) return res;
+          if (!String(input).endsWith('/.latchkey/auth/register/options')) return res;
           const json = await res.json();
           json.options.authenticatorSelection.userVerification = 'discouraged';
           return new Response(JSON.stringify(json), { status: res.status, headers: res.headers });
         };
       });
-      await page.goto(`${box}/pair`);
+      await page.goto(`${box}/.latchkey/pair`);
       await page.getByRole('button', { name: 'Set up passkey' }).click();
       await page.getByRole('alert').getByText('did not verify you').waitFor();
-      assert.equal((await server.api('GET', '/api/devices/pending')).body.pending.length, 0);
+      assert.equal((await server.api('GET', '/.latchkey/api/devices/pending')).body.pending.length, 0);
       assert.ok(audit().some((e) => e.method === 'passkey-register' && e.reason === 'user_verification_required'));
     } finally {
       await context.close();
@@ -240,15 +240,15 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
     try {
       await addAuthenticator(page);
       let captured: any;
-      page.on('request', (r) => { if (r.url().endsWith('/auth/register/verify')) captured = r.postDataJSON(); });
-      await page.goto(`${box}/pair`);
+      page.on('request', (r) => { if (r.url().endsWith('/.latchkey/auth/register/verify')) captured = r.postDataJSON(); });
+      await page.goto(`${box}/.latchkey/pair`);
       await page.getByLabel('Device name').fill('Replay');
       await page.getByRole('button', { name: 'Set up passkey' }).click();
       await page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
       assert.ok(captured);
 
       const post = (body: unknown) => page.evaluate(async (b) => {
-        const res = await fetch('/auth/register/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
+        const res = await fetch('/.latchkey/auth/register/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
         return { status: res.status, body: await res.json() };
       }, body);
       const replay = await post(captured);
@@ -256,14 +256,14 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
       assert.equal(replay.body.error, 'challenge_unknown');
 
       // An expired challenge: options fetched, then more than 5 minutes pass.
-      const opts = await page.evaluate(async () => (await fetch('/auth/register/options', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json());
+      const opts = await page.evaluate(async () => (await fetch('/.latchkey/auth/register/options', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json());
       server.clock.advance(5 * 60_000 + 1000);
       const expired = await post({ ...captured, ceremony_id: opts.ceremony_id });
       assert.equal(expired.status, 400);
       assert.equal(expired.body.error, 'challenge_expired');
 
       // A real response signed for https://evil.example.test, answering our challenge.
-      const fresh = await page.evaluate(async () => (await fetch('/auth/register/options', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json());
+      const fresh = await page.evaluate(async () => (await fetch('/.latchkey/auth/register/options', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json());
       const evil = await context.newPage();
       await addAuthenticator(evil);
       await evil.goto(`https://evil.example.test:${new URL(box).port}/static-probe`);
@@ -283,11 +283,11 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
       assert.equal(wrongOrigin.status, 400);
       assert.equal(wrongOrigin.body.error, 'origin_mismatch');
       assert.ok(!JSON.stringify(storedPasskeys()).includes('Evil'));
-      const pending = (await server.api('GET', '/api/devices/pending')).body.pending;
+      const pending = (await server.api('GET', '/.latchkey/api/devices/pending')).body.pending;
       // 'Replay' expired when the clock moved 5 minutes; the forged response must not have created one.
       assert.ok(!pending.some((p: any) => p.name === 'Evil'));
       assert.ok(audit().some((e) => e.method === 'passkey-register' && e.reason === 'origin_mismatch'));
-      for (const p of pending) await server.api('POST', `/api/devices/${p.id}/deny`);
+      for (const p of pending) await server.api('POST', `/.latchkey/api/devices/${p.id}/deny`);
     } finally {
       await context.close();
     }
@@ -297,7 +297,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
     const phone = await phoneWaiting(box, 'Kitchen iPad');
     const desk = await newDevice(browser);
     try {
-      await desk.page.goto(`${server.local}/approvals`);
+      await desk.page.goto(`${server.local}/.latchkey/approvals`);
       const card = desk.page.locator('article', { hasText: 'Kitchen iPad' });
       await card.waitFor();
       const text = await card.innerText();
@@ -311,7 +311,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
       await phone.page.getByTestId('signed-in-as').getByText('Kitchen iPad').waitFor();
       assert.equal((await whoami(phone.page)).status, 200);
 
-      await desk.page.goto(`${server.local}/settings/privacy`);
+      await desk.page.goto(`${server.local}/.latchkey/settings/privacy`);
       const row = desk.page.locator('tr', { hasText: 'Kitchen iPad' });
       desk.page.once('dialog', (d) => void d.accept());
       await row.getByRole('button', { name: 'Revoke' }).click();
@@ -330,7 +330,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
     const phone = await phoneWaiting(box, 'Unknown tablet');
     const desk = await newDevice(browser);
     try {
-      await desk.page.goto(`${server.local}/approvals`);
+      await desk.page.goto(`${server.local}/.latchkey/approvals`);
       const card = desk.page.locator('article', { hasText: 'Unknown tablet' });
       await card.getByRole('button', { name: 'Deny' }).click();
       await desk.page.getByText('Denied Unknown tablet.').waitFor();
@@ -345,7 +345,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
   it('refuses and audits a cloned passkey whose signature counter goes backwards', async () => {
     const phone = await phoneWaiting(box, 'Original');
     try {
-      await server.api('POST', `/api/devices/${(await pendingFor(phone.code)).id}/approve`);
+      await server.api('POST', `/.latchkey/api/devices/${(await pendingFor(phone.code)).id}/approve`);
       await phone.page.getByTestId('signed-in-as').getByText('Original').waitFor();
       await phone.context.clearCookies();
       await phone.page.goto(`${box}/`);

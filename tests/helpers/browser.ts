@@ -49,7 +49,7 @@ export const IPHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)
 export async function phoneWaiting(browser: Browser, origin: string, name?: string) {
   const { context, page } = await newDevice(browser, IPHONE_UA);
   const auth = await addAuthenticator(page);
-  await page.goto(`${origin}/pair`);
+  await page.goto(`${origin}/.latchkey/pair`);
   await page.getByRole('heading', { name: 'Pair' }).waitFor();
   if (name) await page.getByLabel('Device name').fill(name);
   await page.getByRole('button', { name: 'Set up passkey' }).click();

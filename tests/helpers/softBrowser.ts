@@ -42,18 +42,18 @@ export function softBrowser(port: number, opts: { host?: string; ip?: string; pa
     host, origin, rpId, passkey, jar, send,
     /** Runs the pairing ceremony; `tamper` may change the response before it is sent. */
     async pair(name = 'Phone', tamper: (input: { challenge: string }) => Partial<Parameters<SoftPasskey['register']>[0]> = () => ({})) {
-      const options = await send('POST', '/auth/register/options', {});
+      const options = await send('POST', '/.latchkey/auth/register/options', {});
       if (options.status !== 200) return options;
       const challenge = options.body.options.challenge as string;
       const response = passkey.register({ origin, rpId, challenge, ...tamper({ challenge }) });
-      return send('POST', '/auth/register/verify', { ceremony_id: options.body.ceremony_id, name, response });
+      return send('POST', '/.latchkey/auth/register/verify', { ceremony_id: options.body.ceremony_id, name, response });
     },
     /** Signs in with the passkey (it must be trusted already). */
     async signIn(tamper: Partial<Parameters<SoftPasskey['assert']>[0]> = {}) {
-      const options = await send('POST', '/auth/login/options', {});
+      const options = await send('POST', '/.latchkey/auth/login/options', {});
       if (options.status !== 200) return options;
       const response = passkey.assert({ origin, rpId, challenge: options.body.options.challenge, ...tamper });
-      return send('POST', '/auth/login/verify', { ceremony_id: options.body.ceremony_id, response });
+      return send('POST', '/.latchkey/auth/login/verify', { ceremony_id: options.body.ceremony_id, response });
     },
   };
 }

@@ -29,7 +29,7 @@ describe('bad input gets a clear 4xx, and nothing is stored', () => {
     headers: { host: 'box.alice.ts.net', origin: BOX, 'content-type': 'application/json', ...headers },
   });
   const whoamiWith = (cookie: string) => rawRequest(s.remotePort, {
-    path: '/api/whoami', headers: { host: 'box.alice.ts.net', cookie: `__Host-lk_session=${cookie}` },
+    path: '/.latchkey/api/whoami', headers: { host: 'box.alice.ts.net', cookie: `__Host-lk_session=${cookie}` },
   });
   const expectError = (r: { status: number; body: any }, status: number, code: string) => {
     assert.equal(r.status, status, JSON.stringify(r.body));
@@ -38,37 +38,37 @@ describe('bad input gets a clear 4xx, and nothing is stored', () => {
     assert.ok(!/at .*\.ts:\d+/.test(JSON.stringify(r.body)), 'no stack trace');
   };
 
-  it('malformed JSON', async () => expectError(await post('/auth/register/verify', '{"ceremony_id":'), 400, 'malformed_json'));
-  it('an oversized body', async () => expectError(await post('/auth/register/verify', JSON.stringify({ x: 'a'.repeat(100_000) })), 413, 'body_too_large'));
-  it('a body that is not JSON', async () => expectError(await post('/auth/register/verify', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type'));
-  it('missing fields', async () => expectError(await post('/auth/register/verify', '{}'), 400, 'invalid_request'));
+  it('malformed JSON', async () => expectError(await post('/.latchkey/auth/register/verify', '{"ceremony_id":'), 400, 'malformed_json'));
+  it('an oversized body', async () => expectError(await post('/.latchkey/auth/register/verify', JSON.stringify({ x: 'a'.repeat(100_000) })), 413, 'body_too_large'));
+  it('a body that is not JSON', async () => expectError(await post('/.latchkey/auth/register/verify', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'unsupported_media_type'));
+  it('missing fields', async () => expectError(await post('/.latchkey/auth/register/verify', '{}'), 400, 'invalid_request'));
   it('a device name with control, C1, bidi, zero-width or separator characters is refused naming the field', async () => {
     // Review finding 5: each of these can hide or reorder what the approval card shows.
     for (const name of ['evil\u001b[31m', 'phone\u009b31m', 'code \u202e74', 'a\u2066b\u2069', 'in\u200bvisible', '\u200e', 'line\u2028break', 'bom\ufeff', 'x\u061c']) {
       const body = { ceremony_id: 'x', name, response: { id: 'a', rawId: 'a', type: 'public-key', response: {} } };
-      const r = await post('/auth/register/verify', JSON.stringify(body));
+      const r = await post('/.latchkey/auth/register/verify', JSON.stringify(body));
       expectError(r, 400, 'invalid_text');
       assert.equal(r.body.field, 'name', JSON.stringify(name));
     }
     const fine = { ceremony_id: 'never-issued', name: 'Zoë’s iPhone — 日本語 ✓', response: { id: 'a', rawId: 'a', type: 'public-key', response: {} } };
-    expectError(await post('/auth/register/verify', JSON.stringify(fine)), 400, 'challenge_unknown');
+    expectError(await post('/.latchkey/auth/register/verify', JSON.stringify(fine)), 400, 'challenge_unknown');
   });
   it('a ceremony id that was never issued', async () => {
     const body = { ceremony_id: 'never-issued', name: 'x', response: { id: 'a', rawId: 'a', type: 'public-key', response: {} } };
-    expectError(await post('/auth/register/verify', JSON.stringify(body)), 400, 'challenge_unknown');
+    expectError(await post('/.latchkey/auth/register/verify', JSON.stringify(body)), 400, 'challenge_unknown');
   });
   it('a garbage WebAuthn response to a real challenge', async () => {
-    const opts = await post('/auth/register/options', '{}');
+    const opts = await post('/.latchkey/auth/register/options', '{}');
     assert.equal(opts.status, 200);
     const body = { ceremony_id: opts.body.ceremony_id, name: 'x', response: { id: 'a', rawId: 'a', type: 'public-key', response: { clientDataJSON: 'e30', attestationObject: 'AA' } } };
-    const r = await post('/auth/register/verify', JSON.stringify(body));
+    const r = await post('/.latchkey/auth/register/verify', JSON.stringify(body));
     assert.equal(r.status, 400);
-    assert.equal((await s.api('GET', '/api/devices/pending')).body.pending.length, 0);
+    assert.equal((await s.api('GET', '/.latchkey/api/devices/pending')).body.pending.length, 0);
   });
-  it('a cross-site POST', async () => expectError(await post('/auth/register/options', '{}', { origin: 'https://evil.example' }), 403, 'origin_mismatch'));
-  it('a POST marked cross-site by the browser', async () => expectError(await post('/auth/login/options', '{}', { 'sec-fetch-site': 'cross-site' }), 403, 'cross_site_request'));
+  it('a cross-site POST', async () => expectError(await post('/.latchkey/auth/register/options', '{}', { origin: 'https://evil.example' }), 403, 'origin_mismatch'));
+  it('a POST marked cross-site by the browser', async () => expectError(await post('/.latchkey/auth/login/options', '{}', { 'sec-fetch-site': 'cross-site' }), 403, 'cross_site_request'));
   it('a ceremony POST with no Origin', async () => {
-    const r = await rawRequest(s.remotePort, { method: 'POST', path: '/auth/login/options', body: '{}', headers: { host: 'box.alice.ts.net', 'content-type': 'application/json' } });
+    const r = await rawRequest(s.remotePort, { method: 'POST', path: '/.latchkey/auth/login/options', body: '{}', headers: { host: 'box.alice.ts.net', 'content-type': 'application/json' } });
     expectError(r, 403, 'origin_required');
   });
   it('a forged session cookie', async () => {
@@ -106,14 +106,14 @@ describe('bad input gets a clear 4xx, and nothing is stored', () => {
     assert.equal(r.body.reason, 'session_expired');
   });
   it('unknown ids and bad origins on the local API', async () => {
-    expectError(await s.api('POST', '/api/devices/req_nope/approve'), 404, 'pending_not_found');
-    expectError(await s.api('POST', '/api/devices/req_nope/deny'), 404, 'pending_not_found');
-    expectError(await s.api('DELETE', '/api/devices/dev_nope'), 404, 'device_not_found');
-    expectError(await s.api('POST', '/api/devices/..%2F..%2Fetc/approve'), 400, 'invalid_request');
-    expectError(await s.api('POST', '/api/origins', { origin: 'http://box.example' }), 400, 'invalid_origin');
-    expectError(await s.api('POST', '/api/origins', { origin: 'https://10.0.0.1' }), 400, 'invalid_origin');
-    expectError(await s.api('POST', '/api/origins', { origin: 'https://box.example/path' }), 400, 'invalid_origin');
-    expectError(await s.api('POST', '/api/origins/remove', { origin: 'https://never.example' }), 404, 'origin_not_found');
+    expectError(await s.api('POST', '/.latchkey/api/devices/req_nope/approve'), 404, 'pending_not_found');
+    expectError(await s.api('POST', '/.latchkey/api/devices/req_nope/deny'), 404, 'pending_not_found');
+    expectError(await s.api('DELETE', '/.latchkey/api/devices/dev_nope'), 404, 'device_not_found');
+    expectError(await s.api('POST', '/.latchkey/api/devices/..%2F..%2Fetc/approve'), 400, 'invalid_request');
+    expectError(await s.api('POST', '/.latchkey/api/origins', { origin: 'http://box.example' }), 400, 'invalid_origin');
+    expectError(await s.api('POST', '/.latchkey/api/origins', { origin: 'https://10.0.0.1' }), 400, 'invalid_origin');
+    expectError(await s.api('POST', '/.latchkey/api/origins', { origin: 'https://box.example/path' }), 400, 'invalid_origin');
+    expectError(await s.api('POST', '/.latchkey/api/origins/remove', { origin: 'https://never.example' }), 404, 'origin_not_found');
   });
   it('an unknown path', async () => expectError(await rawRequest(s.remotePort, { path: '/nope', headers: { host: 'box.alice.ts.net' } }), 404, 'not_found'));
 });
@@ -123,7 +123,7 @@ describe('rate limits', () => {
     const s = await startServer({ config: { public_origins: [BOX] }, limits: { ceremoniesPerMinute: 1000, pairingsPer10Minutes: 5, remotePerMinute: 1000 } });
     try {
       const attempt = (ip: string) => rawRequest(s.remotePort, {
-        method: 'POST', path: '/auth/register/verify',
+        method: 'POST', path: '/.latchkey/auth/register/verify',
         headers: { host: 'box.alice.ts.net', origin: BOX, 'content-type': 'application/json', 'x-forwarded-for': ip },
         body: JSON.stringify({ ceremony_id: 'x', name: 'x', response: { id: 'a', rawId: 'a', type: 'public-key', response: {} } }),
       });

@@ -26,15 +26,15 @@ describe('decisions are atomic: Approve and Deny race, parallel approvals, paral
 
   it('Approve then Deny 1 ms later: Deny gets 409 already_decided (approved); audit, phone and store all say approved', async () => {
     const { phone, id } = await pairedPhone();
-    const approve = s.api('POST', `/api/devices/${id}/approve`);
+    const approve = s.api('POST', `/.latchkey/api/devices/${id}/approve`);
     await new Promise((r) => setTimeout(r, 1));
-    const deny = s.api('POST', `/api/devices/${id}/deny`);
+    const deny = s.api('POST', `/.latchkey/api/devices/${id}/deny`);
     const [a, d] = await Promise.all([approve, deny]);
     assert.equal(a.status, 200);
     assert.deepEqual([d.status, d.body.error, d.body.outcome], [409, 'already_decided', 'approved']);
     const lines = auditOf(s).filter((e) => e.request_id === id);
     assert.deepEqual(lines.map((e) => e.method), ['passkey-register', 'approve'], 'no deny line');
-    const status = await phone.send('GET', '/auth/pairing/status');
+    const status = await phone.send('GET', '/.latchkey/auth/pairing/status');
     assert.equal(status.body.status, 'approved');
     assert.equal((await phone.signIn()).body.status, 'signed_in');
   });
@@ -42,22 +42,22 @@ describe('decisions are atomic: Approve and Deny race, parallel approvals, paral
   it('Deny then Approve: Approve gets 409 already_decided (denied), nothing is stored, the phone is told denied', async () => {
     const { phone, id } = await pairedPhone();
     const before = readFileSync(join(s.home, 'trusted-passkeys.json'), 'utf8');
-    const [d, a] = await Promise.all([s.api('POST', `/api/devices/${id}/deny`), s.api('POST', `/api/devices/${id}/approve`)]);
+    const [d, a] = await Promise.all([s.api('POST', `/.latchkey/api/devices/${id}/deny`), s.api('POST', `/.latchkey/api/devices/${id}/approve`)]);
     assert.equal(d.status, 200);
     assert.deepEqual([a.status, a.body.error, a.body.outcome], [409, 'already_decided', 'denied']);
     assert.equal(readFileSync(join(s.home, 'trusted-passkeys.json'), 'utf8'), before);
-    assert.equal((await phone.send('GET', '/auth/pairing/status')).body.status, 'denied');
+    assert.equal((await phone.send('GET', '/.latchkey/auth/pairing/status')).body.status, 'denied');
     assert.equal((await phone.signIn()).body.error, 'unknown_credential');
   });
 
   it('50 parallel Approves: one succeeds, 49 get already_decided, the phone is told approved and one device is stored', async () => {
     const { phone, id } = await pairedPhone();
     const devicesBefore = s.lk.services.store.list().length;
-    const results = await Promise.all(Array.from({ length: 50 }, () => s.api('POST', `/api/devices/${id}/approve`)));
+    const results = await Promise.all(Array.from({ length: 50 }, () => s.api('POST', `/.latchkey/api/devices/${id}/approve`)));
     assert.equal(results.filter((r) => r.status === 200).length, 1);
     assert.ok(results.filter((r) => r.status !== 200).every((r) => r.status === 409 && r.body.error === 'already_decided' && r.body.outcome === 'approved'));
     assert.equal(s.lk.services.store.list().length, devicesBefore + 1);
-    assert.equal((await phone.send('GET', '/auth/pairing/status')).body.status, 'approved');
+    assert.equal((await phone.send('GET', '/.latchkey/auth/pairing/status')).body.status, 'approved');
     assert.equal(auditOf(s).filter((e) => e.request_id === id && e.method === 'approve').length, 1);
   });
 
@@ -67,23 +67,23 @@ describe('decisions are atomic: Approve and Deny race, parallel approvals, paral
     assert.equal((await owner.pair('Laptop')).body.status, 'trusted');
     const verifier = randomBytes(32).toString('base64url');
     const redirectUri = 'http://127.0.0.1:5999/callback';
-    const start = await fetch(`${s.local}/auth/cli/authorize`, {
+    const start = await fetch(`${s.local}/.latchkey/auth/cli/authorize`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ redirect_uri: redirectUri, code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', state: 'state-race', client_host: 'laptop' }),
     }).then((r) => r.json() as Promise<any>);
-    const options = await owner.send('POST', '/auth/cli/approve/options', { request_id: start.request_id });
+    const options = await owner.send('POST', '/.latchkey/auth/cli/approve/options', { request_id: start.request_id });
     const response = owner.passkey.assert({ origin: owner.origin, rpId: owner.rpId, challenge: options.body.options.challenge });
-    const allowed = await owner.send('POST', '/auth/cli/approve/verify', { request_id: start.request_id, ceremony_id: options.body.ceremony_id, response });
+    const allowed = await owner.send('POST', '/.latchkey/auth/cli/approve/verify', { request_id: start.request_id, ceremony_id: options.body.ceremony_id, response });
     assert.equal(allowed.status, 200, JSON.stringify(allowed.body));
     const code = new URL(allowed.body.redirect).searchParams.get('code')!;
-    const exchange = () => fetch(`${s.local}/auth/token`, {
+    const exchange = () => fetch(`${s.local}/.latchkey/auth/token`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri }),
     }).then(async (r) => ({ status: r.status, body: await r.json() as any }));
     const results = await Promise.all([exchange(), exchange(), exchange()]);
     assert.ok(results.some((r) => r.status === 400 && r.body.error === 'invalid_grant'), 'the replay is refused');
     for (const r of results.filter((x) => x.status === 200)) {
-      const me = await fetch(`${s.local}/api/whoami`, { headers: { authorization: `Bearer ${r.body.access_token}` } });
+      const me = await fetch(`${s.local}/.latchkey/api/whoami`, { headers: { authorization: `Bearer ${r.body.access_token}` } });
       assert.equal(me.status, 401, 'a token bought by a replayed code does not work');
     }
     const minted = JSON.parse(readFileSync(join(s.home, 'tokens.json'), 'utf8')).tokens.filter((t: any) => t.kind === 'cli');
@@ -120,7 +120,7 @@ describe('ceremony refusals are classified from our own checks, never from clien
   it('a forged assertion with a low counter is signature_invalid; only a validly signed backwards counter is counter_regression', async () => {
     const phone = softBrowser(s.remotePort, { ip: '198.51.100.9' });
     const paired = await phone.pair('Counting phone');
-    assert.equal((await s.api('POST', `/api/devices/${paired.body.request.id}/approve`)).status, 200);
+    assert.equal((await s.api('POST', `/.latchkey/api/devices/${paired.body.request.id}/approve`)).status, 200);
     assert.equal((await phone.signIn({ counter: 10 })).body.status, 'signed_in');
     const forged = await phone.signIn({ counter: 3, forgeSignature: true });
     assert.deepEqual([forged.status, forged.body.error], [400, 'signature_invalid']);
@@ -144,7 +144,7 @@ describe('caps per client and per listener; denying a CLI login needs a trusted 
     assert.equal((await stranger().pair('s2')).status, 200);
     const third = await stranger().pair('s3');
     assert.deepEqual([third.status, third.body.error], [429, 'too_many_pending_from_client']);
-    const options = await stranger().send('POST', '/auth/register/options', {});
+    const options = await stranger().send('POST', '/.latchkey/auth/register/options', {});
     assert.equal(options.status, 429, 'refused before the passkey prompt');
     const owner = await softBrowser(s.remotePort, { ip: '198.51.100.1' }).pair('Owner phone');
     assert.equal(owner.status, 200);
@@ -152,7 +152,7 @@ describe('caps per client and per listener; denying a CLI login needs a trusted 
   });
 
   it('strangers filling the remote login room never lock out auth login on the computer', async () => {
-    const remote = (ip: string) => softBrowser(s.remotePort, { ip }).send('POST', '/auth/device/code', { client_host: 'flood' });
+    const remote = (ip: string) => softBrowser(s.remotePort, { ip }).send('POST', '/.latchkey/auth/device/code', { client_host: 'flood' });
     const perClient = await Promise.all(Array.from({ length: 6 }, () => remote('203.0.113.10')));
     assert.equal(perClient.filter((r) => r.status === 200).length, 5);
     assert.equal(perClient.find((r) => r.status === 429)?.body.error, 'too_many_logins_from_client');
@@ -164,33 +164,33 @@ describe('caps per client and per listener; denying a CLI login needs a trusted 
       }
     }
     assert.deepEqual([refused?.status, refused?.body.error], [429, 'too_many_logins'], 'the remote room is bounded');
-    const local = await fetch(`${s.local}/auth/device/code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_host: 'my laptop' }) });
+    const local = await fetch(`${s.local}/.latchkey/auth/device/code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_host: 'my laptop' }) });
     assert.equal(local.status, 200, 'the computer still gets a login');
   });
 
   it('Deny needs the same proof as Allow: a code alone or an untrusted passkey is refused, the owner\'s passkey denies', async () => {
-    const start = await fetch(`${s.local}/auth/device/code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_host: 'laptop' }) })
+    const start = await fetch(`${s.local}/.latchkey/auth/device/code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_host: 'laptop' }) })
       .then((r) => r.json() as Promise<any>);
-    const info = await fetch(`${s.local}/auth/cli/request?user_code=${start.user_code}`).then((r) => r.json() as Promise<any>);
+    const info = await fetch(`${s.local}/.latchkey/auth/cli/request?user_code=${start.user_code}`).then((r) => r.json() as Promise<any>);
     const loginId = info.login.id as string;
 
-    const bare = await softBrowser(s.remotePort, { ip: '203.0.113.77' }).send('POST', '/auth/cli/deny', { request_id: loginId });
+    const bare = await softBrowser(s.remotePort, { ip: '203.0.113.77' }).send('POST', '/.latchkey/auth/cli/deny', { request_id: loginId });
     assert.deepEqual([bare.status, bare.body.error], [400, 'invalid_request'], 'the user code alone is not enough');
 
     const stranger = softBrowser(s.remotePort, { ip: '203.0.113.78' });
-    const so = await stranger.send('POST', '/auth/cli/approve/options', { request_id: loginId });
+    const so = await stranger.send('POST', '/.latchkey/auth/cli/approve/options', { request_id: loginId });
     const sr = stranger.passkey.assert({ origin: stranger.origin, rpId: stranger.rpId, challenge: so.body.options.challenge });
-    const strangerDeny = await stranger.send('POST', '/auth/cli/deny', { request_id: loginId, ceremony_id: so.body.ceremony_id, response: sr });
+    const strangerDeny = await stranger.send('POST', '/.latchkey/auth/cli/deny', { request_id: loginId, ceremony_id: so.body.ceremony_id, response: sr });
     assert.deepEqual([strangerDeny.status, strangerDeny.body.error], [401, 'unknown_credential']);
-    assert.equal((await fetch(`${s.local}/auth/cli/request?id=${loginId}`).then((r) => r.json() as Promise<any>)).login.status, 'pending');
+    assert.equal((await fetch(`${s.local}/.latchkey/auth/cli/request?id=${loginId}`).then((r) => r.json() as Promise<any>)).login.status, 'pending');
 
     const owner = softBrowser(s.localPort, { local: true });
     assert.equal((await owner.pair('Laptop')).body.status, 'trusted');
-    const oo = await owner.send('POST', '/auth/cli/approve/options', { request_id: loginId });
+    const oo = await owner.send('POST', '/.latchkey/auth/cli/approve/options', { request_id: loginId });
     const or = owner.passkey.assert({ origin: owner.origin, rpId: owner.rpId, challenge: oo.body.options.challenge });
-    const denied = await owner.send('POST', '/auth/cli/deny', { request_id: loginId, ceremony_id: oo.body.ceremony_id, response: or });
+    const denied = await owner.send('POST', '/.latchkey/auth/cli/deny', { request_id: loginId, ceremony_id: oo.body.ceremony_id, response: or });
     assert.deepEqual([denied.status, denied.body.status], [200, 'denied']);
-    const poll = await fetch(`${s.local}/auth/token`, {
+    const poll = await fetch(`${s.local}/.latchkey/auth/token`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: start.device_code }),
     }).then((r) => r.json() as Promise<any>);

@@ -13,7 +13,7 @@ describe('forwarded headers on the remote listener (RFC 7239 Forwarded and X-For
 
   /** The client IP and origin the gate settled on, read back from the audit line a refused token leaves. */
   async function seenAs(headers: Record<string, string>, port = s.remotePort, server = s) {
-    const r = await rawRequest(port, { path: '/api/whoami', headers: { authorization: UNKNOWN, ...headers } });
+    const r = await rawRequest(port, { path: '/.latchkey/api/whoami', headers: { authorization: UNKNOWN, ...headers } });
     const last = JSON.parse(readFileSync(server.lk.services.audit.file, 'utf8').trim().split('\n').at(-1)!);
     return { status: r.status, ip: last.ip as string, origin: last.origin as string };
   }
@@ -30,17 +30,17 @@ describe('forwarded headers on the remote listener (RFC 7239 Forwarded and X-For
 
   it('a malformed Forwarded header is ignored, and an unknown host= still gets 421', async () => {
     assert.deepEqual(await seenAs({ host: 'box.alice.ts.net', forwarded: 'for=;;;host' }), { status: 401, ip: '127.0.0.1', origin: 'https://box.alice.ts.net' });
-    const r = await rawRequest(s.remotePort, { path: '/api/whoami', headers: { host: 'box.alice.ts.net', forwarded: 'for=203.0.113.7;host=evil.example' } });
+    const r = await rawRequest(s.remotePort, { path: '/.latchkey/api/whoami', headers: { host: 'box.alice.ts.net', forwarded: 'for=203.0.113.7;host=evil.example' } });
     assert.equal(r.status, 421);
   });
 
   it('Tailscale identity headers are not authentication', async () => {
     const r = await rawRequest(s.remotePort, {
-      path: '/api/whoami',
+      path: '/.latchkey/api/whoami',
       headers: { host: 'box.alice.ts.net', 'x-forwarded-proto': 'https', 'tailscale-user-login': 'alice@example.com', 'tailscale-user-name': 'Alice', 'tailscale-user-profile-pic': 'https://x/y.png' },
     });
     assert.deepEqual([r.status, r.body.error], [401, 'auth_required']);
-    const local = await rawRequest(s.localPort, { path: '/api/whoami', headers: { host: `localhost:${s.localPort}`, 'tailscale-user-login': 'alice@example.com', 'x-forwarded-for': '100.64.0.9' } });
+    const local = await rawRequest(s.localPort, { path: '/.latchkey/api/whoami', headers: { host: `localhost:${s.localPort}`, 'tailscale-user-login': 'alice@example.com', 'x-forwarded-for': '100.64.0.9' } });
     assert.equal(local.status, 401, 'a tunnel pointed at the local port by mistake gets no bypass, identity header or not');
   });
 
@@ -54,7 +54,7 @@ describe('forwarded headers on the remote listener (RFC 7239 Forwarded and X-For
     }
     const limited = await startServer({ config: { public_origins: ['https://box.alice.ts.net'] }, limits: { remotePerMinute: 3 } });
     try {
-      const hit = (who: string) => rawRequest(limited.remotePort, { path: '/auth/state', headers: { host: '127.0.0.1', forwarded: `for=${who};host=box.alice.ts.net` } });
+      const hit = (who: string) => rawRequest(limited.remotePort, { path: '/.latchkey/auth/state', headers: { host: '127.0.0.1', forwarded: `for=${who};host=box.alice.ts.net` } });
       for (let i = 0; i < 3; i++) assert.equal((await hit('203.0.113.1')).status, 200);
       assert.equal((await hit('203.0.113.1')).status, 429);
       assert.equal((await hit('203.0.113.2')).status, 200, 'another client behind the same proxy has its own budget');

@@ -13,9 +13,9 @@ describe('listeners and the gate', () => {
   before(async () => { s = await startServer({ config: { public_origins: [BOX] } }); });
   after(() => s.close());
 
-  const local = (headers: Record<string, string> = {}, path = '/api/whoami') =>
+  const local = (headers: Record<string, string> = {}, path = '/.latchkey/api/whoami') =>
     rawRequest(s.localPort, { path, headers: { host: `localhost:${s.localPort}`, ...headers } });
-  const remote = (headers: Record<string, string> = {}, path = '/api/whoami') =>
+  const remote = (headers: Record<string, string> = {}, path = '/.latchkey/api/whoami') =>
     rawRequest(s.remotePort, { path, headers: { host: 'box.alice.ts.net', ...headers } });
 
   it('grants the loopback bypass on the local listener, for localhost, 127.0.0.1 and [::1]', async () => {
@@ -27,7 +27,7 @@ describe('listeners and the gate', () => {
   });
 
   it('accepts connections on ::1 too, so localhost works whichever address it resolves to', async () => {
-    const r = await rawRequest(s.localPort, { host: '::1', path: '/api/whoami', headers: { host: `localhost:${s.localPort}` } });
+    const r = await rawRequest(s.localPort, { host: '::1', path: '/.latchkey/api/whoami', headers: { host: `localhost:${s.localPort}` } });
     assert.equal(r.status, 200);
     assert.equal(r.body.via, 'loopback');
   });
@@ -52,7 +52,7 @@ describe('listeners and the gate', () => {
     const r = await remote();
     assert.equal(r.status, 401);
     assert.equal(r.body.error, 'auth_required');
-    const st = await remote({}, '/auth/state');
+    const st = await remote({}, '/.latchkey/auth/state');
     assert.equal(st.body.authenticated, false);
     assert.equal(st.body.via, null);
   });
@@ -64,8 +64,8 @@ describe('listeners and the gate', () => {
     assert.match(r.body.message, /latchkey origins add https:\/\/attacker\.example/);
   });
 
-  it('gates every /api path, known or not, with 401 JSON', async () => {
-    for (const path of ['/api/devices', '/api/devices/pending', '/api/origins', '/api/nope', '/api']) {
+  it('gates every /.latchkey/api path, known or not, with 401 JSON', async () => {
+    for (const path of ['/.latchkey/api/devices', '/.latchkey/api/devices/pending', '/.latchkey/api/origins', '/.latchkey/api/nope', '/.latchkey/api']) {
       const r = await remote({}, path);
       assert.equal(r.status, 401, path);
       assert.equal(r.body.error, 'auth_required');
@@ -76,7 +76,7 @@ describe('listeners and the gate', () => {
     // Even an authenticated remote caller (here: open grace) may not approve devices.
     const g = await startServer({ config: { public_origins: [BOX], grace: 'open' } });
     try {
-      const r = await rawRequest(g.remotePort, { path: '/api/devices/pending', headers: { host: 'box.alice.ts.net' } });
+      const r = await rawRequest(g.remotePort, { path: '/.latchkey/api/devices/pending', headers: { host: 'box.alice.ts.net' } });
       assert.equal(r.status, 403);
       assert.equal(r.body.error, 'local_only');
     } finally {
@@ -87,7 +87,7 @@ describe('listeners and the gate', () => {
   it('in open grace lets a fresh origin through (via grace) until a passkey is enrolled on it', async () => {
     const g = await startServer({ config: { public_origins: [BOX, 'https://other.example.test'], grace: 'open' } });
     try {
-      const r = await rawRequest(g.remotePort, { path: '/api/whoami', headers: { host: 'box.alice.ts.net' } });
+      const r = await rawRequest(g.remotePort, { path: '/.latchkey/api/whoami', headers: { host: 'box.alice.ts.net' } });
       assert.equal(r.status, 200);
       assert.equal(r.body.via, 'grace');
       // Enrol a passkey on box (recorded as the store would after an approval): box closes, other stays in grace.
@@ -96,9 +96,9 @@ describe('listeners and the gate', () => {
         rp_id: 'alice.ts.net', fingerprint: '0000 0000 0000 0000', created_at: new Date().toISOString(), last_used_at: null,
         counter: 0, backup_eligible: false, backup_state: false, transports: [], aaguid: '', enrolled_via: 'remote',
       });
-      const closed = await rawRequest(g.remotePort, { path: '/api/whoami', headers: { host: 'box.alice.ts.net' } });
+      const closed = await rawRequest(g.remotePort, { path: '/.latchkey/api/whoami', headers: { host: 'box.alice.ts.net' } });
       assert.equal(closed.status, 401);
-      const still = await rawRequest(g.remotePort, { path: '/api/whoami', headers: { host: 'other.example.test' } });
+      const still = await rawRequest(g.remotePort, { path: '/.latchkey/api/whoami', headers: { host: 'other.example.test' } });
       assert.equal(still.body.via, 'grace');
     } finally {
       await g.close();
@@ -111,7 +111,7 @@ describe('listeners and the gate', () => {
     const g = await startServer({ home });
     try {
       assert.match(g.warnings.join('\n'), /is corrupt/);
-      const r = await rawRequest(g.remotePort, { path: '/api/whoami', headers: { host: 'box.alice.ts.net' } });
+      const r = await rawRequest(g.remotePort, { path: '/.latchkey/api/whoami', headers: { host: 'box.alice.ts.net' } });
       assert.equal(r.status, 401);
     } finally {
       await g.close();
@@ -121,7 +121,7 @@ describe('listeners and the gate', () => {
   it('with require_auth false the gate is off (via open) and the server says so', async () => {
     const g = await startServer({ config: { require_auth: false, public_origins: [BOX] } });
     try {
-      const r = await rawRequest(g.remotePort, { path: '/api/whoami', headers: { host: 'box.alice.ts.net' } });
+      const r = await rawRequest(g.remotePort, { path: '/.latchkey/api/whoami', headers: { host: 'box.alice.ts.net' } });
       assert.equal(r.body.via, 'open');
     } finally {
       await g.close();
@@ -130,7 +130,7 @@ describe('listeners and the gate', () => {
 
   it('takes the client IP from the right-most untrusted X-Forwarded-For hop, never the left-most', async () => {
     await rawRequest(s.remotePort, {
-      method: 'POST', path: '/auth/login/verify',
+      method: 'POST', path: '/.latchkey/auth/login/verify',
       headers: { host: 'box.alice.ts.net', origin: BOX, 'content-type': 'application/json', 'x-forwarded-for': '6.6.6.6, 203.0.113.9' },
       body: JSON.stringify({ ceremony_id: 'nope', response: { id: 'a', rawId: 'a', type: 'public-key', response: {} } }),
     });
@@ -143,7 +143,7 @@ describe('listeners and the gate', () => {
   it('ignores X-Forwarded-Host from a peer that is not a trusted proxy', async () => {
     const g = await startServer({ config: { public_origins: [BOX], trusted_proxies: ['10.9.9.9'] } });
     try {
-      const r = await rawRequest(g.remotePort, { path: '/auth/state', headers: { host: 'attacker.example', 'x-forwarded-host': 'box.alice.ts.net' } });
+      const r = await rawRequest(g.remotePort, { path: '/.latchkey/auth/state', headers: { host: 'attacker.example', 'x-forwarded-host': 'box.alice.ts.net' } });
       assert.equal(r.status, 421);
     } finally {
       await g.close();
@@ -151,7 +151,9 @@ describe('listeners and the gate', () => {
   });
 
   it('sets the security headers on pages', async () => {
-    const r = await rawRequest(s.remotePort, { path: '/', headers: { host: 'box.alice.ts.net' } });
+    const root = await rawRequest(s.remotePort, { path: '/', headers: { host: 'box.alice.ts.net' } });
+    assert.deepEqual([root.status, root.headers.location], [302, '/.latchkey/'], 'with no app, / is Latchkey\'s home');
+    const r = await rawRequest(s.remotePort, { path: '/.latchkey/', headers: { host: 'box.alice.ts.net' } });
     assert.equal(r.status, 200);
     assert.match(String(r.headers['content-security-policy']), /default-src 'self'/);
     assert.match(String(r.headers['content-security-policy']), /frame-ancestors 'none'/);
@@ -160,9 +162,9 @@ describe('listeners and the gate', () => {
   });
 
   it('redirects the local UI from 127.0.0.1 to localhost, since an IP cannot be an RP ID', async () => {
-    const r = await local({ host: `127.0.0.1:${s.localPort}` }, '/settings/privacy');
+    const r = await local({ host: `127.0.0.1:${s.localPort}` }, '/.latchkey/settings/privacy');
     assert.equal(r.status, 302);
-    assert.equal(r.headers.location, `http://localhost:${s.localPort}/settings/privacy`);
+    assert.equal(r.headers.location, `http://localhost:${s.localPort}/.latchkey/settings/privacy`);
   });
 });
 
@@ -178,13 +180,13 @@ describe('tunnels in front of the listeners (real nginx and socat)', () => {
     try {
       // Through nginx the Host is still localhost and the peer 127.0.0.1: only the headers give it away.
       const r = await rawRequest(port, {
-        path: '/api/whoami', headers: { host: `localhost:${s.localPort}` },
+        path: '/.latchkey/api/whoami', headers: { host: `localhost:${s.localPort}` },
         tls: { ca: readFileSync(tls.cert, 'utf8'), servername: 'box.alice.ts.net' },
       });
       assert.equal(r.status, 401);
       assert.equal(r.body.error, 'auth_required');
       // The same request straight to the local listener is let in: the proxy is what made the difference.
-      const direct = await rawRequest(s.localPort, { path: '/api/whoami', headers: { host: `localhost:${s.localPort}` } });
+      const direct = await rawRequest(s.localPort, { path: '/.latchkey/api/whoami', headers: { host: `localhost:${s.localPort}` } });
       assert.equal(direct.status, 200);
     } finally {
       await nginx.stop();
@@ -194,7 +196,7 @@ describe('tunnels in front of the listeners (real nginx and socat)', () => {
   it('a raw TCP forward to the remote listener gets no bypass either', async () => {
     const socat = await startSocat(s.remotePort);
     try {
-      const r = await rawRequest(socat.port, { path: '/api/whoami', headers: { host: 'box.alice.ts.net' } });
+      const r = await rawRequest(socat.port, { path: '/.latchkey/api/whoami', headers: { host: 'box.alice.ts.net' } });
       assert.equal(r.status, 401);
       assert.equal(r.body.error, 'auth_required');
     } finally {

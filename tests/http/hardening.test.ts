@@ -32,7 +32,7 @@ describe('slow bodies and connection floods', () => {
       socket.on('data', (c) => { text += c; });
       socket.on('close', finish);
       socket.on('error', () => {});
-      socket.write(`POST /auth/register/options HTTP/1.1\r\nhost: box.alice.ts.net\r\norigin: ${BOX}\r\nx-forwarded-for: ${ip}\r\n` +
+      socket.write(`POST /.latchkey/auth/register/options HTTP/1.1\r\nhost: box.alice.ts.net\r\norigin: ${BOX}\r\nx-forwarded-for: ${ip}\r\n` +
         'content-type: application/json\r\ncontent-length: 1000\r\n\r\n{');
       drip = setInterval(() => socket.write(' '), 400);
       // Bounded whatever the server does: no socket outlives 8 s.
@@ -44,9 +44,9 @@ describe('slow bodies and connection floods', () => {
     const slow = Array.from({ length: 12 }, () => slowPost('203.0.113.50'));
     await new Promise((r) => setTimeout(r, 300));
     const t0 = Date.now();
-    const local = await rawRequest(s.localPort, { path: '/api/whoami', headers: { host: `localhost:${s.localPort}` } });
+    const local = await rawRequest(s.localPort, { path: '/.latchkey/api/whoami', headers: { host: `localhost:${s.localPort}` } });
     assert.equal(local.status, 200, 'the local listener answers');
-    const other = await rawRequest(s.remotePort, { path: '/auth/state', headers: { host: 'box.alice.ts.net', 'x-forwarded-for': '198.51.100.3' } });
+    const other = await rawRequest(s.remotePort, { path: '/.latchkey/auth/state', headers: { host: 'box.alice.ts.net', 'x-forwarded-for': '198.51.100.3' } });
     assert.equal(other.status, 200, 'another client on the remote listener is served');
     assert.ok(Date.now() - t0 < 1_500, 'without waiting for the flood');
     const results = await Promise.all(slow);
@@ -56,7 +56,7 @@ describe('slow bodies and connection floods', () => {
     assert.ok(refused.every((r) => r.ms < 1_500), 'refused at once');
     assert.equal(cut.length, 4, JSON.stringify(results));
     assert.ok(cut.every((r) => r.ms >= 1_900 && r.ms < 4_500), `cut by the 2 s request timeout: ${cut.map((r) => r.ms)}`);
-    const again = await rawRequest(s.remotePort, { path: '/auth/state', headers: { host: 'box.alice.ts.net', 'x-forwarded-for': '203.0.113.50' } });
+    const again = await rawRequest(s.remotePort, { path: '/.latchkey/auth/state', headers: { host: 'box.alice.ts.net', 'x-forwarded-for': '203.0.113.50' } });
     assert.equal(again.status, 200, 'the flooding client\'s slots are free again');
   });
 });
@@ -71,7 +71,7 @@ describe('handoff return paths', () => {
   after(() => s.close());
 
   const land = (token: string, ret: string) => rawRequest(s.remotePort, {
-    path: `/auth/handoff?token=${encodeURIComponent(token)}&return=${ret}`, headers: { host: 'quick.example.test' },
+    path: `/.latchkey/auth/handoff?token=${encodeURIComponent(token)}&return=${ret}`, headers: { host: 'quick.example.test' },
   });
 
   it('return=/x%01, /x%7F or a bidi override is a 400 page that leaves the token usable; /%C4%80 is kept, encoded', async () => {
@@ -91,11 +91,11 @@ describe('handoff return paths', () => {
   });
 
   it('the start of a handoff refuses a bad return too, and a 127.0.0.1 page redirect encodes its path', async () => {
-    const r = await rawRequest(s.remotePort, { path: `/auth/handoff/start?target=${encodeURIComponent(QUICK)}&return=/x%01`, headers: { host: 'box.alice.ts.net' } });
+    const r = await rawRequest(s.remotePort, { path: `/.latchkey/auth/handoff/start?target=${encodeURIComponent(QUICK)}&return=/x%01`, headers: { host: 'box.alice.ts.net' } });
     assert.equal(r.status, 400);
-    const local = await rawRequest(s.localPort, { path: '/pair?x=%C4%80', headers: { host: `127.0.0.1:${s.localPort}` } });
+    const local = await rawRequest(s.localPort, { path: '/.latchkey/pair?x=%C4%80', headers: { host: `127.0.0.1:${s.localPort}` } });
     assert.equal(local.status, 302);
-    assert.equal(local.headers.location, `http://localhost:${s.localPort}/pair?x=%C4%80`);
+    assert.equal(local.headers.location, `http://localhost:${s.localPort}/.latchkey/pair?x=%C4%80`);
   });
 });
 
@@ -112,7 +112,7 @@ describe('the person at the computer', () => {
     for (let i = 1; i <= 5; i++) assert.equal((await softBrowser(s.remotePort, { ip: `203.0.113.${i}` }).pair(`stranger ${i}`)).body.status, 'pending');
     assert.equal((await softBrowser(s.remotePort, { ip: '203.0.113.9' }).pair('sixth')).status, 429);
     const app = softBrowser(s.localPort, { local: true, headers: { 'x-latchkey-desktop': SECRET } });
-    const state = await app.send('GET', '/auth/state');
+    const state = await app.send('GET', '/.latchkey/auth/state');
     assert.deepEqual([state.body.via, state.body.person_at_computer], ['desktop', true]);
     const r = await app.pair('Desk');
     assert.deepEqual([r.status, r.body.status], [200, 'trusted']);
@@ -120,7 +120,7 @@ describe('the person at the computer', () => {
 
   it('without the secret or the bypass, a local browser is not the person at the computer: it waits in the local queue', async () => {
     const browser = softBrowser(s.localPort, { local: true });
-    assert.equal((await browser.send('GET', '/auth/state')).body.person_at_computer, false);
+    assert.equal((await browser.send('GET', '/.latchkey/auth/state')).body.person_at_computer, false);
     const r = await browser.pair('Local browser');
     assert.deepEqual([r.status, r.body.status], [200, 'pending'], 'its own room: the five remote requests do not block it');
   });
@@ -128,7 +128,7 @@ describe('the person at the computer', () => {
   it('a localhost session lasts 15 minutes and is never silently refreshed', async () => {
     await s.lk.services.store.add(testPasskey('dev_local', { credential_id: 'cred_local', origin: s.local, rp_id: 'localhost' }));
     const cookie = `lk_session=${await s.lk.services.sessions.issue('dev_local', s.local)}`;
-    const who = () => rawRequest(s.localPort, { path: '/api/whoami', headers: { host: `localhost:${s.localPort}`, cookie } });
+    const who = () => rawRequest(s.localPort, { path: '/.latchkey/api/whoami', headers: { host: `localhost:${s.localPort}`, cookie } });
     s.clock.advance(14 * 60_000);
     const early = await who();
     assert.equal(early.status, 200);

@@ -27,7 +27,7 @@ describe('key rotation and revocation obey the same rules as creation', () => {
     body: body === undefined ? undefined : JSON.stringify(body),
   }).then(async (r) => ({ status: r.status, body: await r.json() as any }));
   const createKey = async (body: Record<string, unknown>, auth: { bearer?: string; cookie?: string } = {}) => {
-    const r = auth.bearer || auth.cookie ? await call(auth, 'POST', '/api/keys', body) : await s.api('POST', '/api/keys', body);
+    const r = auth.bearer || auth.cookie ? await call(auth, 'POST', '/.latchkey/api/keys', body) : await s.api('POST', '/.latchkey/api/keys', body);
     assert.equal(r.status, 200, JSON.stringify(r.body));
     return r.body as { key: any; secret: string };
   };
@@ -38,37 +38,37 @@ describe('key rotation and revocation obey the same rules as creation', () => {
     const broad = await createKey({ name: 'deploy', scopes: ['api:write'] });
     const narrow = await createKey({ name: 'key admin', scopes: ['keys:write'] });
     const before = tokensFile();
-    const r = await call({ bearer: narrow.secret }, 'POST', `/api/keys/${broad.key.id}/rotate`, { grace: '0' });
+    const r = await call({ bearer: narrow.secret }, 'POST', `/.latchkey/api/keys/${broad.key.id}/rotate`, { grace: '0' });
     assert.deepEqual([r.status, r.body.error, r.body.required_scope], [403, 'insufficient_scope', 'api:write']);
     assert.equal(r.body.secret, undefined);
     assert.equal(tokensFile(), before, 'nothing changed: the broad key keeps its secret');
-    assert.equal((await call({ bearer: broad.secret }, 'GET', '/api/whoami')).status, 200);
+    assert.equal((await call({ bearer: broad.secret }, 'GET', '/.latchkey/api/whoami')).status, 200);
   });
 
   it('a key narrowed to path:/api/keys cannot rotate an unnarrowed key either', async () => {
     const broad = await createKey({ name: 'reader', scopes: ['api:read'] });
     const pathOnly = await createKey({ name: 'keys path', scopes: ['api:write', 'path:/api/keys'] });
-    const r = await call({ bearer: pathOnly.secret }, 'POST', `/api/keys/${broad.key.id}/rotate`, {});
+    const r = await call({ bearer: pathOnly.secret }, 'POST', `/.latchkey/api/keys/${broad.key.id}/rotate`, {});
     assert.deepEqual([r.status, r.body.error, r.body.required_scope], [403, 'insufficient_scope', 'path:/api/keys']);
     // Within its own reach it still works: a key it could have created itself.
-    const own = await call({ bearer: pathOnly.secret }, 'POST', '/api/keys', { name: 'sub', scopes: ['keys:read', 'path:/api/keys'] });
+    const own = await call({ bearer: pathOnly.secret }, 'POST', '/.latchkey/api/keys', { name: 'sub', scopes: ['keys:read', 'path:/api/keys'] });
     assert.equal(own.status, 200);
-    assert.equal((await call({ bearer: pathOnly.secret }, 'POST', `/api/keys/${own.body.key.id}/rotate`, {})).status, 200);
+    assert.equal((await call({ bearer: pathOnly.secret }, 'POST', `/.latchkey/api/keys/${own.body.key.id}/rotate`, {})).status, 200);
   });
 
   it('a phone cannot rotate or revoke a key made on the computer, by session or by its own token', async () => {
     const computerKey = await createKey({ name: 'on the computer', scopes: ['api:read'] });
     const cookie = await phoneCookie();
     const before = tokensFile();
-    const rotate = await call({ cookie }, 'POST', `/api/keys/${computerKey.key.id}/rotate`, { grace: '30d' });
+    const rotate = await call({ cookie }, 'POST', `/.latchkey/api/keys/${computerKey.key.id}/rotate`, { grace: '30d' });
     assert.deepEqual([rotate.status, rotate.body.error], [403, 'not_your_key']);
     assert.match(rotate.body.message, /made on the computer/);
-    const revoke = await call({ cookie }, 'DELETE', `/api/keys/${computerKey.key.id}`);
+    const revoke = await call({ cookie }, 'DELETE', `/.latchkey/api/keys/${computerKey.key.id}`);
     assert.deepEqual([revoke.status, revoke.body.error], [403, 'not_your_key']);
 
     const phoneToken = await createKey({ name: 'phone script', scopes: ['api:write'] }, { cookie });
     assert.equal(phoneToken.key.device_id, 'dev_phone');
-    const byToken = await call({ bearer: phoneToken.secret }, 'POST', `/api/keys/${computerKey.key.id}/rotate`, {});
+    const byToken = await call({ bearer: phoneToken.secret }, 'POST', `/.latchkey/api/keys/${computerKey.key.id}/rotate`, {});
     assert.deepEqual([byToken.status, byToken.body.error], [403, 'not_your_key']);
     assert.equal(JSON.parse(tokensFile()).tokens.find((t: any) => t.id === computerKey.key.id).rotated_at, null, 'the computer key was never rotated');
   });
@@ -76,30 +76,30 @@ describe('key rotation and revocation obey the same rules as creation', () => {
   it('another device\'s key is off limits; a phone manages its own, and revoking the phone ends what it rotated', async () => {
     const otherKey = await createKey({ name: 'other phone', scopes: ['api:read'] }, { cookie: await phoneCookie('dev_other') });
     const cookie = await phoneCookie();
-    const r = await call({ cookie }, 'POST', `/api/keys/${otherKey.key.id}/rotate`, {});
+    const r = await call({ cookie }, 'POST', `/.latchkey/api/keys/${otherKey.key.id}/rotate`, {});
     assert.deepEqual([r.status, r.body.error], [403, 'not_your_key']);
 
     const own = await createKey({ name: 'mine', scopes: ['api:read'] }, { cookie });
-    const rotated = await call({ cookie }, 'POST', `/api/keys/${own.key.id}/rotate`, { grace: '30d' });
+    const rotated = await call({ cookie }, 'POST', `/.latchkey/api/keys/${own.key.id}/rotate`, { grace: '30d' });
     assert.equal(rotated.status, 200);
-    assert.equal((await call({ bearer: rotated.body.secret }, 'GET', '/api/whoami')).status, 200);
-    assert.equal((await s.api('DELETE', '/api/devices/dev_phone')).status, 200);
-    const after = await call({ bearer: rotated.body.secret }, 'GET', '/api/whoami');
+    assert.equal((await call({ bearer: rotated.body.secret }, 'GET', '/.latchkey/api/whoami')).status, 200);
+    assert.equal((await s.api('DELETE', '/.latchkey/api/devices/dev_phone')).status, 200);
+    const after = await call({ bearer: rotated.body.secret }, 'GET', '/.latchkey/api/whoami');
     assert.deepEqual([after.status, after.body.reason], [401, 'device_revoked']);
-    assert.equal((await call({ bearer: own.secret }, 'GET', '/api/whoami')).status, 401, 'the grace secret too');
+    assert.equal((await call({ bearer: own.secret }, 'GET', '/.latchkey/api/whoami')).status, 401, 'the grace secret too');
   });
 
   it('the computer may still rotate and revoke any key', async () => {
     const otherKey = await createKey({ name: 'other phone 2', scopes: ['api:read'] }, { cookie: await phoneCookie('dev_other') });
-    assert.equal((await s.api('POST', `/api/keys/${otherKey.key.id}/rotate`, {})).status, 200);
-    assert.equal((await s.api('DELETE', `/api/keys/${otherKey.key.id}`)).status, 200);
+    assert.equal((await s.api('POST', `/.latchkey/api/keys/${otherKey.key.id}/rotate`, {})).status, 200);
+    assert.equal((await s.api('DELETE', `/.latchkey/api/keys/${otherKey.key.id}`)).status, 200);
   });
 
   it('rotation never pushes a key\'s expiry past the one-year maximum', async () => {
     const { key } = await createKey({ name: 'long', scopes: ['api:read'] });
     // A record whose lifetime was stretched by hand (or by an older version) is still capped.
     s.lk.services.tokens.get(key.id).lifetime_ms = 10 * 365 * DAY;
-    const r = await s.api('POST', `/api/keys/${key.id}/rotate`, {});
+    const r = await s.api('POST', `/.latchkey/api/keys/${key.id}/rotate`, {});
     assert.equal(r.status, 200);
     const life = Date.parse(r.body.key.expires_at) - s.clock.now();
     assert.ok(life <= 365.25 * DAY, `expires ${life / DAY} days out`);
@@ -109,12 +109,12 @@ describe('key rotation and revocation obey the same rules as creation', () => {
   it('path: scopes with "." or ".." segments or encoded slashes are refused at creation', async () => {
     const before = tokensFile();
     for (const bad of ['path:/api/..', 'path:/api/keys/../devices', 'path:/api/./keys', 'path:/api/keys%2F..', 'path:/api/%2e%2e', 'path:/api//keys']) {
-      const r = await s.api('POST', '/api/keys', { name: 'x', scopes: ['api:read', bad] });
+      const r = await s.api('POST', '/.latchkey/api/keys', { name: 'x', scopes: ['api:read', bad] });
       assert.equal(r.status, 400, bad);
       assert.ok(['invalid_path_scope'].includes(r.body.error), `${bad}: ${r.body.error}`);
       assert.equal(r.body.scope, bad);
     }
     assert.equal(tokensFile(), before);
-    assert.equal((await s.api('POST', '/api/keys', { name: 'dotted ok', scopes: ['api:read', 'path:/api/v1.2'] })).status, 200, 'dots inside a segment are fine');
+    assert.equal((await s.api('POST', '/.latchkey/api/keys', { name: 'dotted ok', scopes: ['api:read', 'path:/api/v1.2'] })).status, 200, 'dots inside a segment are fine');
   });
 });

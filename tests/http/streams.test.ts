@@ -8,7 +8,7 @@ import { testPasskey } from '../helpers/testPasskey.ts';
 const BOX = 'https://box.alice.ts.net';
 
 /** A raw WebSocket handshake; resolves with the status line the server answered. */
-function handshake(port: number, headers: Record<string, string>, path = '/api/whoami'): Promise<string> {
+function handshake(port: number, headers: Record<string, string>, path = '/.latchkey/api/whoami'): Promise<string> {
   return new Promise((resolve, reject) => {
     const sock = connect(port, '127.0.0.1', () => {
       const lines = [`GET ${path} HTTP/1.1`, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13',
@@ -30,7 +30,7 @@ function handshake(port: number, headers: Record<string, string>, path = '/api/w
 /** Opens an event stream and resolves with the first `event:` block, or the status when it is refused. */
 function stream(port: number, headers: Record<string, string>): Promise<{ status: number; type?: string; first?: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/api/events', headers: { accept: 'text/event-stream', ...headers } }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/.latchkey/api/events', headers: { accept: 'text/event-stream', ...headers } }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
         return resolve({ status: res.statusCode! });
@@ -66,7 +66,7 @@ describe('WebSocket and SSE requests are gated like HTTP and check Origin', () =
     assert.match(await handshake(s.remotePort, { ...remote, origin: BOX }), / 401 /);
     assert.match(await handshake(s.remotePort, { ...remote, cookie, origin: 'https://evil.example' }), / 403 /);
     assert.match(await handshake(s.remotePort, { ...remote, cookie }), / 403 /, 'a browser always sends Origin on a handshake');
-    assert.match(await handshake(s.remotePort, { ...remote, cookie, origin: BOX }), / 200 /, 'same origin with a session passes the gate');
+    assert.match(await handshake(s.remotePort, { ...remote, cookie, origin: BOX }), / 404 /, 'same origin with a session passes the gate (Latchkey\'s own paths hold no WebSocket)');
   });
 
   it('event streams: the gate, then Origin, then the route; a local approvals stream opens with the pending list', async () => {
@@ -88,7 +88,7 @@ describe('the phone learns the pairing outcome from a stream', () => {
     const s = await startServer({ config: { public_origins: [BOX] } });
     try {
       const headers = { host: 'box.alice.ts.net', 'x-forwarded-proto': 'https', accept: 'text/event-stream' };
-      const none = await new Promise<number>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/auth/pairing/events', headers }, (res) => {
+      const none = await new Promise<number>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/.latchkey/auth/pairing/events', headers }, (res) => {
         res.resume();
         resolve(res.statusCode!);
       }).end());
@@ -98,13 +98,13 @@ describe('the phone learns the pairing outcome from a stream', () => {
       const { request: pending, secret } = s.lk.services.pending.create({
         name: 'Phone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: BOX, rp_id: 'alice.ts.net', fingerprint: device.fingerprint, ip: '127.0.0.1', passkey: device,
       }, { listener: 'remote', ip: '127.0.0.1' });
-      const received = new Promise<string>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/auth/pairing/events', headers: { ...headers, cookie: `__Host-lk_pairing=${secret}` } }, (res) => {
+      const received = new Promise<string>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/.latchkey/auth/pairing/events', headers: { ...headers, cookie: `__Host-lk_pairing=${secret}` } }, (res) => {
         let text = '';
         res.on('data', (c) => { text += c; });
         res.on('end', () => resolve(text));
       }).end());
       await new Promise((r) => setTimeout(r, 200));
-      assert.equal((await s.api('POST', `/api/devices/${pending.id}/approve`)).status, 200);
+      assert.equal((await s.api('POST', `/.latchkey/api/devices/${pending.id}/approve`)).status, 200);
       assert.equal(await received, 'event: outcome\ndata: {"status":"approved"}\n\n', 'the stream ends with the outcome');
     } finally {
       await s.close();
@@ -120,16 +120,16 @@ describe('the pairing stream and the outcome it announces', () => {
       const create = (id: string) => s.lk.services.pending.create({
         name: 'Phone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: BOX, rp_id: 'alice.ts.net', fingerprint: '0000', ip: '127.0.0.1', passkey: testPasskey(id),
       }, { listener: 'remote', ip: `203.0.113.${id.length}` });
-      const listen = (secret: string) => new Promise<string>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/auth/pairing/events', headers: { ...headers, cookie: `__Host-lk_pairing=${secret}` } }, (res) => {
+      const listen = (secret: string) => new Promise<string>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/.latchkey/auth/pairing/events', headers: { ...headers, cookie: `__Host-lk_pairing=${secret}` } }, (res) => {
         let text = '';
         res.on('data', (c) => { text += c; });
         res.on('end', () => resolve(text));
       }).end());
 
       const a = create('dev_a');
-      await s.api('POST', `/api/devices/${a.request.id}/approve`);
+      await s.api('POST', `/.latchkey/api/devices/${a.request.id}/approve`);
       assert.equal(await listen(a.secret), 'event: outcome\ndata: {"status":"approved"}\n\n', 'already decided: announced at once');
-      const status = await new Promise<{ code: number; cookie: string }>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/auth/pairing/status', headers: { host: 'box.alice.ts.net', 'x-forwarded-proto': 'https', cookie: `__Host-lk_pairing=${a.secret}` } }, (res) => {
+      const status = await new Promise<{ code: number; cookie: string }>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/.latchkey/auth/pairing/status', headers: { host: 'box.alice.ts.net', 'x-forwarded-proto': 'https', cookie: `__Host-lk_pairing=${a.secret}` } }, (res) => {
         res.resume();
         resolve({ code: res.statusCode!, cookie: String(res.headers['set-cookie'] ?? '') });
       }).end());

@@ -31,47 +31,47 @@ describe('tunnel adapters against stand-in tailscale and cloudflared executables
   });
 
   const calls = () => readFileSync(log, 'utf8').trim().split('\n').filter(Boolean);
-  const origins = async () => (await s.api('GET', '/api/origins')).body.origins as string[];
+  const origins = async () => (await s.api('GET', '/.latchkey/api/origins')).body.origins as string[];
   const config = () => readFileSync(join(s.home, 'config.json'), 'utf8');
 
   it('detects both tools with their versions', async () => {
-    const { body } = await s.api('GET', '/api/tunnel');
+    const { body } = await s.api('GET', '/.latchkey/api/tunnel');
     assert.deepEqual(body.tools, { tailscale: { installed: true, version: '1.76.1' }, cloudflared: { installed: true, version: 'cloudflared version 2024.8.2 (built 2024-08-20-1234 UTC)' } });
     assert.equal(body.running, false);
     assert.equal(body.remote_port, s.remotePort);
   });
 
   it('tailscale serve: points at the remote listener, reads the URL back, allows it, shows a real QR code; stop undoes exactly that', async () => {
-    const started = await s.api('POST', '/api/tunnel/start', { tool: 'tailscale' });
+    const started = await s.api('POST', '/.latchkey/api/tunnel/start', { tool: 'tailscale' });
     assert.equal(started.status, 200, JSON.stringify(started.body));
     assert.deepEqual(started.body, { tool: 'tailscale', mode: 'serve', url: 'https://box.alice.ts.net', added_origin: true });
     assert.deepEqual(calls(), ['tailscale status --json', `tailscale serve --bg --https=443 http://127.0.0.1:${s.remotePort}`]);
     assert.notEqual(s.remotePort, s.localPort);
     assert.ok((await origins()).includes('https://box.alice.ts.net'));
 
-    const status = (await s.api('GET', '/api/tunnel')).body;
+    const status = (await s.api('GET', '/.latchkey/api/tunnel')).body;
     assert.equal(status.running, true);
     assert.equal(decodeQr(status.tunnel.qr), 'https://box.alice.ts.net', 'a decoder reads the URL back from the QR code');
 
-    const again = await s.api('POST', '/api/tunnel/start', { tool: 'cloudflared' });
+    const again = await s.api('POST', '/.latchkey/api/tunnel/start', { tool: 'cloudflared' });
     assert.deepEqual([again.status, again.body.error], [409, 'tunnel_already_running']);
 
-    const stopped = await s.api('POST', '/api/tunnel/stop');
+    const stopped = await s.api('POST', '/.latchkey/api/tunnel/stop');
     assert.deepEqual(stopped.body, { stopped: 'https://box.alice.ts.net', removed_origin: true });
     assert.equal(calls().at(-1), 'tailscale serve --https=443 off');
     assert.ok(!(await origins()).includes('https://box.alice.ts.net'));
-    assert.deepEqual([(await s.api('POST', '/api/tunnel/stop')).status], [404]);
+    assert.deepEqual([(await s.api('POST', '/.latchkey/api/tunnel/stop')).status], [404]);
   });
 
   it('tailscale funnel, and an origin the user had already allowed stays allowed after stop', async () => {
-    await s.api('POST', '/api/origins', { origin: 'https://box.alice.ts.net' });
-    const started = await s.api('POST', '/api/tunnel/start', { tool: 'tailscale', funnel: true });
+    await s.api('POST', '/.latchkey/api/origins', { origin: 'https://box.alice.ts.net' });
+    const started = await s.api('POST', '/.latchkey/api/tunnel/start', { tool: 'tailscale', funnel: true });
     assert.deepEqual(started.body, { tool: 'tailscale', mode: 'funnel', url: 'https://box.alice.ts.net', added_origin: false });
     assert.equal(calls().at(-1), `tailscale funnel --bg --https=443 http://127.0.0.1:${s.remotePort}`);
-    await s.api('POST', '/api/tunnel/stop');
+    await s.api('POST', '/.latchkey/api/tunnel/stop');
     assert.equal(calls().at(-1), 'tailscale funnel --https=443 off');
     assert.ok((await origins()).includes('https://box.alice.ts.net'), 'not ours to remove');
-    await s.api('POST', '/api/origins/remove', { origin: 'https://box.alice.ts.net' });
+    await s.api('POST', '/.latchkey/api/origins/remove', { origin: 'https://box.alice.ts.net' });
   });
 
   it('tailscale failures are named, and nothing is added', async () => {
@@ -84,51 +84,51 @@ describe('tunnel adapters against stand-in tailscale and cloudflared executables
     ];
     for (const [scenario, extra, code, message] of cases) {
       env.FAKE_TAILSCALE = scenario;
-      const r = await s.api('POST', '/api/tunnel/start', { tool: 'tailscale', ...extra });
+      const r = await s.api('POST', '/.latchkey/api/tunnel/start', { tool: 'tailscale', ...extra });
       assert.equal(r.status, 409, scenario);
       assert.equal(r.body.error, code, scenario);
       assert.match(r.body.message, message, scenario);
     }
     assert.equal(config(), before);
-    assert.equal((await s.api('GET', '/api/tunnel')).body.running, false);
+    assert.equal((await s.api('GET', '/.latchkey/api/tunnel')).body.running, false);
   });
 
   it('cloudflared quick tunnel: the random trycloudflare.com URL is read from its log; stop ends the process and removes the URL', async () => {
-    const started = await s.api('POST', '/api/tunnel/start', { tool: 'cloudflared' });
+    const started = await s.api('POST', '/.latchkey/api/tunnel/start', { tool: 'cloudflared' });
     assert.deepEqual(started.body, { tool: 'cloudflared', mode: 'quick', url: 'https://calm-river-maple-stone.trycloudflare.com', added_origin: true });
     assert.equal(calls().at(-1), `cloudflared tunnel --no-autoupdate --url http://127.0.0.1:${s.remotePort}`);
-    assert.equal((await s.api('POST', '/api/tunnel/stop')).status, 200);
+    assert.equal((await s.api('POST', '/.latchkey/api/tunnel/stop')).status, 200);
     assert.ok(!(await origins()).includes('https://calm-river-maple-stone.trycloudflare.com'));
   });
 
   it('cloudflared named tunnel uses the hostname routed to it', async () => {
-    const started = await s.api('POST', '/api/tunnel/start', { tool: 'cloudflared', name: 'latchkey', hostname: 'https://latchkey.example.com' });
+    const started = await s.api('POST', '/.latchkey/api/tunnel/start', { tool: 'cloudflared', name: 'latchkey', hostname: 'https://latchkey.example.com' });
     assert.deepEqual(started.body, { tool: 'cloudflared', mode: 'named', url: 'https://latchkey.example.com', added_origin: true });
     assert.equal(calls().at(-1), `cloudflared tunnel --no-autoupdate run --url http://127.0.0.1:${s.remotePort} latchkey`);
-    await s.api('POST', '/api/tunnel/stop');
+    await s.api('POST', '/.latchkey/api/tunnel/stop');
   });
 
   it('cloudflared failures: no network, not logged in, a URL that never appears (timeout), and a tunnel that dies later', async () => {
     env.FAKE_CLOUDFLARED = 'no-network';
-    let r = await s.api('POST', '/api/tunnel/start', { tool: 'cloudflared' });
+    let r = await s.api('POST', '/.latchkey/api/tunnel/start', { tool: 'cloudflared' });
     assert.deepEqual([r.status, r.body.error], [409, 'tunnel_exited']);
     assert.match(r.body.message, /failed to request quick Tunnel/);
 
     env.FAKE_CLOUDFLARED = 'not-logged-in';
-    r = await s.api('POST', '/api/tunnel/start', { tool: 'cloudflared', name: 'latchkey', hostname: 'https://latchkey.example.com' });
+    r = await s.api('POST', '/.latchkey/api/tunnel/start', { tool: 'cloudflared', name: 'latchkey', hostname: 'https://latchkey.example.com' });
     assert.deepEqual([r.body.error], ['tunnel_not_logged_in']);
     assert.match(r.body.message, /cloudflared tunnel login/);
 
     env.FAKE_CLOUDFLARED = 'silent';
-    r = await s.api('POST', '/api/tunnel/start', { tool: 'cloudflared' });
+    r = await s.api('POST', '/.latchkey/api/tunnel/start', { tool: 'cloudflared' });
     assert.deepEqual([r.status, r.body.error], [409, 'tunnel_timeout']);
     assert.match(r.body.message, /printed no tunnel URL within 2 s/);
 
     env.FAKE_CLOUDFLARED = 'dies-later';
-    r = await s.api('POST', '/api/tunnel/start', { tool: 'cloudflared' });
+    r = await s.api('POST', '/.latchkey/api/tunnel/start', { tool: 'cloudflared' });
     assert.equal(r.status, 200);
-    for (let i = 0; i < 60 && (await s.api('GET', '/api/tunnel')).body.running; i++) await new Promise((x) => setTimeout(x, 100));
-    const status = (await s.api('GET', '/api/tunnel')).body;
+    for (let i = 0; i < 60 && (await s.api('GET', '/.latchkey/api/tunnel')).body.running; i++) await new Promise((x) => setTimeout(x, 100));
+    const status = (await s.api('GET', '/.latchkey/api/tunnel')).body;
     assert.equal(status.running, false);
     assert.match(status.last_end, /cloudflared exited \(code 1\): Connection terminated/);
     assert.ok(!(await origins()).includes('https://calm-river-maple-stone.trycloudflare.com'), 'its URL is no longer allowed');
@@ -138,22 +138,22 @@ describe('tunnel adapters against stand-in tailscale and cloudflared executables
     const bare = { ...env, PATH: '/nonexistent' };
     const other = await startServer({ toolEnv: bare });
     try {
-      assert.deepEqual((await other.api('GET', '/api/tunnel')).body.tools, { tailscale: { installed: false }, cloudflared: { installed: false } });
+      assert.deepEqual((await other.api('GET', '/.latchkey/api/tunnel')).body.tools, { tailscale: { installed: false }, cloudflared: { installed: false } });
       for (const tool of ['tailscale', 'cloudflared']) {
-        const r = await other.api('POST', '/api/tunnel/start', { tool });
+        const r = await other.api('POST', '/.latchkey/api/tunnel/start', { tool });
         assert.deepEqual([r.status, r.body.error], [409, 'tunnel_tool_missing'], tool);
         assert.match(r.body.message, /is not installed\. Install it from https:\/\//);
       }
     } finally {
       await other.close();
     }
-    await s.api('POST', '/api/origins', { origin: 'https://box.alice.ts.net' });
-    const { secret } = (await s.api('POST', '/api/keys', { name: 'remote', scopes: ['api:write'] })).body;
-    const remote = await rawRequest(s.remotePort, { method: 'POST', path: '/api/tunnel/start', body: '{"tool":"tailscale"}',
+    await s.api('POST', '/.latchkey/api/origins', { origin: 'https://box.alice.ts.net' });
+    const { secret } = (await s.api('POST', '/.latchkey/api/keys', { name: 'remote', scopes: ['api:write'] })).body;
+    const remote = await rawRequest(s.remotePort, { method: 'POST', path: '/.latchkey/api/tunnel/start', body: '{"tool":"tailscale"}',
       headers: { host: 'box.alice.ts.net', 'x-forwarded-proto': 'https', authorization: `Bearer ${secret}`, 'content-type': 'application/json' } });
     assert.deepEqual([remote.status, remote.body.error], [403, 'local_only']);
     for (const body of [{ tool: 'ngrok' }, { tool: 'cloudflared', name: 'x' }, { tool: 'cloudflared', name: 'x', hostname: 'http://plain.example' }, { tool: 'tailscale', funnel: 'yes' }, {}]) {
-      const r = await s.api('POST', '/api/tunnel/start', body);
+      const r = await s.api('POST', '/.latchkey/api/tunnel/start', body);
       assert.equal(r.status, 400, JSON.stringify(body));
       assert.ok(['invalid_request'].includes(r.body.error), JSON.stringify(r.body));
     }

@@ -22,8 +22,8 @@ describe('renderer pages (unit, jsdom with a fake API)', () => {
   it('Trusted Devices lists every device; Remove asks first and removes only when confirmed', async () => {
     let devices = [device('dev_1', 'Alice phone'), device('dev_2', 'Work laptop')];
     const { calls } = fakeApi({
-      'GET /api/devices': () => ({ status: 200, body: { devices } }),
-      'DELETE /api/devices/dev_1': () => {
+      'GET /.latchkey/api/devices': () => ({ status: 200, body: { devices } }),
+      'DELETE /.latchkey/api/devices/dev_1': () => {
         devices = devices.filter((d) => d.id !== 'dev_1');
         return { status: 200, body: { revoked: 'dev_1' } };
       },
@@ -44,13 +44,13 @@ describe('renderer pages (unit, jsdom with a fake API)', () => {
     assert.match(question, /^Remove "Alice phone"\? It is refused on its next request/);
     await screen.findByText('Removed Alice phone.');
     assert.equal(screen.queryByText('Alice phone'), null, 'the row is gone');
-    assert.deepEqual(calls.filter((c) => c.method === 'DELETE').map((c) => c.path), ['/api/devices/dev_1']);
+    assert.deepEqual(calls.filter((c) => c.method === 'DELETE').map((c) => c.path), ['/.latchkey/api/devices/dev_1']);
   });
 
   it('a refused Remove shows the server\'s message and keeps the row', async () => {
     fakeApi({
-      'GET /api/devices': () => ({ status: 200, body: { devices: [device('dev_3', 'Old tablet')] } }),
-      'DELETE /api/devices/dev_3': () => ({ status: 404, body: { error: 'device_not_found', message: 'No trusted device has id dev_3.' } }),
+      'GET /.latchkey/api/devices': () => ({ status: 200, body: { devices: [device('dev_3', 'Old tablet')] } }),
+      'DELETE /.latchkey/api/devices/dev_3': () => ({ status: 404, body: { error: 'device_not_found', message: 'No trusted device has id dev_3.' } }),
     });
     const { TrustedDevicesPage } = await import('../../src-renderer/pages/TrustedDevicesPage.tsx');
     render(createElement(TrustedDevicesPage));
@@ -65,8 +65,8 @@ describe('renderer pages (unit, jsdom with a fake API)', () => {
     let closed = 0;
     (window as unknown as { latchkeyDesktop: unknown }).latchkeyDesktop = { closeWindow: async () => { closed++; }, openExternal: async () => {} };
     const { calls } = fakeApi({
-      'GET /api/devices/pending': () => ({ status: 200, body: { pending: [pending] } }),
-      'POST /api/devices/req_1/approve': () => ({ status: 200, body: { approved: 'req_1' } }),
+      'GET /.latchkey/api/devices/pending': () => ({ status: 200, body: { pending: [pending] } }),
+      'POST /.latchkey/api/devices/req_1/approve': () => ({ status: 200, body: { approved: 'req_1' } }),
     });
     const { ApprovalWindowPage } = await import('../../src-renderer/pages/ApprovalWindowPage.tsx');
     render(createElement(ApprovalWindowPage));
@@ -74,12 +74,12 @@ describe('renderer pages (unit, jsdom with a fake API)', () => {
     for (const fact of ['iPhone · Mobile Safari 17 · iOS 17.4', 'https://box.alice.ts.net', '100.64.0.7', 'abcd ef01 2345 6789']) assert.ok(screen.getByText(fact), fact);
     await act(async () => { fireEvent.click(screen.getByRole('button', { name: 'Approve' })); });
     await screen.findByText('Approved Alice phone. It is signed in now.');
-    assert.deepEqual(calls.at(-1), { method: 'POST', path: '/api/devices/req_1/approve', body: undefined });
+    assert.deepEqual(calls.at(-1), { method: 'POST', path: '/.latchkey/api/devices/req_1/approve', body: undefined });
     await waitFor(() => assert.equal(closed, 1), { timeout: 3000 });
   });
 
   it('the approval window for a request that is gone says so, and Deny is offered only while pending', async () => {
-    fakeApi({ 'GET /api/devices/pending': () => ({ status: 200, body: { pending: [] } }) });
+    fakeApi({ 'GET /.latchkey/api/devices/pending': () => ({ status: 200, body: { pending: [] } }) });
     const { ApprovalWindowPage } = await import('../../src-renderer/pages/ApprovalWindowPage.tsx');
     render(createElement(ApprovalWindowPage));
     await screen.findByText(/This request is no longer waiting/);

@@ -147,19 +147,19 @@ describe('desktop controller (main-process logic, driven through a fake DesktopU
 describe('desktop rules', () => {
   const app = 'http://localhost:8787';
   it('windows stay on the app origin; https goes to the system browser; everything else nowhere', () => {
-    assert.equal(checkNavigation(`${app}/settings/security`, app), 'allow');
+    assert.equal(checkNavigation(`${app}/.latchkey/settings/security`, app), 'allow');
     assert.equal(checkNavigation('https://github.com/latchkey', app), 'external');
     for (const url of ['http://localhost:8788/', 'http://127.0.0.1:8787/', 'file:///etc/passwd', 'javascript:alert(1)', 'data:text/html,x', 'https://user:pw@evil.example/', 'not a url', 'latchkey://x']) {
       assert.equal(checkNavigation(url, app), 'deny', url);
     }
-    assert.equal(isTrustedSender(`${app}/approve?request=x`, app), true);
+    assert.equal(isTrustedSender(`${app}/.latchkey/approve?request=x`, app), true);
     assert.equal(isTrustedSender('https://evil.example/', app), false);
     assert.equal(isTrustedSender(undefined, app), false);
   });
 
   it('window routes and notification text', () => {
-    assert.equal(windowUrl({ kind: 'approval', id: 'req_a/b' }, app), `${app}/approve?request=req_a%2Fb`);
-    assert.equal(windowUrl({ kind: 'settings', page: 'security' }, app), `${app}/settings/security`);
+    assert.equal(windowUrl({ kind: 'approval', id: 'req_a/b' }, app), `${app}/.latchkey/approve?request=req_a%2Fb`);
+    assert.equal(windowUrl({ kind: 'settings', page: 'security' }, app), `${app}/.latchkey/settings/security`);
     const empty = buildTrayState([]);
     assert.equal(empty.items[0]!.label, 'No device is waiting for approval');
     assert.equal(empty.items[0]!.action, undefined);

@@ -22,9 +22,9 @@ describe('auth_origin and the handoff token', () => {
   it('the auth origin cannot be removed from the allowlist while it is the auth origin', async () => {
     const s = await startServer({ config: { public_origins: [BOX, QUICK], auth_origin: BOX } });
     try {
-      const r = await s.api('POST', '/api/origins/remove', { origin: BOX });
+      const r = await s.api('POST', '/.latchkey/api/origins/remove', { origin: BOX });
       assert.deepEqual([r.status, r.body.error], [409, 'auth_origin_in_use']);
-      assert.equal((await s.api('POST', '/api/origins/remove', { origin: QUICK })).status, 200);
+      assert.equal((await s.api('POST', '/.latchkey/api/origins/remove', { origin: QUICK })).status, 200);
     } finally {
       await s.close();
     }
@@ -54,7 +54,7 @@ describe('auth_origin and the handoff token', () => {
   });
 
   it('return paths stay on this origin', () => {
-    assert.equal(safeReturnPath('/settings/privacy?x=1'), '/settings/privacy?x=1');
+    assert.equal(safeReturnPath('/.latchkey/settings/privacy?x=1'), '/.latchkey/settings/privacy?x=1');
     for (const bad of ['//evil.example', '/\\evil.example', 'https://evil.example', 'javascript:alert(1)', '', undefined, '/a b', `/${'x'.repeat(600)}`,
       '/x\u0001', '/x\u007f', '/x\u202e', '/x\ud800']) {
       assert.equal(safeReturnPath(bad), '/', String(bad));

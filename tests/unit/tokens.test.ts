@@ -12,7 +12,7 @@ import { missingScope, parseScopes, scopesCover } from '../../src-server/tokens/
 import { hashToken, mintToken, newTokenId, tokenIdOf, tokenMatches } from '../../src-server/tokens/tokenFormat.ts';
 import { tempHome } from '../helpers/startServer.ts';
 
-const need = (feature: any, write: boolean, path = '/api/devices') => ({ feature, write, path });
+const need = (feature: any, write: boolean, path = '/.latchkey/api/devices') => ({ feature, write, path });
 
 describe('scopes', () => {
   it('grants by feature and method, api:* cover every feature, and names the missing scope', () => {

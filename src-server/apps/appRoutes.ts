@@ -1,0 +1,45 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../app/Services.ts';
+import { requireLocal } from '../gate/gatePlugin.ts';
+import { isPersonAtComputer } from '../gate/isPersonAtComputer.ts';
+import type { App } from './createAppRegistry.ts';
+
+const appBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 32 }),
+  upstream: Type.String({ minLength: 1, maxLength: 2048 }),
+  path: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  origins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { maxItems: 50 })),
+  public_paths: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 })),
+  host_header: Type.Optional(Type.Union([Type.Literal('upstream'), Type.Literal('public')])),
+}, { additionalProperties: false });
+const nameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z0-9][a-z0-9_-]*$' }) });
+
+/** Apps behind the gate. Anyone signed in may list the ones their origin serves; adding and removing happen on the computer. */
+export function appRoutes(api: FastifyInstance, s: Services) {
+  const view = (app: App, health?: 'up' | 'down') => ({
+    name: app.name, upstream: app.upstream, path: app.path || '/', origins: app.origins, public_paths: app.publicPaths,
+    host_header: app.hostHeader, ...(health ? { health } : {}),
+  });
+
+  api.get('/api/apps', { config: { scope: 'apps' } }, async (request) => {
+    // The computer sees every app; a phone sees the ones its origin can open (its launcher).
+    const list = isPersonAtComputer(request) ? s.apps.list() : s.apps.forOrigin(request.lk.origin, request.lk.listener);
+    const health = await Promise.all(list.map((app) => s.apps.health(app)));
+    return { apps: list.map((app, i) => view(app, health[i])) };
+  });
+
+  api.post('/api/apps', { config: { scope: 'apps' }, preHandler: requireLocal, schema: { body: appBody } }, async (request) => {
+    const result = await s.apps.add(request.body as Parameters<typeof s.apps.add>[0]);
+    s.audit.record({ outcome: 'info', method: 'app-add', app: result.app.name, upstream: result.app.upstream, ip: request.lk.ip, by: request.lk.via });
+    const app = s.apps.list().find((a) => a.name === result.app.name)!;
+    return { app: view(app, await s.apps.health(app)), added: true };
+  });
+
+  api.delete('/api/apps/:name', { config: { scope: 'apps' }, preHandler: requireLocal, schema: { params: nameParams } }, async (request) => {
+    const { name } = request.params as { name: string };
+    const result = await s.apps.remove(name);
+    s.audit.record({ outcome: 'info', method: 'app-remove', app: name, ip: request.lk.ip, by: request.lk.via });
+    return result;
+  });
+}

@@ -1,0 +1,322 @@
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIPv6, type Socket } from 'node:net';
+import { pipeline } from 'node:stream';
+import { fastifyCookie } from '@fastify/cookie';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { Services } from '../app/Services.ts';
+import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { isLatchkeyBearer } from '../gate/authenticate.ts';
+import type { ClientAddress } from '../gate/createClientAddress.ts';
+import type { InFlightLimit } from '../gate/createInFlightLimit.ts';
+import { requireAuth } from '../gate/gatePlugin.ts';
+import type { GateRequest, RequestContext } from '../gate/RequestContext.ts';
+import type { Listener } from '../gate/resolveOrigin.ts';
+import { runGate } from '../gate/runGate.ts';
+import { safeReturnPath } from '../handoff/authOriginOf.ts';
+import { messagePage } from '../handoff/messagePage.ts';
+import { isLatchkeyPath, lk } from '../web/latchkeyPaths.ts';
+import type { App, AppRegistry } from './createAppRegistry.ts';
+import type { AssertionSigner } from './createAssertionSigner.ts';
+import { isPublicPath } from './isPublicPath.ts';
+
+// RFC 9110 §7.6.1: meaningful for one connection only, never forwarded (Upgrade is re-added for WebSocket handshakes).
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+// Latchkey's own cookies: the app never sees them.
+const LATCHKEY_COOKIES = new Set(['lk_session', '__Host-lk_session', 'lk_pairing', '__Host-lk_pairing']);
+
+/**
+ * Names the gate sets itself; a client-sent copy is dropped first. Compared with "_" read
+ * as "-" (oauth2-proxy's lesson: some app servers treat them alike), so `X_Latchkey_Device_Id`
+ * cannot smuggle an identity either.
+ */
+function isGateHeader(name: string): boolean {
+  const n = name.replace(/_/g, '-');
+  return n.startsWith('x-latchkey-') || n === 'latchkey-assertion' || n.startsWith('x-forwarded-') || n === 'forwarded' || n === 'x-real-ip';
+}
+
+function withoutLatchkeyCookies(header: string): string {
+  return header.split(';').map((c) => c.trim()).filter((c) => c && !LATCHKEY_COOKIES.has(c.slice(0, c.indexOf('=') < 0 ? undefined : c.indexOf('=')).trim())).join('; ');
+}
+
+const isNavigation = (req: IncomingMessage) => (req.method === 'GET' || req.method === 'HEAD') && String(req.headers.accept ?? '').includes('text/html');
+const hasBody = (req: IncomingMessage) => req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+
+/** Response headers the gate adds (a refreshed session cookie, a token's expiry Warning), kept until the app answers. */
+function collectingReply() {
+  const headers: Array<[string, string]> = [];
+  return { headers, header: (name: string, value: string) => headers.push([name.toLowerCase(), value]) };
+}
+
+export interface AppProxyDeps {
+  s: Services;
+  apps: AppRegistry;
+  signer: AssertionSigner;
+  listener: Listener;
+  client: ClientAddress;
+  inFlight: InFlightLimit | null;
+}
+
+export type AppProxy = ReturnType<typeof createAppProxy>;
+
+/**
+ * The lean path for app traffic: straight from Node's `request` and `upgrade` events, through
+ * the same gate functions as Latchkey's own routes (runGate), to an undici pool (HTTP) or a
+ * byte-level pipe (WebSocket, so subprotocols, pings and close codes pass untouched). Fastify
+ * serves only what is under /.latchkey/ (PERFORMANCE.md: its per-request pipeline would cost
+ * half the throughput here). Bodies stream both ways; nothing is buffered whole.
+ */
+export function createAppProxy({ s, apps, signer, listener, client, inFlight }: AppProxyDeps) {
+  // Unauthenticated (public paths included) and refused app traffic only: a signed-in browser loading hundreds of modules is never limited.
+  const limiter = new RateLimiterMemory({ points: s.limits.unauthenticatedPerMinute, duration: 60 });
+
+  /** Whether a request belongs to an app rather than to Latchkey itself. */
+  function takes(req: IncomingMessage): boolean {
+    if (!apps.any()) return false;
+    const path = (req.url ?? '/').split('?')[0]!;
+    return !isLatchkeyPath(path) && path !== '/.well-known/webauthn';
+  }
+
+  function gateRequest(req: IncomingMessage): GateRequest {
+    let cookies: Record<string, string | undefined> = {};
+    try {
+      cookies = req.headers.cookie ? fastifyCookie.parse(req.headers.cookie) : {};
+    } catch {
+      // A mangled Cookie header authenticates nobody.
+    }
+    return { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, socket: req.socket, cookies, raw: req, lk: null as unknown as RequestContext };
+  }
+
+  /** The refusal every path agrees on: the JSON a script reads, or a page for a person's navigation. */
+  function refuse(req: IncomingMessage, res: ServerResponse, err: LatchkeyError, extra: Array<[string, string]> = []) {
+    if (res.headersSent) return void res.destroy();
+    const headers: Record<string, string | string[]> = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...err.headers };
+    for (const [k, v] of extra) headers[k] = k === 'set-cookie' ? [...[headers[k] ?? []].flat(), v] : v;
+    // An unread body (a refused upload) is not drained: the connection is closed instead.
+    if (!req.complete && hasBody(req)) headers.connection = 'close';
+    if (isNavigation(req) && err.statusCode >= 500) {
+      res.writeHead(err.statusCode, { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'self'" });
+      res.end(messagePage(err.statusCode === 504 ? 'The app is not answering' : 'The app is not running', err.message));
+      return;
+    }
+    res.writeHead(err.statusCode, { ...headers, 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ error: err.code, message: err.message, ...err.extra }));
+  }
+
+  const unknownError = () => new LatchkeyError('internal_error', 'Something went wrong on the server; the details are in its log.', 500);
+  const asLatchkeyError = (err: unknown) => (err instanceof LatchkeyError ? err : unknownError());
+
+  /** Counts an unauthenticated or refused request against its client; past the limit, 429. */
+  async function limit(ip: string) {
+    try {
+      await limiter.consume(ip);
+    } catch {
+      throw new LatchkeyError('rate_limited', 'Too many requests without signing in; try again in a minute.', 429);
+    }
+  }
+
+  /**
+   * Runs the gate and finds the app. Returns what the request may do, or throws the refusal.
+   * An unauthenticated request never reaches the app unless its path is public.
+   */
+  async function admit(req: IncomingMessage, reply: ReturnType<typeof collectingReply>) {
+    const request = gateRequest(req);
+    await runGate(request, reply, s, listener, client, true);
+    const ctx = request.lk;
+    const path = (req.url ?? '/').split('?')[0]!;
+    const app = apps.match(ctx.origin, listener, path);
+    if (!app) {
+      await limit(ctx.ip);
+      throw new LatchkeyError('no_app_here', `No app is served at ${path} on ${ctx.origin}. Latchkey itself is at ${lk('/')}.`, 404);
+    }
+    if (ctx.via) return { ctx, app, authenticated: true };
+    await limit(ctx.ip);
+    if (isPublicPath(app.publicPaths, path)) return { ctx, app, authenticated: false };
+    await requireAuth(request);
+    throw unknownError();
+  }
+
+  /** The headers the app receives: the client's, minus Latchkey's credentials and any forged identity, plus the gate's. */
+  async function upstreamHeaders(req: IncomingMessage, ctx: RequestContext, app: App, authenticated: boolean, upgrade: boolean) {
+    const out: IncomingHttpHeaders = {};
+    const named = String(req.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined || HOP_BY_HOP.has(name) || named.includes(name) || isGateHeader(name) || name === 'host') continue;
+      if (name === 'cookie') {
+        const kept = withoutLatchkeyCookies(String(value));
+        if (kept) out.cookie = kept;
+      } else if (name === 'authorization') {
+        if (!isLatchkeyBearer(String(value))) out.authorization = value as string;
+      } else {
+        out[name] = value;
+      }
+    }
+    const publicUrl = new URL(ctx.origin);
+    out.host = app.hostHeader === 'public' ? publicUrl.host : app.upstreamUrl.host;
+    // A dev server checks Origin against its own host (Vite's WebSocket does); the gate already checked it against the public one.
+    if (app.hostHeader === 'upstream' && out.origin === ctx.origin) out.origin = app.upstream;
+    const proto = publicUrl.protocol.slice(0, -1);
+    out['x-forwarded-for'] = ctx.ip;
+    out['x-forwarded-proto'] = proto;
+    out['x-forwarded-host'] = publicUrl.host;
+    out.forwarded = `for=${isIPv6(ctx.ip) ? `"[${ctx.ip}]"` : ctx.ip};proto=${proto};host="${publicUrl.host}"`;
+    out['x-latchkey-auth-method'] = authenticated ? ctx.via! : 'none';
+    if (authenticated) {
+      const device = ctx.device;
+      if (device) {
+        out['x-latchkey-device-id'] = device.id;
+        out['x-latchkey-device-name'] = encodeURIComponent(device.name);
+      }
+      const sub = device?.id ?? (ctx.token ? `token:${ctx.token.id}` : 'computer');
+      out['latchkey-assertion'] = await signer.assertionFor({ origin: ctx.origin, app: app.name, sub, method: ctx.via!, name: device?.name ?? null });
+    }
+    if (upgrade) {
+      out.connection = 'Upgrade';
+      out.upgrade = req.headers.upgrade;
+    }
+    return out;
+  }
+
+  /** `Location: http://127.0.0.1:5173/x` from the app becomes the public origin's /x. */
+  function rewriteLocation(location: string, app: App, origin: string): string {
+    try {
+      const url = new URL(location, app.upstream);
+      if (url.origin !== app.upstream && !(url.port === app.upstreamUrl.port && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname))) return location;
+      return `${origin}${url.pathname}${url.search}${url.hash}`;
+    } catch {
+      return location;
+    }
+  }
+
+  function upstreamFailure(err: unknown, app: App): LatchkeyError {
+    const code = (err as { code?: string }).code;
+    if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+      return new LatchkeyError('app_timeout', `The app "${app.name}" (${app.upstream}) did not answer within ${Math.round(s.limits.appTimeoutMs / 1000)} s.`, 504, { app: app.name, upstream: app.upstream });
+    }
+    return new LatchkeyError('app_unreachable',
+      `The app "${app.name}" is not answering at ${app.upstream}. Start it on the computer (for example with npm run dev), then reload this page.`, 502,
+      { app: app.name, upstream: app.upstream });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const reply = collectingReply();
+    let admitted;
+    try {
+      if (inFlight) {
+        const busy = inFlight.admit(client.ipOf(gateRequest(req)), res);
+        if (busy) throw busy;
+      }
+      admitted = await admit(req, reply);
+    } catch (err) {
+      const e = asLatchkeyError(err);
+      if (e.code === 'no_app_here' && (req.url ?? '/').split('?')[0] === '/') {
+        // No app at this origin's root: the root is Latchkey's home, as when no app is configured.
+        res.writeHead(302, { location: lk('/'), 'cache-control': 'no-store' });
+        res.end();
+        return;
+      }
+      if (e.code === 'auth_required' && isNavigation(req) && req.method === 'GET') {
+        // A person's browser goes to sign in (or pair) and comes back to the page it asked for.
+        res.writeHead(302, { location: `${lk('/signin')}?${new URLSearchParams({ next: safeReturnPath(req.url) })}`, 'cache-control': 'no-store' });
+        res.end();
+        return;
+      }
+      refuse(req, res, e, reply.headers);
+      return;
+    }
+    const { ctx, app, authenticated } = admitted;
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    let upstream;
+    try {
+      upstream = await app.pool.request({
+        method: req.method as 'GET',
+        path: req.url ?? '/',
+        headers: await upstreamHeaders(req, ctx, app, authenticated, false),
+        body: hasBody(req) ? req : null,
+        signal: abort.signal,
+      });
+    } catch (err) {
+      if (abort.signal.aborted) return;
+      refuse(req, res, upstreamFailure(err, app), reply.headers);
+      return;
+    }
+    const headers: Record<string, string | string[]> = {};
+    const named = String(upstream.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
+    for (const [name, value] of Object.entries(upstream.headers)) {
+      if (value === undefined || HOP_BY_HOP.has(name) || named.includes(name)) continue;
+      headers[name] = name === 'location' ? rewriteLocation(String(value), app, ctx.origin) : value;
+    }
+    for (const [name, value] of reply.headers) {
+      headers[name] = name === 'set-cookie' ? [...[headers[name] ?? []].flat(), value] : value;
+    }
+    // nginx-style fronts would otherwise hold server-sent events back in a buffer.
+    if (String(headers['content-type'] ?? '').startsWith('text/event-stream')) headers['x-accel-buffering'] = 'no';
+    res.writeHead(upstream.statusCode, headers);
+    res.flushHeaders();
+    // An app that dies mid-response: the browser sees the connection end early, never a second status.
+    pipeline(upstream.body, res, () => {});
+  }
+
+  /** WebSocket (and any other Upgrade): refused before the app is contacted unless the gate lets it through, then piped byte for byte. */
+  async function upgrade(req: IncomingMessage, socket: Socket, head: Buffer) {
+    socket.on('error', () => socket.destroy());
+    const fail = (err: LatchkeyError) => {
+      const body = JSON.stringify({ error: err.code, message: err.message });
+      socket.end(`HTTP/1.1 ${err.statusCode} ${err.code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    };
+    const path = (req.url ?? '/').split('?')[0]!;
+    let admitted;
+    try {
+      if (!takes(req)) {
+        // Latchkey's own paths hold no WebSocket; the gate still answers first, as it does for every request.
+        const request = gateRequest(req);
+        await runGate(request, collectingReply(), s, listener, client);
+        await requireAuth(request);
+        throw new LatchkeyError('not_found', `Nothing at ${path} accepts a WebSocket.`, 404);
+      }
+      admitted = await admit(req, collectingReply());
+    } catch (err) {
+      return fail(asLatchkeyError(err));
+    }
+    const { ctx, app, authenticated } = admitted;
+    const send = app.upstreamUrl.protocol === 'https:' ? httpsRequest : httpRequest;
+    const outgoing = send({
+      host: app.upstreamUrl.hostname.replace(/^\[|\]$/g, ''),
+      port: app.upstreamUrl.port || (app.upstreamUrl.protocol === 'https:' ? 443 : 80),
+      method: req.method,
+      path: req.url,
+      headers: await upstreamHeaders(req, ctx, app, authenticated, true),
+      agent: false,
+    });
+    outgoing.on('error', (err) => fail(upstreamFailure(err, app)));
+    outgoing.on('response', (res) => {
+      // The app declined the upgrade: relay its answer as it is, then close.
+      const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
+      for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      res.pipe(socket);
+    });
+    outgoing.on('upgrade', (res, upstreamSocket, upstreamHead) => {
+      const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
+      for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+      socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (upstreamHead.length) socket.write(upstreamHead);
+      if (head.length) upstreamSocket.write(head);
+      for (const sock of [socket, upstreamSocket]) {
+        sock.setNoDelay(true);
+        sock.setTimeout(0);
+      }
+      upstreamSocket.on('error', () => socket.destroy());
+      socket.on('close', () => upstreamSocket.destroy());
+      upstreamSocket.on('close', () => socket.destroy());
+      upstreamSocket.pipe(socket);
+      socket.pipe(upstreamSocket);
+    });
+    outgoing.end();
+  }
+
+  return { takes, handle, upgrade };
+}

@@ -1,0 +1,117 @@
+import { connect } from 'node:net';
+import { Pool } from 'undici';
+import type { LatchkeyConfig } from '../config/loadConfig.ts';
+import { writeConfigKey } from '../config/writeConfigKey.ts';
+import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import type { Listener } from '../gate/resolveOrigin.ts';
+import { parseApps, type AppConfig, type AppSpec } from './parseApp.ts';
+
+export interface App extends AppSpec {
+  /** Keep-alive connections to the upstream (undici), shared by every request to it. */
+  pool: Pool;
+  upstreamUrl: URL;
+}
+
+const HEALTH_TIMEOUT_MS = 1_000;
+
+export type AppRegistry = ReturnType<typeof createAppRegistry>;
+
+/**
+ * The apps behind the gate, from config.json's `apps`. Requests find theirs by origin and
+ * longest mount prefix; `add` and `remove` change a running server and write config.json
+ * back (keeping every other key), like `origins add`.
+ */
+export function createAppRegistry(config: LatchkeyConfig, opts: { appTimeoutMs: number }) {
+  let apps: App[] = [];
+  const pools = new Map<string, Pool>();
+
+  function adopt(specs: AppSpec[]) {
+    const next = specs.map((spec) => {
+      let pool = pools.get(spec.upstream);
+      if (!pool) {
+        // headersTimeout is the app's time to answer (then 504); a body may stream for as long as it likes (SSE, downloads).
+        pool = new Pool(spec.upstream, { connections: 128, keepAliveTimeout: 30_000, headersTimeout: opts.appTimeoutMs, bodyTimeout: 0 });
+        pools.set(spec.upstream, pool);
+      }
+      return { ...spec, pool, upstreamUrl: new URL(spec.upstream) };
+    });
+    for (const [upstream, pool] of pools) {
+      if (!next.some((a) => a.upstream === upstream)) {
+        pools.delete(upstream);
+        void pool.close();
+      }
+    }
+    // Longest prefix first, so the first match is the most specific one.
+    apps = next.sort((a, b) => b.path.length - a.path.length);
+  }
+  adopt(parseApps(config.apps, config.public_origins));
+
+  async function persist(next: AppConfig[]) {
+    let specs: AppSpec[];
+    try {
+      specs = parseApps(next, config.public_origins);
+    } catch (err) {
+      throw new LatchkeyError('invalid_app', (err as Error).message.replace(/^"apps\[\d+\]": /, ''), 400);
+    }
+    await writeConfigKey(config, 'apps', next);
+    config.apps = next;
+    adopt(specs);
+  }
+
+  const servesOrigin = (app: App, origin: string, listener: Listener) =>
+    app.origins === null || app.origins.includes(origin) || (listener === 'local' && app.origins.includes('localhost'));
+
+  return {
+    /** Whether any app is configured (with none, every path is Latchkey's). */
+    any: () => apps.length > 0,
+    list: (): readonly App[] => apps,
+
+    /** The app for this origin and path: the longest mount prefix that contains the path. */
+    match(origin: string, listener: Listener, path: string): App | null {
+      for (const app of apps) {
+        if (!servesOrigin(app, origin, listener)) continue;
+        if (app.path === '' || path === app.path || path.startsWith(`${app.path}/`)) return app;
+      }
+      return null;
+    },
+
+    /** Apps this origin can open, for the launcher and the tray. */
+    forOrigin: (origin: string, listener: Listener) => apps.filter((a) => servesOrigin(a, origin, listener)),
+
+    async add(app: AppConfig): Promise<{ app: AppConfig; added: boolean }> {
+      if (config.apps.some((a) => a.name === app.name)) {
+        throw new LatchkeyError('app_exists', `An app named "${app.name}" exists already; remove it first (latchkey apps remove ${app.name}).`, 409);
+      }
+      await persist([...config.apps, app]);
+      return { app, added: true };
+    },
+
+    async remove(name: string): Promise<{ removed: string }> {
+      if (!config.apps.some((a) => a.name === name)) {
+        throw new LatchkeyError('app_not_found', `No app is named "${name}". See: latchkey apps list`, 404);
+      }
+      await persist(config.apps.filter((a) => a.name !== name));
+      return { removed: name };
+    },
+
+    /** Whether the app accepts connections right now (a TCP connect, at most a second). */
+    health(app: App): Promise<'up' | 'down'> {
+      const port = Number(app.upstreamUrl.port || (app.upstreamUrl.protocol === 'https:' ? 443 : 80));
+      return new Promise((resolve) => {
+        const socket = connect({ host: app.upstreamUrl.hostname.replace(/^\[|\]$/g, ''), port, timeout: HEALTH_TIMEOUT_MS });
+        const done = (state: 'up' | 'down') => {
+          socket.destroy();
+          resolve(state);
+        };
+        socket.once('connect', () => done('up'));
+        socket.once('timeout', () => done('down'));
+        socket.once('error', () => done('down'));
+      });
+    },
+
+    async close() {
+      await Promise.allSettled([...pools.values()].map((p) => p.close()));
+      pools.clear();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { BlockList, isIP } from 'node:net';
+import { isLatchkeyPath } from '../web/latchkeyPaths.ts';
+
+/** An app behind the gate, as config.json and `latchkey apps add` spell it. */
+export interface AppConfig {
+  name: string;
+  upstream: string;
+  path?: string;
+  origins?: string[];
+  public_paths?: string[];
+  host_header?: 'upstream' | 'public';
+}
+
+/** The same app, checked and normalised once, at start-up or when added. */
+export interface AppSpec {
+  name: string;
+  /** The upstream's origin, e.g. http://127.0.0.1:5173 (apps are served at their full path, nothing stripped). */
+  upstream: string;
+  /** Mount prefix without a trailing slash ('' for the site root). */
+  path: string;
+  /** Public origins the app answers on ("localhost" = the computer's local listener); null = every origin. */
+  origins: string[] | null;
+  /** Exact paths, or prefixes ending in "/", served without sign-in. */
+  publicPaths: string[];
+  hostHeader: 'upstream' | 'public';
+}
+
+// Where a local app can live: this computer, a private network, or a tailnet (CGNAT range). Never the internet.
+const nearby = new BlockList();
+nearby.addSubnet('127.0.0.0', 8, 'ipv4');
+nearby.addSubnet('10.0.0.0', 8, 'ipv4');
+nearby.addSubnet('172.16.0.0', 12, 'ipv4');
+nearby.addSubnet('192.168.0.0', 16, 'ipv4');
+nearby.addSubnet('100.64.0.0', 10, 'ipv4');
+nearby.addSubnet('169.254.0.0', 16, 'ipv4');
+nearby.addAddress('::1', 'ipv6');
+nearby.addSubnet('fc00::', 7, 'ipv6');
+nearby.addSubnet('fe80::', 10, 'ipv6');
+
+export const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** The upstream's origin, or why it cannot be one. */
+export function parseUpstream(raw: string): { origin: string } | { problem: string } {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { problem: `"${raw}" is not a URL; use e.g. http://127.0.0.1:5173` };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: `must be http:// or https://, not ${url.protocol}` };
+  if (url.username || url.password) return { problem: 'must not carry a user name or password' };
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    return { problem: 'must be an origin only (scheme, host, port), with no path: the app is served at its full path' };
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost') return { origin: url.origin };
+  const family = isIP(host);
+  if (family === 0) {
+    return { problem: `must name an IP address or localhost, not "${host}": a host name could resolve to anywhere` };
+  }
+  if (!nearby.check(host, family === 4 ? 'ipv4' : 'ipv6')) {
+    return { problem: `${host} is not a loopback or private address; Latchkey only puts apps on this computer or your own network behind the gate` };
+  }
+  return { origin: url.origin };
+}
+
+/** A mount prefix or public path: plain segments only, so no reading of it can climb out of it. */
+function cleanPath(raw: string, allowTrailingSlash: boolean): string | null {
+  if (!raw.startsWith('/') || raw.length > 256) return null;
+  if (/[%\\;\s\u0000-\u001f\u007f?#]/.test(raw)) return null;
+  const segments = raw.split('/').slice(1);
+  const last = segments.length - 1;
+  if (segments.some((seg, i) => seg === '.' || seg === '..' || (seg === '' && !(i === last && (allowTrailingSlash || raw === '/'))))) return null;
+  return raw;
+}
+
+/** Checks one app; throws a message naming the field (the caller adds where the app came from). */
+export function parseApp(app: AppConfig, publicOrigins: readonly string[]): AppSpec {
+  if (!APP_NAME.test(app.name)) throw new Error(`"name" must be 1–32 lower-case letters, digits, - or _ (got "${app.name}")`);
+  const upstream = parseUpstream(app.upstream);
+  if ('problem' in upstream) throw new Error(`"upstream" ${upstream.problem}`);
+  const path = cleanPath(app.path ?? '/', true);
+  if (path === null) throw new Error(`"path" must be a plain path such as / or /jupyter (got "${app.path}")`);
+  const mount = path.replace(/\/+$/, '');
+  if (isLatchkeyPath(mount || '/') || mount === '/.well-known/webauthn') throw new Error(`"path" ${path} is reserved for Latchkey itself`);
+  const origins = app.origins?.map((o) => {
+    if (o === 'localhost') return o;
+    const known = publicOrigins.find((p) => p === o.replace(/\/$/, '').toLowerCase());
+    if (!known) throw new Error(`"origins" entry "${o}" is neither "localhost" nor one of public_origins`);
+    return known;
+  }) ?? null;
+  const publicPaths = (app.public_paths ?? []).map((p) => {
+    const clean = cleanPath(p, true);
+    if (clean === null) throw new Error(`"public_paths" entry "${p}" must be a plain path (no %, ., .., ;, \\ or empty segments)`);
+    if (mount && clean !== mount && !clean.startsWith(`${mount}/`)) throw new Error(`"public_paths" entry "${p}" is outside the app's path ${path}`);
+    return clean;
+  });
+  return { name: app.name, upstream: upstream.origin, path: mount, origins, publicPaths, hostHeader: app.host_header ?? 'upstream' };
+}
+
+/** Checks the whole list: each app, unique names, and no two apps on the same path for the same origin. */
+export function parseApps(apps: readonly AppConfig[], publicOrigins: readonly string[]): AppSpec[] {
+  const specs = apps.map((app, i) => {
+    try {
+      return parseApp(app, publicOrigins);
+    } catch (err) {
+      throw new Error(`"apps[${i}]": ${(err as Error).message}`);
+    }
+  });
+  for (const [i, a] of specs.entries()) {
+    for (const b of specs.slice(0, i)) {
+      if (a.name === b.name) throw new Error(`"apps[${i}]": the name "${a.name}" is used twice`);
+      const shared = a.origins === null || b.origins === null || a.origins.some((o) => b.origins!.includes(o));
+      if (a.path === b.path && shared) throw new Error(`"apps[${i}]": "${a.name}" and "${b.name}" are both mounted at ${a.path || '/'} on the same origin`);
+    }
+  }
+  return specs;
+}
