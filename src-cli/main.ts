@@ -40,15 +40,19 @@ program.command('serve').description('start the Latchkey server (local and remot
   .option('--home <dir>', 'data folder (default: $LATCHKEY_HOME, else ~/.latchkey)')
   .addOption(new Option('--local-port <n>', 'local listener port, 0 = any free').argParser(port).default(8787))
   .addOption(new Option('--remote-port <n>', 'remote listener port (point tunnels here), 0 = any free').argParser(port).default(8788))
+  .option('--upstream <url>', 'put one local app behind the gate at /, for this run (e.g. http://127.0.0.1:5173)')
   .option('--json', 'print the listener URLs as one JSON line')
-  .action(async (opts: { home?: string; localPort: number; remotePort: number; json?: boolean }) => {
-    const lk = await createLatchkey({ home: resolveHome(opts.home), localPort: opts.localPort, remotePort: opts.remotePort, logger: true });
+  .action(async (opts: { home?: string; localPort: number; remotePort: number; json?: boolean; upstream?: string }) => {
+    const lk = await createLatchkey({ home: resolveHome(opts.home), localPort: opts.localPort, remotePort: opts.remotePort, logger: true, upstream: opts.upstream });
     if (!lk.services.config.require_auth) {
       process.stderr.write('\n!!! latchkey: require_auth is false: THE GATE IS OFF. Anyone who reaches the remote listener gets in. !!!\n\n');
     }
     const urls = await lk.listen();
     if (opts.json) process.stdout.write(`${JSON.stringify(urls)}\n`);
-    else process.stdout.write(`local: ${urls.local}\nremote: ${urls.remote}\n`);
+    else {
+      process.stdout.write(`local: ${urls.local}\nremote: ${urls.remote}\n`);
+      for (const app of lk.services.apps.list()) process.stdout.write(`app: ${app.name} at ${app.path || '/'} → ${app.upstream}\n`);
+    }
     const stop = () => void lk.close().then(() => process.exit(0));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -93,6 +97,26 @@ clientCommand(origins, 'remove', 'stop answering for an origin').argument('<url>
   .action(async (url: string, opts: ClientOpts) => {
     const result = await client(opts).removeOrigin(url);
     print(opts, result, () => `removed ${result.origin}`);
+  });
+
+const apps = program.command('apps').description('local web apps behind the gate (a dev server, Jupyter, Home Assistant…)');
+const appColumns = ['name', 'path', 'upstream', 'health', 'origins'];
+clientCommand(apps, 'list', 'list the apps and whether each is up').action(async (opts: ClientOpts) => {
+  const { apps: list } = await client(opts).apps();
+  print(opts, list, () => formatTable(list.map((a) => ({ ...a, origins: a.origins?.join(',') ?? 'all' })), appColumns,
+    'No apps yet. Put one behind the gate with: latchkey apps add NAME http://127.0.0.1:PORT'));
+});
+clientCommand(apps, 'add', 'put a local app behind the gate (on the computer only)')
+  .argument('<name>', 'a short name, e.g. vite').argument('<url>', 'where the app listens, e.g. http://127.0.0.1:5173')
+  .option('--path <prefix>', 'serve it under this path prefix (default /; the longest prefix wins)')
+  .action(async (name: string, url: string, opts: ClientOpts & { path?: string }) => {
+    const { app } = await client(opts).addApp({ name, upstream: url, path: opts.path });
+    print(opts, app, () => `added ${app.name}: ${app.path} → ${app.upstream} (${app.health === 'up' ? 'up' : 'not answering yet: start it'})`);
+  });
+clientCommand(apps, 'remove', 'take an app from behind the gate').argument('<name>', 'an app from: apps list')
+  .action(async (name: string, opts: ClientOpts) => {
+    const result = await client(opts).removeApp(name);
+    print(opts, result, () => `removed ${result.removed}`);
   });
 
 const auth = program.command('auth').description('sign the command line in with a passkey (bearer token)');

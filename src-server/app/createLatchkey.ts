@@ -4,7 +4,9 @@ import { createAppRegistry } from '../apps/createAppRegistry.ts';
 import { createAssertionSigner } from '../apps/createAssertionSigner.ts';
 import { createAuditLog } from '../audit/createAuditLog.ts';
 import { createLoginRequests } from '../cli-login/createLoginRequests.ts';
-import { loadConfig } from '../config/loadConfig.ts';
+import { loadConfig, type LatchkeyConfig } from '../config/loadConfig.ts';
+import { parseApps, type AppConfig } from '../apps/parseApp.ts';
+import { ConfigError } from '../errors/LatchkeyError.ts';
 import { createPendingRegistry, MAX_PENDING, MAX_PENDING_PER_CLIENT, PENDING_TTL_MS } from '../devices/createPendingRegistry.ts';
 import { createOriginRegistry } from '../origins/createOriginRegistry.ts';
 import { createSessionService } from '../sessions/createSessionService.ts';
@@ -41,6 +43,8 @@ export interface LatchkeyOptions {
   toolEnv?: NodeJS.ProcessEnv;
   /** How long a tunnel tool may take to print its URL. */
   tunnelTimeoutMs?: number;
+  /** `latchkey serve --upstream URL`: one app at /, for this run only (not written to config.json). */
+  upstream?: string;
   /** A folder with a prebuilt app.js and app.css (packaged app); else the renderer is bundled at start. */
   rendererDir?: string;
 }
@@ -84,7 +88,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
       desktopSecret: options.desktopSecret ? Buffer.from(options.desktopSecret) : null,
       urls: { local: '', remote: '' },
       tunnels: null as unknown as Services['tunnels'],
-      apps: createAppRegistry(config, { appTimeoutMs: limits.appTimeoutMs }),
+      apps: createAppRegistry(config, { appTimeoutMs: limits.appTimeoutMs, flagApps: flagApps(options.upstream, config) }),
       signer: await createAssertionSigner(clock),
     };
     services.tunnels = createTunnelManager(services, { env: options.toolEnv ?? process.env, timeoutMs: options.tunnelTimeoutMs ?? TUNNEL_URL_TIMEOUT_MS });
@@ -143,6 +147,18 @@ async function bridgeIpv6Loopback(app: FastifyInstance, port: number, warn: (m: 
 function portOf(app: FastifyInstance): number {
   const address = app.server.address();
   return typeof address === 'object' && address ? address.port : 0;
+}
+
+/** The app `--upstream` names, checked like one in config.json; a bad URL stops the start naming the flag. */
+function flagApps(upstream: string | undefined, config: LatchkeyConfig): AppConfig[] {
+  if (upstream === undefined) return [];
+  const app: AppConfig = { name: 'app', upstream };
+  try {
+    parseApps([app, ...config.apps], config.public_origins);
+  } catch (err) {
+    throw new ConfigError(`--upstream: ${(err as Error).message.replace(/^"apps\[0\]": /, '')}`);
+  }
+  return [app];
 }
 
 export type Latchkey = Awaited<ReturnType<typeof createLatchkey>>;

@@ -19,7 +19,7 @@ const nameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 32
 export function appRoutes(api: FastifyInstance, s: Services) {
   const view = (app: App, health?: 'up' | 'down') => ({
     name: app.name, upstream: app.upstream, path: app.path || '/', origins: app.origins, public_paths: app.publicPaths,
-    host_header: app.hostHeader, ...(health ? { health } : {}),
+    host_header: app.hostHeader, source: app.source, ...(health ? { health } : {}),
   });
 
   api.get('/api/apps', { config: { scope: 'apps' } }, async (request) => {

@@ -7,6 +7,8 @@ import type { Listener } from '../gate/resolveOrigin.ts';
 import { parseApps, type AppConfig, type AppSpec } from './parseApp.ts';
 
 export interface App extends AppSpec {
+  /** `config` apps live in config.json; a `flag` app came from `latchkey serve --upstream` and lasts this run only. */
+  source: 'config' | 'flag';
   /** Keep-alive connections to the upstream (undici), shared by every request to it. */
   pool: Pool;
   upstreamUrl: URL;
@@ -21,19 +23,23 @@ export type AppRegistry = ReturnType<typeof createAppRegistry>;
  * longest mount prefix; `add` and `remove` change a running server and write config.json
  * back (keeping every other key), like `origins add`.
  */
-export function createAppRegistry(config: LatchkeyConfig, opts: { appTimeoutMs: number }) {
+export function createAppRegistry(config: LatchkeyConfig, opts: { appTimeoutMs: number; flagApps?: AppConfig[] }) {
+  const flagApps = opts.flagApps ?? [];
   let apps: App[] = [];
   const pools = new Map<string, Pool>();
 
+  /** Every app, config.json's and this run's, checked together (names and mounts must not collide). */
+  const check = (saved: AppConfig[]) => parseApps([...flagApps, ...saved], config.public_origins);
+
   function adopt(specs: AppSpec[]) {
-    const next = specs.map((spec) => {
+    const next = specs.map((spec, i) => {
       let pool = pools.get(spec.upstream);
       if (!pool) {
         // headersTimeout is the app's time to answer (then 504); a body may stream for as long as it likes (SSE, downloads).
         pool = new Pool(spec.upstream, { connections: 128, keepAliveTimeout: 30_000, headersTimeout: opts.appTimeoutMs, bodyTimeout: 0 });
         pools.set(spec.upstream, pool);
       }
-      return { ...spec, pool, upstreamUrl: new URL(spec.upstream) };
+      return { ...spec, pool, upstreamUrl: new URL(spec.upstream), source: i < flagApps.length ? 'flag' as const : 'config' as const };
     });
     for (const [upstream, pool] of pools) {
       if (!next.some((a) => a.upstream === upstream)) {
@@ -44,12 +50,12 @@ export function createAppRegistry(config: LatchkeyConfig, opts: { appTimeoutMs: 
     // Longest prefix first, so the first match is the most specific one.
     apps = next.sort((a, b) => b.path.length - a.path.length);
   }
-  adopt(parseApps(config.apps, config.public_origins));
+  adopt(check(config.apps));
 
   async function persist(next: AppConfig[]) {
     let specs: AppSpec[];
     try {
-      specs = parseApps(next, config.public_origins);
+      specs = check(next);
     } catch (err) {
       throw new LatchkeyError('invalid_app', (err as Error).message.replace(/^"apps\[\d+\]": /, ''), 400);
     }
@@ -79,7 +85,7 @@ export function createAppRegistry(config: LatchkeyConfig, opts: { appTimeoutMs: 
     forOrigin: (origin: string, listener: Listener) => apps.filter((a) => servesOrigin(a, origin, listener)),
 
     async add(app: AppConfig): Promise<{ app: AppConfig; added: boolean }> {
-      if (config.apps.some((a) => a.name === app.name)) {
+      if ([...flagApps, ...config.apps].some((a) => a.name === app.name)) {
         throw new LatchkeyError('app_exists', `An app named "${app.name}" exists already; remove it first (latchkey apps remove ${app.name}).`, 409);
       }
       await persist([...config.apps, app]);
@@ -87,6 +93,9 @@ export function createAppRegistry(config: LatchkeyConfig, opts: { appTimeoutMs: 
     },
 
     async remove(name: string): Promise<{ removed: string }> {
+      if (flagApps.some((a) => a.name === name)) {
+        throw new LatchkeyError('app_from_flag', `"${name}" came from latchkey serve --upstream; restart the server without the flag to remove it.`, 409);
+      }
       if (!config.apps.some((a) => a.name === name)) {
         throw new LatchkeyError('app_not_found', `No app is named "${name}". See: latchkey apps list`, 404);
       }

@@ -32,6 +32,17 @@ export interface TunnelStatus {
   remote_port: number;
 }
 
+export interface AppView {
+  name: string;
+  upstream: string;
+  path: string;
+  origins: string[] | null;
+  public_paths: string[];
+  host_header: string;
+  health?: 'up' | 'down';
+  source?: 'config' | 'flag';
+}
+
 export type KeyView = Record<string, unknown> & { id: string; name: string; kind: string; scopes: string[]; status: string; expires_at: string; expires_in_days: number };
 
 /**
@@ -84,6 +95,9 @@ export function createLatchkeyClient(baseUrl: string, opts: ClientOptions = {}) 
     tunnelStart: (body: { tool: string; funnel?: boolean; name?: string; hostname?: string }) =>
       call<{ tool: string; mode: string; url: string; added_origin: boolean }>('POST', '/api/tunnel/start', body),
     tunnelStop: () => call<{ stopped: string; removed_origin: boolean }>('POST', '/api/tunnel/stop'),
+    apps: () => call<{ apps: AppView[] }>('GET', '/api/apps'),
+    addApp: (body: { name: string; upstream: string; path?: string }) => call<{ app: AppView; added: boolean }>('POST', '/api/apps', body),
+    removeApp: (name: string) => call<{ removed: string }>('DELETE', `/api/apps/${id(name)}`),
   };
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,10 @@ async function waitForPort(port: number, child: ChildProcess, what: string) {
  */
 export async function startNginx(tls: ReturnType<typeof makeTlsFixture>, upstreamPort: number, port?: number) {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-nginx-'));
+  // nginx workers run unprivileged: large request bodies are spooled to a temp folder they must be able to write.
+  chmodSync(dir, 0o755);
+  mkdirSync(join(dir, 'body'), { mode: 0o777 });
+  chmodSync(join(dir, 'body'), 0o777);
   port ??= await freePort();
   writeFileSync(join(dir, 'nginx.conf'), `
 daemon off;
@@ -61,6 +65,9 @@ http {
   access_log off;
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  # Like a tunnel: WebSockets pass, nothing is buffered (TESTING.md).
+  map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
+  client_max_body_size 200m;
   server {
     listen 127.0.0.1:${port} ssl;
     server_name _;
@@ -69,6 +76,12 @@ http {
     location = /static-probe { default_type text/html; return 200 "<!doctype html><title>other site</title>"; }
     location / {
       proxy_pass http://127.0.0.1:${upstreamPort};
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_buffering off;
+      proxy_request_buffering off;
+      proxy_read_timeout 1h;
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto https;
