@@ -1,6 +1,7 @@
 import { BrowserWindow, Menu, Notification, Tray, app, dialog, nativeImage, shell, type Session } from 'electron';
 import type { DesktopUi, TrayAction, TrayState, WindowRoute } from '../src-server/desktop/DesktopUi.ts';
 import { windowUrl } from '../src-server/desktop/windowUrl.ts';
+import { lk } from '../src-server/web/latchkeyPaths.ts';
 
 /**
  * `DesktopUi` on Electron: a direct translation to Tray, Menu, Notification and
@@ -67,7 +68,7 @@ export function createElectronUi(opts: {
         : { label: item.label, enabled: item.action !== undefined, click: item.action ? () => opts.onTrayAction(item.action!) : undefined }))));
     },
     openWindow,
-    openInBrowser: () => void shell.openExternal(opts.appOrigin),
+    openInBrowser: (path = lk('/')) => void shell.openExternal(`${opts.appOrigin}${path}`),
     showError: (message) => dialog.showErrorBox('Latchkey', message),
     quit: () => app.quit(),
     lastTray: () => last,

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { LATCHKEY_PREFIX, lk } from '../src-server/web/latchkeyPaths.ts';
 import { api, nextPath, type AuthState } from './api.ts';
 import { ApprovalsPage } from './pages/ApprovalsPage.tsx';
+import { AppsPage } from './pages/AppsPage.tsx';
 import { ApprovalWindowPage } from './pages/ApprovalWindowPage.tsx';
 import { CliLoginPage } from './pages/CliLoginPage.tsx';
 import { HandoffPage } from './pages/HandoffPage.tsx';
@@ -51,6 +52,7 @@ function App() {
   if (path === '/signin' && !state.device) return <SignInPage onSignedIn={signedIn} />;
   if (path === '/settings/privacy') return <SettingsPrivacyPage state={state} />;
   if (path === '/settings/keys') return <SettingsKeysPage />;
+  if (path === '/settings/apps') return <AppsPage state={state} />;
   if (path === '/settings/security') return <TrustedDevicesPage />;
   if (path === '/settings/remote' && state.person_at_computer) return <RemoteAccessPage />;
   if (path === '/approvals' && state.person_at_computer) return <ApprovalsPage />;

@@ -1,5 +1,7 @@
 import { useState } from 'react';
 import type { AuthState } from '../api.ts';
+import { AppList } from '../components/AppList.tsx';
+import { useApps } from '../useApps.ts';
 import { lk } from '../../src-server/web/latchkeyPaths.ts';
 
 const DISMISSED = 'latchkey.pairPromptDismissed';
@@ -11,9 +13,13 @@ export const pairPrompt = {
   restore: () => localStorage.removeItem(DISMISSED),
 };
 
-/** The signed-in landing page. Devices that got in without a passkey are nudged to make one. */
+/**
+ * The signed-in landing page: the apps first (a phone's launcher), then Latchkey's own pages.
+ * Devices that got in without a passkey are nudged to make one.
+ */
 export function HomePage({ state }: { state: AuthState }) {
   const [hidden, setHidden] = useState(pairPrompt.dismissed());
+  const { apps } = useApps();
   const withoutPasskey = !state.device && (state.person_at_computer || state.via === 'open' || state.via === 'grace');
   return (
     <>
@@ -27,6 +33,12 @@ export function HomePage({ state }: { state: AuthState }) {
           <button className="secondary" onClick={() => { pairPrompt.dismiss(); setHidden(true); }}>Dismiss</button>
         </aside>
       )}
+      {apps && apps.length > 0 && (
+        <section className="card">
+          <h1>Your apps</h1>
+          <AppList apps={apps} />
+        </section>
+      )}
       <section className="card">
         <h1>Latchkey</h1>
         <p data-testid="signed-in-as">
@@ -35,6 +47,7 @@ export function HomePage({ state }: { state: AuthState }) {
         <ul className="links">
           <li><a href={lk('/settings/privacy')}>Settings → Privacy</a></li>
           <li><a href={lk('/settings/keys')}>Settings → API keys</a></li>
+          <li><a href={lk('/settings/apps')}>Settings → Apps</a></li>
           {state.person_at_computer && <li><a href={lk('/settings/remote')}>Settings → Remote access</a></li>}
           {state.person_at_computer && <li><a href={lk('/approvals')}>Pending approvals</a></li>}
         </ul>

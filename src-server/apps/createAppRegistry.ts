@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { connect } from 'node:net';
 import { Pool } from 'undici';
 import type { LatchkeyConfig } from '../config/loadConfig.ts';
@@ -26,6 +27,8 @@ export type AppRegistry = ReturnType<typeof createAppRegistry>;
 export function createAppRegistry(config: LatchkeyConfig, opts: { appTimeoutMs: number; flagApps?: AppConfig[] }) {
   const flagApps = opts.flagApps ?? [];
   let apps: App[] = [];
+  // `changed` after an add or remove, so the tray can list the apps without polling.
+  const events = new EventEmitter();
   const pools = new Map<string, Pool>();
 
   /** Every app, config.json's and this run's, checked together (names and mounts must not collide). */
@@ -62,12 +65,14 @@ export function createAppRegistry(config: LatchkeyConfig, opts: { appTimeoutMs: 
     await writeConfigKey(config, 'apps', next);
     config.apps = next;
     adopt(specs);
+    events.emit('changed');
   }
 
   const servesOrigin = (app: App, origin: string, listener: Listener) =>
     app.origins === null || app.origins.includes(origin) || (listener === 'local' && app.origins.includes('localhost'));
 
   return {
+    events,
     /** Whether any app is configured (with none, every path is Latchkey's). */
     any: () => apps.length > 0,
     list: (): readonly App[] => apps,

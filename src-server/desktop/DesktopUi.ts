@@ -3,7 +3,7 @@
  * implements it (src-main/createElectronUi.ts); tests implement it with a fake. Nothing
  * here names Electron, so every decision the desktop app makes is testable in plain Node.
  */
-export type SettingsPage = 'security' | 'privacy' | 'keys' | 'remote';
+export type SettingsPage = 'security' | 'privacy' | 'keys' | 'remote' | 'apps';
 
 export type WindowRoute =
   | { kind: 'approval'; id: string }
@@ -12,6 +12,8 @@ export type WindowRoute =
 export type TrayAction =
   | { kind: 'open-window'; route: WindowRoute }
   | { kind: 'open-browser' }
+  /** An app behind the gate, at its path on the local listener, in the system browser. */
+  | { kind: 'open-app'; path: string }
   | { kind: 'quit' };
 
 export interface TrayItem {
@@ -43,7 +45,8 @@ export interface DesktopUi {
   notify(spec: NotificationSpec, handlers: { onAction(label: string): void; onClick(): void }): NotificationHandle;
   setTray(state: TrayState): void;
   openWindow(route: WindowRoute): void;
-  openInBrowser(): void;
+  /** Opens a path of the local listener in the system browser (Latchkey's home when none is given). */
+  openInBrowser(path?: string): void;
   showError(message: string): void;
   quit(): void;
 }

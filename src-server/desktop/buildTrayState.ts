@@ -1,8 +1,8 @@
 import type { PendingView } from '../devices/createPendingRegistry.ts';
 import type { TrayState } from './DesktopUi.ts';
 
-/** The tray icon's tooltip, badge and menu for the current pending requests. */
-export function buildTrayState(pending: readonly PendingView[]): TrayState {
+/** The tray icon's tooltip, badge and menu: the pending requests first, then the apps behind the gate. */
+export function buildTrayState(pending: readonly PendingView[], apps: ReadonlyArray<{ name: string; path: string }> = []): TrayState {
   const n = pending.length;
   const waiting = n === 0 ? 'No device is waiting for approval' : `${n} device${n === 1 ? '' : 's'} waiting for approval`;
   return {
@@ -15,6 +15,8 @@ export function buildTrayState(pending: readonly PendingView[]): TrayState {
         action: { kind: 'open-window', route: { kind: 'approval', id: p.id } } as const,
       })),
       { label: '', separator: true },
+      ...apps.map((a) => ({ label: `Open ${a.name}`, action: { kind: 'open-app', path: a.path || '/' } as const })),
+      ...(apps.length ? [{ label: 'Apps…', action: { kind: 'open-window', route: { kind: 'settings', page: 'apps' } } as const }, { label: '', separator: true }] : []),
       { label: 'Trusted Devices…', action: { kind: 'open-window', route: { kind: 'settings', page: 'security' } } },
       { label: 'Settings…', action: { kind: 'open-window', route: { kind: 'settings', page: 'privacy' } } },
       { label: 'Remote access…', action: { kind: 'open-window', route: { kind: 'settings', page: 'remote' } } },

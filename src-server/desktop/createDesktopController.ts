@@ -19,7 +19,7 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
   const shown = new Map<string, NotificationHandle>();
   const warnedKeys = new Set<string>();
 
-  const refreshTray = () => ui.setTray(buildTrayState(s.pending.list()));
+  const refreshTray = () => ui.setTray(buildTrayState(s.pending.list(), s.apps.list()));
 
   async function decide(id: string, approve: boolean) {
     try {
@@ -61,6 +61,7 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
 
   s.pending.events.on('added', onAdded);
   s.pending.events.on('resolved', onResolved);
+  s.apps.events.on('changed', refreshTray);
   refreshTray();
   warnExpiringKeys();
   const keyTimer = setInterval(warnExpiringKeys, KEY_CHECK_MS).unref();
@@ -70,6 +71,7 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
     run(action: TrayAction) {
       if (action.kind === 'open-window') ui.openWindow(action.route);
       else if (action.kind === 'open-browser') ui.openInBrowser();
+      else if (action.kind === 'open-app') ui.openInBrowser(action.path);
       else ui.quit();
     },
     /** A second launch of the app lands here: show the app instead of starting another server. */
@@ -81,6 +83,7 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
     dispose() {
       s.pending.events.off('added', onAdded);
       s.pending.events.off('resolved', onResolved);
+      s.apps.events.off('changed', refreshTray);
       clearInterval(keyTimer);
       for (const h of shown.values()) h.close();
       shown.clear();

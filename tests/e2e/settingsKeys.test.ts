@@ -31,7 +31,7 @@ describe('Settings → API keys in real Chromium', () => {
       await page.getByLabel('Name', { exact: true }).fill('grafana');
       await page.getByLabel('devices:read').check();
       await page.getByLabel('api:read').uncheck();
-      await page.getByLabel('Only paths under (optional)').fill('/.latchkey/api/devices');
+      await page.getByLabel('Only paths under (optional)').fill('/api/devices');
       await page.getByLabel('Expires after').selectOption('30d');
       await page.getByRole('button', { name: 'Create key' }).click();
       const secret = await page.getByTestId('new-secret').innerText();

@@ -133,6 +133,16 @@ describe('apps behind the gate: what gets through, and what the app receives', (
     assert.equal(app.last('/jupyter/lab')!.url, '/jupyter/lab', 'on other.example.test, /jupyter belongs to the root app');
   });
 
+  it('the launcher: a phone lists the apps its origin can open; the computer lists all', async () => {
+    const onBox = await remote('/.latchkey/api/apps', { cookie });
+    assert.deepEqual(onBox.body.apps.map((a: any) => a.name).sort(), ['jupyter', 'rec']);
+    const otherCookie = `__Host-lk_session=${await s.lk.services.sessions.issue('dev_phone', OTHER)}`;
+    const onOther = await rawRequest(s.remotePort, { path: '/.latchkey/api/apps', headers: { host: 'other.example.test', cookie: otherCookie } });
+    assert.deepEqual(onOther.body.apps.map((a: any) => [a.name, a.health]), [['rec', 'up']]);
+    assert.deepEqual((await s.api('GET', '/.latchkey/api/apps')).body.apps.map((a: any) => a.name).sort(), ['jupyter', 'rec']);
+    assert.equal((await remote('/.latchkey/api/apps')).status, 401);
+  });
+
   it('Origin is checked on state changes and WebSocket handshakes to the app', async () => {
     const before = seenCount();
     const cross = await remote('/upload', { cookie, origin: 'https://evil.example', 'content-type': 'text/plain' }, 'POST', 'x');

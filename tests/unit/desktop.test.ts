@@ -14,6 +14,7 @@ import { testPasskey } from '../helpers/testPasskey.ts';
 function fakeUi() {
   const notes: Array<{ spec: NotificationSpec; closed: boolean; press(label: string): void; click(): void }> = [];
   const trays: TrayState[] = [];
+  const opened: Array<string | null> = [];
   const windows: WindowRoute[] = [];
   const errors: string[] = [];
   let quit = 0;
@@ -26,11 +27,11 @@ function fakeUi() {
     },
     setTray: (state) => { trays.push(state); },
     openWindow: (route) => { windows.push(route); },
-    openInBrowser: () => { browser++; },
+    openInBrowser: (path?: string) => { browser++; opened.push(path ?? null); },
     showError: (m) => { errors.push(m); },
     quit: () => { quit++; },
   };
-  return { ui, notes, trays, windows, errors, quits: () => quit, browsers: () => browser, tray: () => trays.at(-1)! };
+  return { ui, notes, trays, windows, errors, opened, quits: () => quit, browsers: () => browser, tray: () => trays.at(-1)! };
 }
 
 const passkey = (id: string) => testPasskey(id, { name: 'iPhone', fingerprint: 'abcd ef01 2345 6789' });
@@ -140,6 +141,29 @@ describe('desktop controller (main-process logic, driven through a fake DesktopU
       assert.deepEqual(f.windows.slice(-4), [{ kind: 'approval', id: p.id }, { kind: 'settings', page: 'security' }, { kind: 'settings', page: 'privacy' }, { kind: 'settings', page: 'remote' }]);
     } finally {
       c.dispose();
+    }
+  });
+});
+
+describe('the tray lists the apps behind the gate', () => {
+  it('adding an app adds "Open NAME" at once; it opens the app\'s path in the system browser; removing takes it away', async () => {
+    const s = await startServer({});
+    const f = fakeUi();
+    const c = createDesktopController(s.lk.services, f.ui, { canShowActions: false });
+    try {
+      assert.equal(f.tray().items.some((i) => i.action?.kind === 'open-app'), false);
+      await s.lk.services.apps.add({ name: 'notes', upstream: 'http://127.0.0.1:3999', path: '/notes' });
+      const item = f.tray().items.find((i) => i.label === 'Open notes');
+      assert.ok(item, 'listed without a restart');
+      c.run(item.action!);
+      assert.deepEqual(f.opened, ['/notes']);
+      c.run(f.tray().items.find((i) => i.label === 'Apps…')!.action!);
+      assert.deepEqual(f.windows.at(-1), { kind: 'settings', page: 'apps' });
+      await s.lk.services.apps.remove('notes');
+      assert.equal(f.tray().items.some((i) => i.label === 'Open notes'), false);
+    } finally {
+      c.dispose();
+      await s.close();
     }
   });
 });

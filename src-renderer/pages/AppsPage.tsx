@@ -1,0 +1,65 @@
+import { useState } from 'react';
+import { lk } from '../../src-server/web/latchkeyPaths.ts';
+import { api, type AuthState } from '../api.ts';
+import { AppList } from '../components/AppList.tsx';
+import { useApps, type AppEntry } from '../useApps.ts';
+
+/**
+ * Settings → Apps: the local web apps behind the gate, with the server's health check.
+ * Adding and removing happen on the computer only (the server refuses them elsewhere).
+ */
+export function AppsPage({ state }: { state: AuthState }) {
+  const { apps, error, load } = useApps();
+  const [name, setName] = useState('');
+  const [upstream, setUpstream] = useState('http://127.0.0.1:');
+  const [path, setPath] = useState('/');
+  const [message, setMessage] = useState<{ text: string; bad?: boolean } | null>(null);
+  const local = state.person_at_computer;
+
+  async function add(event: React.FormEvent) {
+    event.preventDefault();
+    try {
+      const { app } = await api<{ app: AppEntry }>('/api/apps', { method: 'POST', body: { name: name.trim(), upstream: upstream.trim(), path: path.trim() || '/' } });
+      await load();
+      setMessage({ text: `Added ${app.name}${app.health === 'up' ? '' : ': it is not answering yet, so start it'}.` });
+      setName('');
+    } catch (err) {
+      setMessage({ text: (err as Error).message, bad: true });
+    }
+  }
+
+  async function remove(app: AppEntry) {
+    if (!window.confirm(`Take "${app.name}" from behind the gate? Its address stops working through Latchkey; the app itself keeps running.`)) return;
+    try {
+      await api(`/api/apps/${encodeURIComponent(app.name)}`, { method: 'DELETE' });
+      await load();
+      setMessage({ text: `Removed ${app.name}.` });
+    } catch (err) {
+      setMessage({ text: (err as Error).message, bad: true });
+    }
+  }
+
+  return (
+    <section className="card">
+      <p className="crumbs">Settings → Apps · <a href={lk('/')}>Home</a> · <a href={lk('/settings/security')}>Security</a></p>
+      <h1>Apps</h1>
+      <p className="muted">Local web apps behind the gate: a phone reaches them through your tunnel after pairing, the computer at this address.</p>
+      {apps && apps.length === 0 && <p>No apps yet.</p>}
+      {apps && apps.length > 0 && <AppList apps={apps} onRemove={local ? remove : undefined} />}
+      {error && <p className="error" role="alert">{error}</p>}
+      {local && (
+        <form onSubmit={add} aria-label="Add an app">
+          <h2>Add an app</h2>
+          <label htmlFor="app-name">Name</label>
+          <input id="app-name" value={name} maxLength={32} placeholder="vite" onChange={(e) => setName(e.target.value)} />
+          <label htmlFor="app-upstream">Where it listens on this computer or your network</label>
+          <input id="app-upstream" value={upstream} maxLength={2048} onChange={(e) => setUpstream(e.target.value)} />
+          <label htmlFor="app-path">Path (optional; the longest prefix wins)</label>
+          <input id="app-path" value={path} maxLength={256} onChange={(e) => setPath(e.target.value)} />
+          <button type="submit" disabled={!name.trim()}>Add app</button>
+        </form>
+      )}
+      {message && <p className={message.bad ? 'error' : 'ok'} role="status">{message.text}</p>}
+    </section>
+  );
+}
