@@ -1,7 +1,7 @@
+import { EventEmitter } from 'node:events';
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIPv6, type Socket } from 'node:net';
-import { pipeline } from 'node:stream';
 import { fastifyCookie } from '@fastify/cookie';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Services } from '../app/Services.ts';
@@ -225,39 +225,53 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight }: 
       return;
     }
     const { ctx, app, authenticated } = admitted;
-    const abort = new AbortController();
+    // undici takes an EventEmitter as its abort signal: an AbortController per request costs a DOMException on the hot path.
+    const abort = new EventEmitter();
+    let aborted = false;
     res.once('close', () => {
-      if (!res.writableFinished) abort.abort();
+      if (res.writableFinished) return;
+      aborted = true;
+      abort.emit('abort');
     });
-    let upstream;
+    const upstreamRequest = {
+      method: req.method as 'GET',
+      path: req.url ?? '/',
+      headers: await upstreamHeaders(req, ctx, app, authenticated, false),
+      body: hasBody(req) ? req : null,
+      signal: abort,
+    };
     try {
-      upstream = await app.pool.request({
-        method: req.method as 'GET',
-        path: req.url ?? '/',
-        headers: await upstreamHeaders(req, ctx, app, authenticated, false),
-        body: hasBody(req) ? req : null,
-        signal: abort.signal,
+      // undici's stream(): the body is written straight into the response, with no Readable in between.
+      await app.pool.stream(upstreamRequest, ({ statusCode, headers: upstreamResponseHeaders }) => {
+        const headers: Record<string, string | string[]> = {};
+        const named = String(upstreamResponseHeaders.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
+        for (const [name, value] of Object.entries(upstreamResponseHeaders)) {
+          if (value === undefined || HOP_BY_HOP.has(name) || named.includes(name)) continue;
+          headers[name] = name === 'location' ? rewriteLocation(String(value), app, ctx.origin) : value;
+        }
+        for (const [name, value] of reply.headers) {
+          headers[name] = name === 'set-cookie' ? [...[headers[name] ?? []].flat(), value] : value;
+        }
+        // An event stream's headers go out at once (the app may write its first event much later), and
+        // nginx-style fronts would otherwise hold it back in a buffer. Other responses send headers with the body.
+        const eventStream = String(headers['content-type'] ?? '').startsWith('text/event-stream');
+        if (eventStream) headers['x-accel-buffering'] = 'no';
+        res.writeHead(statusCode, headers);
+        if (eventStream) {
+          res.flushHeaders();
+        } else {
+          // A small answer usually arrives whole in one read: headers, body and end leave in one write, not two.
+          res.cork();
+          process.nextTick(() => res.uncork());
+        }
+        return res;
       });
     } catch (err) {
-      if (abort.signal.aborted) return;
-      refuse(req, res, upstreamFailure(err, app), reply.headers);
-      return;
+      if (aborted) return;
+      // Before the app answered: a clear 502/504. After (it died mid-response): the browser sees the response end early.
+      if (res.headersSent) res.destroy();
+      else refuse(req, res, upstreamFailure(err, app), reply.headers);
     }
-    const headers: Record<string, string | string[]> = {};
-    const named = String(upstream.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
-    for (const [name, value] of Object.entries(upstream.headers)) {
-      if (value === undefined || HOP_BY_HOP.has(name) || named.includes(name)) continue;
-      headers[name] = name === 'location' ? rewriteLocation(String(value), app, ctx.origin) : value;
-    }
-    for (const [name, value] of reply.headers) {
-      headers[name] = name === 'set-cookie' ? [...[headers[name] ?? []].flat(), value] : value;
-    }
-    // nginx-style fronts would otherwise hold server-sent events back in a buffer.
-    if (String(headers['content-type'] ?? '').startsWith('text/event-stream')) headers['x-accel-buffering'] = 'no';
-    res.writeHead(upstream.statusCode, headers);
-    res.flushHeaders();
-    // An app that dies mid-response: the browser sees the connection end early, never a second status.
-    pipeline(upstream.body, res, () => {});
   }
 
   /** WebSocket (and any other Upgrade): refused before the app is contacted unless the gate lets it through, then piped byte for byte. */
