@@ -10,6 +10,7 @@ import { isLatchkeyBearer } from '../gate/authenticate.ts';
 import type { ClientAddress } from '../gate/createClientAddress.ts';
 import type { InFlightLimit } from '../gate/createInFlightLimit.ts';
 import { requireAuth } from '../gate/gatePlugin.ts';
+import { isPersonAtComputer } from '../gate/isPersonAtComputer.ts';
 import type { GateRequest, RequestContext } from '../gate/RequestContext.ts';
 import type { Listener } from '../gate/resolveOrigin.ts';
 import { runGate } from '../gate/runGate.ts';
@@ -167,7 +168,8 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight }: 
         out['x-latchkey-device-id'] = device.id;
         out['x-latchkey-device-name'] = encodeURIComponent(device.name);
       }
-      const sub = device?.id ?? (ctx.token ? `token:${ctx.token.id}` : 'computer');
+      // Who, when no device: a key made on the computer, the person at the computer, or nobody in particular (gate off or open grace).
+      const sub = device?.id ?? (ctx.token ? `token:${ctx.token.id}` : isPersonAtComputer({ lk: ctx }) ? 'computer' : 'anonymous');
       out['latchkey-assertion'] = await signer.assertionFor({ origin: ctx.origin, app: app.name, sub, method: ctx.via!, name: device?.name ?? null });
     }
     if (upgrade) {

@@ -337,6 +337,21 @@ describe('when the app is down, slow or dies', () => {
     assert.equal((await local('/.latchkey/api/whoami')).status, 200);
   });
 
+  it('malformed and oversized requests get a 4xx from the listener itself, and it keeps serving', async () => {
+    const raw = (text: string) => new Promise<string>((resolve) => {
+      const sock = connect(s.localPort, '127.0.0.1', () => sock.write(text));
+      let out = '';
+      sock.on('data', (c) => { out += c; });
+      sock.on('close', () => resolve(out.split('\r\n')[0]!));
+      sock.on('error', () => resolve(out.split('\r\n')[0]!));
+      setTimeout(() => sock.destroy(), 3000).unref();
+    });
+    assert.match(await raw('GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400/);
+    assert.match(await raw(`GET /rec/echo HTTP/1.1\r\nHost: localhost:${s.localPort}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), /^HTTP\/1\.1 431/);
+    assert.match(await raw(`GET /rec/echo HTTP/1.1\r\nHost: localhost:${s.localPort}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n`), /^HTTP\/1\.1 400/, 'no request smuggling');
+    assert.equal((await local('/rec/echo')).status, 200);
+  });
+
   it('unauthenticated app traffic is rate-limited per client', async () => {
     const s2 = await startServer({
       config: { public_origins: [BOX], apps: [{ name: 'rec', upstream: app.url, public_paths: ['/healthz'] }] },
