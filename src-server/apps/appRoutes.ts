@@ -1,18 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../app/Services.ts';
+import { appSchema } from '../config/configSchema.ts';
 import { requireLocal } from '../gate/gatePlugin.ts';
 import { isPersonAtComputer } from '../gate/isPersonAtComputer.ts';
 import type { App } from './createAppRegistry.ts';
 
-const appBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 32 }),
-  upstream: Type.String({ minLength: 1, maxLength: 2048 }),
-  path: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
-  origins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { maxItems: 50 })),
-  public_paths: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 })),
-  host_header: Type.Optional(Type.Union([Type.Literal('upstream'), Type.Literal('public')])),
-}, { additionalProperties: false });
 const nameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z0-9][a-z0-9_-]*$' }) });
 
 /** Apps behind the gate. Anyone signed in may list the ones their origin serves; adding and removing happen on the computer. */
@@ -29,7 +22,7 @@ export function appRoutes(api: FastifyInstance, s: Services) {
     return { apps: list.map((app, i) => view(app, health[i])) };
   });
 
-  api.post('/api/apps', { config: { scope: 'apps' }, preHandler: requireLocal, schema: { body: appBody } }, async (request) => {
+  api.post('/api/apps', { config: { scope: 'apps' }, preHandler: requireLocal, schema: { body: appSchema } }, async (request) => {
     const result = await s.apps.add(request.body as Parameters<typeof s.apps.add>[0]);
     s.audit.record({ outcome: 'info', method: 'app-add', app: result.app.name, upstream: result.app.upstream, ip: request.lk.ip, by: request.lk.via });
     const app = s.apps.list().find((a) => a.name === result.app.name)!;

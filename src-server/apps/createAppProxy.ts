@@ -97,7 +97,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight }: 
     if (!req.complete && hasBody(req)) headers.connection = 'close';
     if (isNavigation(req) && err.statusCode >= 500) {
       res.writeHead(err.statusCode, { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'self'" });
-      res.end(messagePage(err.statusCode === 504 ? 'The app is not answering' : 'The app is not running', err.message));
+      res.end(messagePage(err.statusCode === 504 ? 'The app is not answering' : 'The app is not running', err.message, { href: lk('/'), text: 'Latchkey home' }));
       return;
     }
     res.writeHead(err.statusCode, { ...headers, 'content-type': 'application/json; charset=utf-8' });
@@ -120,11 +120,16 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight }: 
    * Runs the gate and finds the app. Returns what the request may do, or throws the refusal.
    * An unauthenticated request never reaches the app unless its path is public.
    */
-  async function admit(req: IncomingMessage, reply: ReturnType<typeof collectingReply>) {
-    const request = gateRequest(req);
-    await runGate(request, reply, s, listener, client, true);
+  async function admit(request: GateRequest, reply: ReturnType<typeof collectingReply>) {
+    try {
+      await runGate(request, reply, s, listener, client, true);
+    } catch (err) {
+      // A refusal by the gate is failing traffic: it counts against the client too.
+      await limit(client.ipOf(request));
+      throw err;
+    }
     const ctx = request.lk;
-    const path = (req.url ?? '/').split('?')[0]!;
+    const path = request.url.split('?')[0]!;
     const app = apps.match(ctx.origin, listener, path);
     if (!app) {
       await limit(ctx.ip);
@@ -202,13 +207,14 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight }: 
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const reply = collectingReply();
+    const request = gateRequest(req);
     let admitted;
     try {
       if (inFlight) {
-        const busy = inFlight.admit(client.ipOf(gateRequest(req)), res);
+        const busy = inFlight.admit(client.ipOf(request), res);
         if (busy) throw busy;
       }
-      admitted = await admit(req, reply);
+      admitted = await admit(request, reply);
     } catch (err) {
       const e = asLatchkeyError(err);
       if (e.code === 'no_app_here' && (req.url ?? '/').split('?')[0] === '/') {
@@ -293,7 +299,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight }: 
         await requireAuth(request);
         throw new LatchkeyError('not_found', `Nothing at ${path} accepts a WebSocket.`, 404);
       }
-      admitted = await admit(req, collectingReply());
+      admitted = await admit(gateRequest(req), collectingReply());
     } catch (err) {
       return fail(asLatchkeyError(err));
     }

@@ -1,5 +1,15 @@
 import { Type, type Static } from '@sinclair/typebox';
 
+/** One app behind the gate, as config.json and `POST /.latchkey/api/apps` spell it (rules: apps/parseApp.ts). */
+export const appSchema = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 32 }),
+  upstream: Type.String({ minLength: 1, maxLength: 2048 }),
+  path: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  origins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { maxItems: 50 })),
+  public_paths: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 })),
+  host_header: Type.Optional(Type.Union([Type.Literal('upstream'), Type.Literal('public')])),
+}, { additionalProperties: false });
+
 /**
  * The schema of `config.json` in the home folder. Unknown keys are refused so a typo
  * ("require_aut") cannot silently fall back to a default.
@@ -14,14 +24,7 @@ export const configSchema = Type.Object(
     trusted_proxies: Type.Array(Type.String(), { default: ['loopback'] }),
     auth_origin: Type.Optional(Type.String({ minLength: 1 })),
     /** Local web apps behind the gate (see apps/parseApp.ts for the rules). */
-    apps: Type.Array(Type.Object({
-      name: Type.String({ minLength: 1, maxLength: 32 }),
-      upstream: Type.String({ minLength: 1, maxLength: 2048 }),
-      path: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
-      origins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { maxItems: 50 })),
-      public_paths: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 })),
-      host_header: Type.Optional(Type.Union([Type.Literal('upstream'), Type.Literal('public')])),
-    }, { additionalProperties: false }), { default: [], maxItems: 100 }),
+    apps: Type.Array(appSchema, { default: [], maxItems: 100 }),
     /** Rate limits and timeouts; each has a default (app/Services.ts DEFAULT_LIMITS). */
     limits: Type.Optional(Type.Object({
       requests_per_minute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
