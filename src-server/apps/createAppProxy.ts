@@ -143,9 +143,11 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight }: 
   }
 
   /** The headers the app receives: the client's, minus Latchkey's credentials and any forged identity, plus the gate's. */
-  async function upstreamHeaders(req: IncomingMessage, ctx: RequestContext, app: App, authenticated: boolean, upgrade: boolean) {
+  function upstreamHeaders(req: IncomingMessage, ctx: RequestContext, app: App, assertion: string | null, upgrade: boolean) {
+    const authenticated = assertion !== null;
     const out: IncomingHttpHeaders = {};
-    const named = String(req.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
+    const connection = req.headers.connection;
+    const named = connection && connection.includes(',') ? connection.toLowerCase().split(',').map((t) => t.trim()) : [connection?.toLowerCase()];
     for (const [name, value] of Object.entries(req.headers)) {
       if (value === undefined || HOP_BY_HOP.has(name) || named.includes(name) || isGateHeader(name) || name === 'host') continue;
       if (name === 'cookie') {
@@ -174,14 +176,22 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight }: 
         out['x-latchkey-device-name'] = encodeURIComponent(device.name);
       }
       // Who, when no device: a key made on the computer, the person at the computer, or nobody in particular (gate off or open grace).
-      const sub = device?.id ?? (ctx.token ? `token:${ctx.token.id}` : isPersonAtComputer({ lk: ctx }) ? 'computer' : 'anonymous');
-      out['latchkey-assertion'] = await signer.assertionFor({ origin: ctx.origin, app: app.name, sub, method: ctx.via!, name: device?.name ?? null });
+      out['latchkey-assertion'] = assertion;
     }
     if (upgrade) {
       out.connection = 'Upgrade';
       out.upgrade = req.headers.upgrade;
     }
     return out;
+  }
+
+  /** The signed identity for an admitted request (null when it came in unauthenticated, on a public path). */
+  function assertionOf(ctx: RequestContext, app: App, authenticated: boolean): string | null | Promise<string> {
+    if (!authenticated) return null;
+    const device = ctx.device;
+    // Who, when no device: a key made on the computer, the person at the computer, or nobody in particular (gate off or open grace).
+    const sub = device?.id ?? (ctx.token ? `token:${ctx.token.id}` : isPersonAtComputer({ lk: ctx }) ? 'computer' : 'anonymous');
+    return signer.assertionFor({ origin: ctx.origin, app: app.name, sub, method: ctx.via!, name: device?.name ?? null });
   }
 
   /** `Location: http://127.0.0.1:5173/x` from the app becomes the public origin's /x. */
@@ -233,6 +243,8 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight }: 
       return;
     }
     const { ctx, app, authenticated } = admitted;
+    const pending = assertionOf(ctx, app, authenticated);
+    const assertion = typeof pending === 'string' || pending === null ? pending : await pending;
     // undici takes an EventEmitter as its abort signal: an AbortController per request costs a DOMException on the hot path.
     const abort = new EventEmitter();
     let aborted = false;
@@ -244,7 +256,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight }: 
     const upstreamRequest = {
       method: req.method as 'GET',
       path: req.url ?? '/',
-      headers: await upstreamHeaders(req, ctx, app, authenticated, false),
+      headers: upstreamHeaders(req, ctx, app, assertion, false),
       body: hasBody(req) ? req : null,
       signal: abort,
     };
@@ -310,7 +322,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight }: 
       port: app.upstreamUrl.port || (app.upstreamUrl.protocol === 'https:' ? 443 : 80),
       method: req.method,
       path: req.url,
-      headers: await upstreamHeaders(req, ctx, app, authenticated, true),
+      headers: upstreamHeaders(req, ctx, app, await assertionOf(ctx, app, authenticated), true),
       agent: false,
     });
     outgoing.on('error', (err) => fail(upstreamFailure(err, app)));

@@ -38,27 +38,32 @@ export async function createAssertionSigner(clock: Clock) {
   const cache = new Map<string, { token: string; signedAt: number }>();
   const nowS = () => Math.floor(clock.now() / 1000);
 
+  async function sign(key: string, subject: AssertionSubject, now: number) {
+    const token = await new SignJWT({ method: subject.method, ...(subject.name ? { name: subject.name } : {}) })
+      .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
+      .setIssuer(subject.origin)
+      .setAudience(subject.app)
+      .setSubject(subject.sub)
+      .setIssuedAt(now)
+      .setExpirationTime(now + ASSERTION_TTL_S)
+      // No jti or nbf: the same assertion is reused for a minute, so a jti would promise a uniqueness it does not have,
+      // and every byte is parsed by the app on every request.
+      .sign(privateKey);
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(key, { token, signedAt: now });
+    return token;
+  }
+
   return {
     jwks: () => ({ keys: [jwk] }),
 
-    async assertionFor(subject: AssertionSubject): Promise<string> {
+    /** The assertion for this subject, from the cache when it has one fresh enough (the hot path: no promise), else signed anew. */
+    assertionFor(subject: AssertionSubject): string | Promise<string> {
       const key = `${subject.origin}\u0000${subject.app}\u0000${subject.sub}\u0000${subject.method}`;
       const now = nowS();
       const hit = cache.get(key);
       if (hit && now - hit.signedAt < REUSE_S && hit.signedAt <= now) return hit.token;
-      const token = await new SignJWT({ method: subject.method, ...(subject.name ? { name: subject.name } : {}) })
-        .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
-        .setIssuer(subject.origin)
-        .setAudience(subject.app)
-        .setSubject(subject.sub)
-        .setIssuedAt(now)
-        .setNotBefore(now - 5)
-        .setExpirationTime(now + ASSERTION_TTL_S)
-        .setJti(randomBytes(9).toString('base64url'))
-        .sign(privateKey);
-      if (cache.size >= CACHE_MAX) cache.clear();
-      cache.set(key, { token, signedAt: now });
-      return token;
+      return sign(key, subject, now);
     },
   };
 }

@@ -1,5 +1,6 @@
 // npm run bench, second part: what the app proxy costs. The same small app (700 bytes of JSON)
-// reached directly, through nginx proxy_pass (upstream keepalive 64), through Latchkey with
+// reached directly, through nginx proxy_pass (upstream keepalive 64), through a bare node:http + undici
+// proxy (a reference for what Node itself costs here), through Latchkey with
 // the gate off, and through Latchkey's gate with a session cookie; rounds interleaved, ratios
 // against nginx in the same run. Then WebSocket round trips through the gate vs direct, and
 // the Latchkey process's RSS across a 64 MB download and upload through the gate.
@@ -54,6 +55,7 @@ async function measure(url: string, headers: Record<string, string> = {}) {
 const runs: Record<string, () => Promise<{ rps: number; p99: number }>> = {
   'app direct': () => measure(`${appUrl}/`),
   'nginx proxy_pass': () => measure(`http://127.0.0.1:${nginx.port}/`),
+  'bare Node proxy (reference)': () => measure(`${latchkey.info.bare}/`),
   'Latchkey, gate off': () => measure(`${latchkey.info.off}/`),
   'Latchkey, session cookie': () => measure(`${latchkey.info.gated}/`, { cookie: latchkey.info.cookie }),
 };
