@@ -4,7 +4,7 @@
 // the gate off, and through Latchkey's gate with a session cookie; rounds interleaved, ratios
 // against nginx in the same run. Then WebSocket round trips through the gate vs direct, and
 // the Latchkey process's RSS across a 64 MB download and upload through the gate.
-// Targets: gated ≥ 0.5× nginx; the gate ≤ 10% of the proxy path (gated ≥ 0.90× gate off); RSS flat (< 32 MB).
+// Targets: gated ≥ 0.5× nginx; the gate ≤ 10% of the proxy path (gated ≥ 0.90× gate off); RSS flat (< 16 MB over 384 MB moved).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -109,11 +109,17 @@ const transfer = (method: string, path: string) => new Promise<void>((resolve, r
     pump();
   } else req.end();
 });
+// One pair first, so buffers and the heap reach their working size; then three more pairs (192 MB each way)
+// must not raise the peak: memory that does not grow with the bytes moved is flat.
+await transfer('GET', '/download');
+await transfer('POST', '/upload');
 const rssBefore = rssOf(latchkey.info.pid);
 let rssPeak = rssBefore;
 const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, rssOf(latchkey.info.pid)); }, 10);
-await transfer('GET', '/download');
-await transfer('POST', '/upload');
+for (let i = 0; i < 3; i++) {
+  await transfer('GET', '/download');
+  await transfer('POST', '/upload');
+}
 clearInterval(sampler);
 
 for (const c of [upstream.proc, latchkey.proc]) c.stdin!.end();
@@ -130,11 +136,11 @@ const gateCost = ratio('Latchkey, session cookie', 'Latchkey, gate off');
 const ws = median(wsGated.map((g, i) => g / wsDirect[i]!));
 const growth = rssPeak - rssBefore;
 console.log(`WebSocket echo round trips: direct ${median(wsDirect).toFixed(0)}/s, through the gate ${median(wsGated).toFixed(0)}/s (ratio ${ws.toFixed(2)})`);
-console.log(`Latchkey RSS across 64 MB down + 64 MB up through the gate: ${mb(rssBefore)} → peak ${mb(rssPeak)} (+${mb(growth)})`);
+console.log(`Latchkey RSS across 3 × (64 MB down + 64 MB up) through the gate, after one warm-up pair: ${mb(rssBefore)} → peak ${mb(rssPeak)} (+${mb(growth)})`);
 const targets = [
   [`gated proxy ≥ 0.50× nginx: ${gatedVsNginx.toFixed(2)}`, gatedVsNginx >= 0.5],
   [`the gate ≤ 10% of the proxy path (gated/gate off ≥ 0.90): ${gateCost.toFixed(2)}`, gateCost >= 0.9],
-  [`memory flat across 64 MB transfers (< 32 MB growth): +${mb(growth)}`, Number.isNaN(growth) || growth < 32 * 1024 * 1024],
+  [`memory flat across 64 MB transfers (< 16 MB growth over 384 MB moved): +${mb(growth)}`, Number.isNaN(growth) || growth < 16 * 1024 * 1024],
 ] as const;
 for (const [text, ok] of targets) console.log(`${ok ? 'met   ' : 'MISSED'} ${text}`);
 process.exitCode = targets.every(([, ok]) => ok) ? 0 : 1;
