@@ -37,7 +37,13 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
   // Only the remote listener sits behind proxies; the local one believes no forwarding header.
   const client = createClientAddress(listener === 'remote' ? s.config.trusted_proxies : null);
   const inFlight = listener === 'remote' ? createInFlightLimit(s.limits.inFlightPerClient) : null;
-  const proxy = createAppProxy({ s, apps: s.apps, signer: s.signer, listener, client, inFlight });
+  const logError = (err: unknown) => app.log.error({ err }, 'app proxy failed');
+  const proxy = createAppProxy({ s, apps: s.apps, signer: s.signer, listener, client, inFlight, logError });
+  // A bug on the proxy path must not take the server down with an unhandled rejection: log it, drop that one connection.
+  const failed = (err: unknown, drop: () => void) => {
+    logError(err);
+    drop();
+  };
   const app = Fastify({
     logger: logger ? { level: 'warn' } : false,
     // App traffic takes the lean path (createAppProxy) straight from Node's events; Fastify
@@ -46,10 +52,10 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
     // long as it needs once the gate has let it in.
     serverFactory: (fastifyHandler) => {
       const server = createServer({ requestTimeout: 0, headersTimeout: 20_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
-        if (proxy.takes(req)) void proxy.handle(req, res);
+        if (proxy.takes(req)) proxy.handle(req, res).catch((err) => failed(err, () => res.destroy()));
         else fastifyHandler(req, res);
       });
-      server.on('upgrade', (req, socket, head) => void proxy.upgrade(req, socket as Socket, head));
+      server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket as Socket, head).catch((err) => failed(err, () => socket.destroy())));
       return server;
     },
     bodyLimit: 64 * 1024,

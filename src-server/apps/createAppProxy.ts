@@ -56,6 +56,8 @@ export interface AppProxyDeps {
   listener: Listener;
   client: ClientAddress;
   inFlight: InFlightLimit | null;
+  /** Where an unexpected error is logged (the client sees only a generic 500). */
+  logError: (err: unknown) => void;
 }
 
 export type AppProxy = ReturnType<typeof createAppProxy>;
@@ -67,7 +69,7 @@ export type AppProxy = ReturnType<typeof createAppProxy>;
  * serves only what is under /.latchkey/ (PERFORMANCE.md: its per-request pipeline would cost
  * half the throughput here). Bodies stream both ways; nothing is buffered whole.
  */
-export function createAppProxy({ s, apps, signer, listener, client, inFlight }: AppProxyDeps) {
+export function createAppProxy({ s, apps, signer, listener, client, inFlight, logError }: AppProxyDeps) {
   // Unauthenticated (public paths included) and refused app traffic only: a signed-in browser loading hundreds of modules is never limited.
   const limiter = new RateLimiterMemory({ points: s.limits.unauthenticatedPerMinute, duration: 60 });
 
@@ -105,7 +107,11 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight }: 
   }
 
   const unknownError = () => new LatchkeyError('internal_error', 'Something went wrong on the server; the details are in its log.', 500);
-  const asLatchkeyError = (err: unknown) => (err instanceof LatchkeyError ? err : unknownError());
+  const asLatchkeyError = (err: unknown) => {
+    if (err instanceof LatchkeyError) return err;
+    logError(err);
+    return unknownError();
+  };
 
   /** Counts an unauthenticated or refused request against its client; past the limit, 429. */
   async function limit(ip: string) {
