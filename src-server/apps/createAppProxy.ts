@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIPv6, type Socket } from 'node:net';
@@ -251,27 +250,37 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
     const { ctx, app, authenticated } = admitted;
     const pending = assertionOf(ctx, app, authenticated);
     const assertion = typeof pending === 'string' || pending === null ? pending : await pending;
-    // undici takes an EventEmitter as its abort signal: an AbortController per request costs a DOMException on the hot path.
-    const abort = new EventEmitter();
-    let aborted = false;
+    // undici's dispatch(): the app's answer is written straight into the response as it arrives, with
+    // backpressure, and no stream object in between (this is the hot path: PERFORMANCE.md).
+    let controller: { abort(reason: Error): void; pause(): void; resume(): void } | null = null;
+    let clientGone = false;
     res.once('close', () => {
       if (res.writableFinished) return;
-      aborted = true;
-      abort.emit('abort');
+      clientGone = true;
+      controller?.abort(new Error('the client went away'));
     });
-    const upstreamRequest = {
+    const fail = (err: Error) => {
+      if (clientGone) return;
+      // Before the app answered: a clear 502/504. After (it died mid-response): the browser sees the response end early.
+      if (res.headersSent) res.destroy();
+      else refuse(req, res, upstreamFailure(err, app), reply.headers);
+    };
+    app.pool.dispatch({
       method: req.method as 'GET',
       path: req.url ?? '/',
       headers: upstreamHeaders(req, ctx, app, assertion, false),
       body: hasBody(req) ? req : null,
-      signal: abort,
-    };
-    try {
-      // undici's stream(): the body is written straight into the response, with no Readable in between.
-      await app.pool.stream(upstreamRequest, ({ statusCode, headers: upstreamResponseHeaders }) => {
+    }, {
+      onRequestStart(c) {
+        controller = c;
+        if (clientGone) c.abort(new Error('the client went away'));
+      },
+      onResponseStart(_c, statusCode, upstreamResponseHeaders) {
+        if (statusCode < 200) return; // 1xx informational answers are the app's business with its own client
         const headers: Record<string, string | string[]> = {};
         const named = String(upstreamResponseHeaders.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
-        for (const [name, value] of Object.entries(upstreamResponseHeaders)) {
+        for (const name in upstreamResponseHeaders) {
+          const value = upstreamResponseHeaders[name];
           if (value === undefined || HOP_BY_HOP.has(name) || named.includes(name)) continue;
           headers[name] = name === 'location' ? rewriteLocation(String(value), app, ctx.origin) : value;
         }
@@ -283,21 +292,20 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
         const eventStream = String(headers['content-type'] ?? '').startsWith('text/event-stream');
         if (eventStream) headers['x-accel-buffering'] = 'no';
         res.writeHead(statusCode, headers);
-        if (eventStream) {
-          res.flushHeaders();
-        } else {
-          // A small answer usually arrives whole in one read: headers, body and end leave in one write, not two.
-          res.cork();
-          process.nextTick(() => res.uncork());
-        }
-        return res;
-      });
-    } catch (err) {
-      if (aborted) return;
-      // Before the app answered: a clear 502/504. After (it died mid-response): the browser sees the response end early.
-      if (res.headersSent) res.destroy();
-      else refuse(req, res, upstreamFailure(err, app), reply.headers);
-    }
+        if (eventStream) res.flushHeaders();
+      },
+      onResponseData(c, chunk) {
+        if (res.write(chunk)) return;
+        c.pause();
+        res.once('drain', () => c.resume());
+      },
+      onResponseEnd() {
+        res.end();
+      },
+      onResponseError(_c, err) {
+        fail(err);
+      },
+    });
   }
 
   /** WebSocket (and any other Upgrade): refused before the app is contacted unless the gate lets it through, then piped byte for byte. */
