@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import WebSocket from 'ws';
+import { rawHandshake } from '../helpers/rawHandshake.ts';
 import { rawRequest } from '../helpers/rawRequest.ts';
 import { startRecordingApp, type RecordingApp } from '../helpers/recordingApp.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
@@ -263,21 +264,7 @@ describe('apps behind the gate: what gets through, and what the app receives', (
   });
 
   it('Firefox\'s "Connection: keep-alive, Upgrade" is recognised as a WebSocket handshake', async () => {
-    const status = await new Promise<string>((resolve, reject) => {
-      const sock = connect(s.remotePort, '127.0.0.1', () => {
-        sock.write(['GET /ws HTTP/1.1', 'Host: box.alice.ts.net', 'Connection: keep-alive, Upgrade', 'Upgrade: websocket', `Origin: ${BOX}`, `Cookie: ${cookie}`,
-          'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', '', ''].join('\r\n'));
-      });
-      let out = '';
-      sock.on('data', (c) => {
-        out += c;
-        if (out.includes('\r\n')) {
-          sock.destroy();
-          resolve(out.split('\r\n')[0]!);
-        }
-      });
-      sock.on('error', reject);
-    });
+    const status = await rawHandshake(s.remotePort, { Host: 'box.alice.ts.net', Origin: BOX, Cookie: cookie }, '/ws', 'keep-alive, Upgrade');
     assert.equal(status, 'HTTP/1.1 101 Switching Protocols');
   });
 

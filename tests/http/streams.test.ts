@@ -1,31 +1,13 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { rawHandshake } from '../helpers/rawHandshake.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
 import { testPasskey } from '../helpers/testPasskey.ts';
 
 const BOX = 'https://box.alice.ts.net';
 
-/** A raw WebSocket handshake; resolves with the status line the server answered. */
-function handshake(port: number, headers: Record<string, string>, path = '/.latchkey/api/whoami'): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1', () => {
-      const lines = [`GET ${path} HTTP/1.1`, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13',
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
-      sock.write(`${lines.join('\r\n')}\r\n\r\n`);
-    });
-    let out = '';
-    sock.on('data', (c) => {
-      out += c;
-      if (out.includes('\r\n')) {
-        sock.destroy();
-        resolve(out.split('\r\n')[0]!);
-      }
-    });
-    sock.on('error', reject);
-  });
-}
+const handshake = (port: number, headers: Record<string, string>, path = '/.latchkey/api/whoami') => rawHandshake(port, headers, path);
 
 /** Opens an event stream and resolves with the first `event:` block, or the status when it is refused. */
 function stream(port: number, headers: Record<string, string>): Promise<{ status: number; type?: string; first?: string }> {
