@@ -59,8 +59,6 @@ export interface AppProxyDeps {
   logError: (err: unknown) => void;
 }
 
-export type AppProxy = ReturnType<typeof createAppProxy>;
-
 /**
  * The lean path for app traffic: straight from Node's `request` and `upgrade` events, through
  * the same gate functions as Latchkey's own routes (runGate), to an undici pool (HTTP) or a

@@ -57,5 +57,3 @@ export function softBrowser(port: number, opts: { host?: string; ip?: string; pa
     },
   };
 }
-
-export type SoftBrowser = ReturnType<typeof softBrowser>;

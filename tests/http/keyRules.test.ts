@@ -65,6 +65,7 @@ describe('key rotation and revocation obey the same rules as creation', () => {
     assert.match(rotate.body.message, /made on the computer/);
     const revoke = await call({ cookie }, 'DELETE', `/.latchkey/api/keys/${computerKey.key.id}`);
     assert.deepEqual([revoke.status, revoke.body.error], [403, 'not_your_key']);
+    assert.equal(tokensFile(), before, 'the refusals changed nothing');
 
     const phoneToken = await createKey({ name: 'phone script', scopes: ['api:write'] }, { cookie });
     assert.equal(phoneToken.key.device_id, 'dev_phone');
