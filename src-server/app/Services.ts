@@ -13,6 +13,9 @@ import type { TunnelManager } from '../tunnels/createTunnelManager.ts';
 import type { Clock } from '../time/Clock.ts';
 import { parseDuration } from '../time/parseDuration.ts';
 import type { ChallengeStore } from '../webauthn/createChallengeStore.ts';
+import type { EmailLinks } from '../fallbacks/createEmailLinks.ts';
+import type { FallbackService } from '../fallbacks/createFallbackService.ts';
+import type { FallbackThrottle } from '../fallbacks/createFallbackThrottle.ts';
 
 /** Request-rate limits per client IP. Tests lower or raise them; users get the defaults. */
 export interface Limits {
@@ -30,11 +33,15 @@ export interface Limits {
   unauthenticatedPerMinute: number;
   /** How long an app may take to send its response headers before the browser gets 504. */
   appTimeoutMs: number;
+  /** Failed attempts of one fallback method from one client, per 10 minutes, before it is locked for that client. */
+  fallbackFailuresPerClient: number;
+  /** Failed attempts of one fallback method from all clients, per 10 minutes, before it is locked for everyone. */
+  fallbackFailuresTotal: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   ceremoniesPerMinute: 30, pairingsPer10Minutes: 5, remotePerMinute: 600, inFlightPerClient: 64, requestTimeoutMs: 30_000,
-  unauthenticatedPerMinute: 120, appTimeoutMs: 60_000,
+  unauthenticatedPerMinute: 120, appTimeoutMs: 60_000, fallbackFailuresPerClient: 5, fallbackFailuresTotal: 30,
 };
 
 /** The `limits` of config.json, over the defaults (already validated by loadConfig). */
@@ -49,6 +56,8 @@ export function limitsFromConfig(config: LatchkeyConfig['limits']): Partial<Limi
     inFlightPerClient: config.requests_in_flight_per_client,
     requestTimeoutMs: duration(config.request_timeout),
     appTimeoutMs: duration(config.app_timeout),
+    fallbackFailuresPerClient: config.fallback_failures_per_client,
+    fallbackFailuresTotal: config.fallback_failures_total,
   };
   return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined));
 }
@@ -66,6 +75,10 @@ export interface Services {
   apps: AppRegistry;
   signer: AssertionSigner;
   challenges: ChallengeStore;
+  /** Sign-in fallbacks: their credentials, the per-method throttle, and emailed links. */
+  fallbacks: FallbackService;
+  fallbackThrottle: FallbackThrottle;
+  emailLinks: EmailLinks;
   pending: PendingRegistry;
   logins: LoginRequests;
   audit: AuditLog;

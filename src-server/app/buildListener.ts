@@ -17,6 +17,8 @@ import { attachScopeCheck, gatePlugin, requireAuth } from '../gate/gatePlugin.ts
 import { createInFlightLimit } from '../gate/createInFlightLimit.ts';
 import { createAppProxy } from '../apps/createAppProxy.ts';
 import { appRoutes } from '../apps/appRoutes.ts';
+import { fallbackRoutes } from '../fallbacks/fallbackRoutes.ts';
+import { fallbackSettingsRoutes } from '../fallbacks/fallbackSettingsRoutes.ts';
 import type { Listener } from '../gate/resolveOrigin.ts';
 import { originRoutes } from '../origins/originRoutes.ts';
 import { sessionRoutes, whoamiRoutes } from '../sessions/sessionRoutes.ts';
@@ -118,6 +120,7 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
     ceremonyRoutes(own, s);
     cliLoginRoutes(own, s);
     handoffRoutes(own, s);
+    fallbackRoutes(own, s);
     rendererRoutes(own, bundle);
 
     await own.register(async (api) => {
@@ -130,6 +133,7 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
       tokenRoutes(api, s);
       tunnelRoutes(api, s.tunnels);
       appRoutes(api, s);
+      fallbackSettingsRoutes(api, s);
     });
   }, { prefix: LATCHKEY_PREFIX });
   return app;

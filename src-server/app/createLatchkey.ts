@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:net';
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { createAppRegistry } from '../apps/createAppRegistry.ts';
 import { createAssertionSigner } from '../apps/createAssertionSigner.ts';
@@ -18,6 +19,10 @@ import { createTunnelManager, TUNNEL_URL_TIMEOUT_MS } from '../tunnels/createTun
 import { systemClock, type Clock } from '../time/Clock.ts';
 import { buildRenderer, readRendererBundle, type RendererBundle } from '../web/buildRenderer.ts';
 import { createChallengeStore } from '../webauthn/createChallengeStore.ts';
+import { createEmailLinks } from '../fallbacks/createEmailLinks.ts';
+import { createFallbackService } from '../fallbacks/createFallbackService.ts';
+import { createFallbackThrottle } from '../fallbacks/createFallbackThrottle.ts';
+import { openFallbackStore } from '../fallbacks/openFallbackStore.ts';
 import { buildListener } from './buildListener.ts';
 import { acquireHomeLock, prepareHome } from './prepareHome.ts';
 import { DEFAULT_LIMITS, limitsFromConfig, type Limits, type Services } from './Services.ts';
@@ -69,6 +74,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
   try {
     const keys = await openSigningKeys(options.home, clock);
     const store = await openPasskeyStore(options.home, warn);
+    const fallbackStore = await openFallbackStore(options.home, warn);
     const limits = { ...DEFAULT_LIMITS, ...limitsFromConfig(config.limits), ...options.limits };
     const services: Services = {
       config,
@@ -78,6 +84,13 @@ export async function createLatchkey(options: LatchkeyOptions) {
       handoff: createHandoffService(keys, clock),
       tokens: await createTokenService(options.home, clock, (id) => store.get(id) !== undefined, warn),
       challenges: createChallengeStore(clock),
+      fallbacks: createFallbackService(fallbackStore, clock, {
+        emailAvailable: config.smtp !== undefined,
+        // The account name an authenticator app shows: the stable public name, else this computer's.
+        host: () => (config.auth_origin && config.auth_origin !== 'localhost' ? new URL(config.auth_origin).host : config.public_origins[0] ? new URL(config.public_origins[0]).host : hostname()),
+      }),
+      fallbackThrottle: createFallbackThrottle({ perClient: limits.fallbackFailuresPerClient, global: limits.fallbackFailuresTotal, windowS: 600 }),
+      emailLinks: createEmailLinks(clock),
       pending: createPendingRegistry(clock, {
         max: options.pending?.max ?? MAX_PENDING, perClient: options.pending?.perClient ?? MAX_PENDING_PER_CLIENT, ttlMs: options.pending?.ttlMs ?? PENDING_TTL_MS,
       }),

@@ -25,6 +25,11 @@ export const configSchema = Type.Object(
     auth_origin: Type.Optional(Type.String({ minLength: 1 })),
     /** Local web apps behind the gate (see apps/parseApp.ts for the rules). */
     apps: Type.Array(appSchema, { default: [], maxItems: 100 }),
+    /** The mail server for sign-in links (fallbacks): `smtp://` or `smtps://`, credentials in the URL if needed. */
+    smtp: Type.Optional(Type.Object({
+      url: Type.String({ minLength: 1, maxLength: 2048 }),
+      from: Type.String({ minLength: 3, maxLength: 320 }),
+    }, { additionalProperties: false })),
     /** Rate limits and timeouts; each has a default (app/Services.ts DEFAULT_LIMITS). */
     limits: Type.Optional(Type.Object({
       requests_per_minute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
@@ -34,6 +39,8 @@ export const configSchema = Type.Object(
       requests_in_flight_per_client: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
       request_timeout: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
       app_timeout: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+      fallback_failures_per_client: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+      fallback_failures_total: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
     }, { additionalProperties: false })),
   },
   { additionalProperties: false },

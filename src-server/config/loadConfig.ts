@@ -11,6 +11,9 @@ import { parseDuration } from '../time/parseDuration.ts';
 const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: false });
 const validate = ajv.compile<ConfigFile>(configSchema);
 
+/** An address as a person types it: one @, no spaces or control characters, a dot in the domain. */
+export const EMAIL = /^[^\s@<>()\x00-\x1f\x7f]{1,64}@[^\s@<>()\x00-\x1f\x7f]+\.[^\s@<>()\x00-\x1f\x7f.]{2,}$/u;
+
 // proxy-addr (used by Fastify's trustProxy) understands these names besides addresses and CIDRs.
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
@@ -90,6 +93,18 @@ export function checkConfig(raw: unknown, file = 'config.json'): ConfigFile {
     if (config.limits?.app_timeout) parseDuration(config.limits.app_timeout, { field: 'limits.app_timeout', min: 1000, max: 3600_000 });
   } catch (err) {
     throw new ConfigError(`${file}: ${(err as Error).message}`);
+  }
+
+  if (config.smtp) {
+    let url: URL | null = null;
+    try {
+      url = new URL(config.smtp.url);
+    } catch { /* reported below */ }
+    if (!url || !['smtp:', 'smtps:'].includes(url.protocol) || !url.hostname) {
+      throw new ConfigError(`${file}: "smtp.url" must be smtp://HOST[:PORT] or smtps://HOST[:PORT] (user and password, if any, in the URL)`);
+    }
+    const from = /<([^<>]+)>\s*$/.exec(config.smtp.from)?.[1] ?? config.smtp.from;
+    if (!EMAIL.test(from)) throw new ConfigError(`${file}: "smtp.from" must be an address such as latchkey@example.com or "Latchkey <latchkey@example.com>"`);
   }
 
   for (const [i, entry] of config.trusted_proxies.entries()) {

@@ -2,7 +2,8 @@ import type { Services } from '../app/Services.ts';
 import type { PendingView } from '../devices/createPendingRegistry.ts';
 import { approvePending, denyPending } from '../devices/decidePending.ts';
 import { buildTrayState } from './buildTrayState.ts';
-import { APPROVE, describePendingNotification } from './describePendingNotification.ts';
+import { APPROVE, describeBackupCodeNotification, describePendingNotification } from './describePendingNotification.ts';
+import type { BackupCodeUse } from '../fallbacks/completeFallbackSignIn.ts';
 import type { DesktopUi, NotificationHandle, TrayAction } from './DesktopUi.ts';
 
 const DESKTOP = { via: 'desktop', ip: 'desktop-app' };
@@ -59,7 +60,13 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
     }
   }
 
+  // The break-glass path skips approval, so the owner is told every time it is used.
+  const onBackupCode = (use: BackupCodeUse) => {
+    ui.notify(describeBackupCodeNotification(use), { onAction: () => {}, onClick: () => ui.openWindow({ kind: 'settings', page: 'security' }) });
+  };
+
   s.pending.events.on('added', onAdded);
+  s.fallbacks.events.on('backup-code-used', onBackupCode);
   s.pending.events.on('resolved', onResolved);
   s.apps.events.on('changed', refreshTray);
   refreshTray();
@@ -83,6 +90,7 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
     dispose() {
       s.pending.events.off('added', onAdded);
       s.pending.events.off('resolved', onResolved);
+      s.fallbacks.events.off('backup-code-used', onBackupCode);
       s.apps.events.off('changed', refreshTray);
       clearInterval(keyTimer);
       for (const h of shown.values()) h.close();

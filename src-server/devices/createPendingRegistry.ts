@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
-import type { TrustedPasskey } from '../store/openPasskeyStore.ts';
+import type { TrustedDevice } from '../store/openPasskeyStore.ts';
 import type { Clock } from '../time/Clock.ts';
 
 export const PENDING_TTL_MS = 5 * 60_000;
@@ -26,10 +26,11 @@ export interface PendingRequest {
   ip: string;
   created_at: string;
   expires_at: string;
-  passkey: TrustedPasskey;
+  /** What is trusted on approval: a new passkey, or a browser that signed in with a fallback. */
+  device: TrustedDevice;
 }
 
-export type PendingView = Omit<PendingRequest, 'passkey'>;
+export type PendingView = Omit<PendingRequest, 'device'> & { kind: 'passkey' | 'browser'; method: string };
 export type Outcome = 'approved' | 'denied' | 'expired';
 export type Decision = 'approved' | 'denied';
 
@@ -135,7 +136,7 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
     /**
      * Takes the one decision a request gets, synchronously, so the first decider wins and
      * every later one is told what won (409 `already_decided`), even while the winner is
-     * still writing to disk. Returns the full request (with the passkey to store).
+     * still writing to disk. Returns the full request (with the device to store).
      */
     claim(id: string, decision: Decision): PendingRequest {
       prune();
@@ -196,6 +197,7 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
 }
 
 function view(r: PendingRequest): PendingView {
-  const { passkey: _passkey, ...rest } = r;
-  return rest;
+  const { device, ...rest } = r;
+  // The approver is told how the requester proved itself: a new passkey, or which fallback.
+  return { ...rest, kind: device.kind === 'browser' ? 'browser' : 'passkey', method: device.kind === 'browser' ? device.method : 'passkey' };
 }

@@ -1,6 +1,7 @@
 import type { Services } from '../app/Services.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { deviceView } from './deviceView.ts';
+import { isPasskey } from '../store/openPasskeyStore.ts';
 
 /** Who decided, for the audit: the HTTP caller's way in, or the desktop app. */
 export interface Decider {
@@ -9,7 +10,7 @@ export interface Decider {
 }
 
 /**
- * Approves a pending device. The decision is claimed first, synchronously, so a Deny (or a
+ * Approves a pending device (a new passkey, or a browser that signed in with a fallback). The decision is claimed first, synchronously, so a Deny (or a
  * second Approve) arriving while the passkey is being written gets 409 `already_decided`;
  * the passkey is trusted once it is durably on disk, and only then is the approval
  * acknowledged, audited and told to the phone. The one implementation behind the web UI,
@@ -17,20 +18,21 @@ export interface Decider {
  */
 export async function approvePending(s: Services, id: string, by: Decider) {
   const pending = s.pending.claim(id, 'approved');
-  if (s.store.getByCredentialId(pending.passkey.credential_id)) {
+  const device = pending.device;
+  if (isPasskey(device) && s.store.getByCredentialId(device.credential_id)) {
     s.pending.release(id);
     throw new LatchkeyError('credential_exists', 'That passkey is already trusted.', 409);
   }
   try {
-    await s.store.add(pending.passkey);
+    await s.store.add(device);
   } catch (err) {
     // Not stored, so not approved: the request waits again and the person can retry.
     s.pending.release(id);
     throw err;
   }
-  s.pending.settle(id, pending.passkey.id);
-  s.audit.record({ outcome: 'success', method: 'approve', device_id: pending.passkey.id, origin: pending.origin, ip: pending.ip, request_id: id, approved_by: by.via, approver_ip: by.ip });
-  return { approved: id, device: deviceView(pending.passkey) };
+  s.pending.settle(id, device.id);
+  s.audit.record({ outcome: 'success', method: 'approve', device_id: device.id, kind: device.kind ?? 'passkey', origin: pending.origin, ip: pending.ip, request_id: id, approved_by: by.via, approver_ip: by.ip });
+  return { approved: id, device: deviceView(device) };
 }
 
 /** Denies a pending device; nothing of it is stored. Loses to any decision claimed before it. */

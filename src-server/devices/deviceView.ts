@@ -1,7 +1,11 @@
-import type { TrustedPasskey } from '../store/openPasskeyStore.ts';
+import type { TrustedDevice } from '../store/openPasskeyStore.ts';
 
-/** A passkey as the API shows it: everything but the key material itself. */
-export function deviceView(p: TrustedPasskey) {
-  const { public_key: _key, ...rest } = p;
-  return rest;
+/** A device as the API shows it: everything but key material and the device cookie's hash; `kind` always set. */
+export function deviceView(d: TrustedDevice) {
+  if (d.kind === 'browser') {
+    const { cookie_hash: _hash, ...rest } = d;
+    return rest;
+  }
+  const { public_key: _key, ...rest } = d;
+  return { ...rest, kind: 'passkey' as const };
 }

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { TrustedPasskey } from '../store/openPasskeyStore.ts';
+import type { TrustedDevice } from '../store/openPasskeyStore.ts';
 import type { ScopeNeed } from '../tokens/scopes.ts';
 import type { StoredToken, TokenProblem } from '../tokens/createTokenService.ts';
 import type { Listener } from './resolveOrigin.ts';
@@ -16,7 +16,7 @@ export interface RequestContext {
   rpId: string | null;
   ip: string;
   via: Via | null;
-  device: TrustedPasskey | null;
+  device: TrustedDevice | null;
   /** Set when the request was authenticated by a bearer token. */
   token: StoredToken | null;
   /** Why a presented session was refused, for a precise 401. */

@@ -2,7 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { GateReply, GateRequest } from './RequestContext.ts';
 import type { Services } from '../app/Services.ts';
 import { sessionCookieName } from '../sessions/createSessionService.ts';
-import { clearSessionCookie, setSessionCookie } from '../sessions/sessionCookies.ts';
+import { clearSessionCookie } from '../sessions/sessionCookies.ts';
+import { startSession } from '../sessions/startSession.ts';
 import { looksLikeToken } from '../tokens/tokenFormat.ts';
 import { isLoopbackRequest } from './isLoopbackRequest.ts';
 
@@ -43,7 +44,7 @@ export async function authenticate(request: GateRequest, reply: GateReply, s: Se
     if (check.ok && device) {
       ctx.via = 'session';
       ctx.device = device;
-      if (check.refresh) setSessionCookie(reply, ctx.origin, await s.sessions.issue(device.id, ctx.origin));
+      if (check.refresh) await startSession(s, reply, device, ctx.origin);
       return;
     }
     ctx.sessionProblem = check.ok ? 'device_revoked' : check.reason;
@@ -58,7 +59,7 @@ export async function authenticate(request: GateRequest, reply: GateReply, s: Se
     ctx.via = 'loopback';
     return;
   }
-  if (ctx.listener === 'remote' && s.config.grace === 'open' && !s.store.recoveredFrom() && !s.store.hasPasskeysFor(ctx.origin)) {
+  if (ctx.listener === 'remote' && s.config.grace === 'open' && !s.store.recoveredFrom() && !s.store.hasDevicesFor(ctx.origin)) {
     ctx.via = 'grace';
   }
 }

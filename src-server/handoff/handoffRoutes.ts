@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Services } from '../app/Services.ts';
-import { setSessionCookie } from '../sessions/sessionCookies.ts';
+import { startSession } from '../sessions/startSession.ts';
 import { authOriginOf, handoffStartUrl, parseReturnPath } from './authOriginOf.ts';
 import type { HandoffProblem } from './createHandoffService.ts';
 import { messagePage } from './messagePage.ts';
@@ -72,7 +72,7 @@ export function handoffRoutes(app: FastifyInstance, s: Services) {
       s.audit.record({ outcome: 'failure', method: 'handoff', device_id: check.ok ? check.deviceId : null, origin: ctx.origin, ip: ctx.ip, reason, jti: check.jti });
       return page(reply, reason === 'device_revoked' ? 401 : 400, 'Sign-in refused', REFUSALS[reason], link);
     }
-    setSessionCookie(reply, ctx.origin, await s.sessions.issue(device.id, ctx.origin));
+    await startSession(s, reply, device, ctx.origin);
     s.audit.record({ outcome: 'success', method: 'handoff', device_id: device.id, origin: ctx.origin, ip: ctx.ip, jti: check.jti, auth_origin: auth });
     // The token leaves the address bar at once: the redirect replaces this URL in history.
     return reply.header('cache-control', 'no-store').redirect(returnTo);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import type { Clock } from '../time/Clock.ts';
+import { FALLBACK_SESSION_TTL_S } from '../fallbacks/fallbackMethods.ts';
 import type { SigningKeys } from './openSigningKeys.ts';
 
 export const SESSION_TTL_S = 24 * 3600;
@@ -15,8 +16,14 @@ export const LOCAL_SESSION_TTL_S = 15 * 60;
 // Re-issue the cookie once it is an hour old, so an active user never hits the 24 h edge.
 const REFRESH_AFTER_S = 3600;
 
-/** How long a session for `origin` lasts: plain-http origins are the computer's own localhost. */
-export const sessionTtlFor = (origin: string) => (origin.startsWith('https://') ? SESSION_TTL_S : LOCAL_SESSION_TTL_S);
+/**
+ * How long a session for `origin` lasts: plain-http origins are the computer's own localhost.
+ * A session opened with a fallback (a browser trusted without a passkey) lasts at most 12 hours.
+ */
+export const sessionTtlFor = (origin: string, fallback = false) => {
+  const ttl = origin.startsWith('https://') ? SESSION_TTL_S : LOCAL_SESSION_TTL_S;
+  return fallback ? Math.min(ttl, FALLBACK_SESSION_TTL_S) : ttl;
+};
 const CACHE_LIMIT = 10_000;
 const ISSUER = 'latchkey';
 
@@ -25,6 +32,8 @@ interface Claims {
   audience: string;
   iat: number;
   exp: number;
+  /** Opened with a fallback: never refreshed, so it ends at most 12 hours after sign-in. */
+  fallback: boolean;
 }
 
 export type SessionCheck =
@@ -54,16 +63,16 @@ export function createSessionService(keys: SigningKeys, clock: Clock) {
   }
 
   return {
-    async issue(deviceId: string, audience: string): Promise<string> {
+    async issue(deviceId: string, audience: string, opts: { fallback?: boolean } = {}): Promise<string> {
       const { kid, key } = keys.current();
       const iat = nowS();
-      return new SignJWT({})
+      return new SignJWT(opts.fallback ? { lk_fb: true } : {})
         .setProtectedHeader({ alg: 'HS256', kid, typ: 'JWT' })
         .setSubject(deviceId)
         .setAudience(audience)
         .setIssuer(ISSUER)
         .setIssuedAt(iat)
-        .setExpirationTime(iat + sessionTtlFor(audience))
+        .setExpirationTime(iat + sessionTtlFor(audience, opts.fallback))
         .setJti(randomBytes(12).toString('base64url'))
         .sign(key);
     },
@@ -84,7 +93,7 @@ export function createSessionService(keys: SigningKeys, clock: Clock) {
             currentDate: new Date(clock.now()),
             requiredClaims: ['sub', 'aud', 'exp', 'iat'],
           });
-          claims = { deviceId: payload.sub!, audience: String(payload.aud), iat: payload.iat!, exp: payload.exp! };
+          claims = { deviceId: payload.sub!, audience: String(payload.aud), iat: payload.iat!, exp: payload.exp!, fallback: payload.lk_fb === true };
           remember(token, claims);
         } catch (err) {
           return { ok: false, reason: err instanceof joseErrors.JWTExpired ? 'session_expired' : 'session_invalid' };
@@ -96,7 +105,7 @@ export function createSessionService(keys: SigningKeys, clock: Clock) {
         return { ok: false, reason: 'session_expired' };
       }
       if (claims.audience !== audience) return { ok: false, reason: 'session_wrong_origin' };
-      return { ok: true, deviceId: claims.deviceId, refresh: audience.startsWith('https://') && now - claims.iat > REFRESH_AFTER_S };
+      return { ok: true, deviceId: claims.deviceId, refresh: !claims.fallback && audience.startsWith('https://') && now - claims.iat > REFRESH_AFTER_S };
     },
 
     /** After a key rotation drops a key, tokens it signed must be verified again. */

@@ -13,8 +13,8 @@ const baseOptions = (origin: string) => ({
 const set = (reply: GateReply, name: string, value: string, options: Parameters<typeof fastifyCookie.serialize>[2]) =>
   reply.header('set-cookie', fastifyCookie.serialize(name, value, options));
 
-export function setSessionCookie(reply: GateReply, origin: string, token: string) {
-  set(reply, sessionCookieName(origin), token, { ...baseOptions(origin), maxAge: sessionTtlFor(origin) });
+export function setSessionCookie(reply: GateReply, origin: string, token: string, fallback = false) {
+  set(reply, sessionCookieName(origin), token, { ...baseOptions(origin), maxAge: sessionTtlFor(origin, fallback) });
 }
 
 export function clearSessionCookie(reply: GateReply, origin: string) {
@@ -26,6 +26,27 @@ export const pairingCookieName = (origin: string) => (origin.startsWith('https:/
 
 export function setPairingCookie(reply: GateReply, origin: string, secret: string, maxAgeS: number) {
   set(reply, pairingCookieName(origin), secret, { ...baseOptions(origin), sameSite: 'strict', maxAge: maxAgeS });
+}
+
+/**
+ * The device cookie names a browser trusted without a passkey. It lives as long as browsers
+ * allow (400 days); only its SHA-256 is stored, and it opens nothing by itself: the browser
+ * still signs in with a fallback, and revoking the device makes the cookie worthless.
+ */
+export const deviceCookieName = (origin: string) => (origin.startsWith('https://') ? '__Host-lk_device' : 'lk_device');
+
+export function setDeviceCookie(reply: GateReply, origin: string, secret: string) {
+  set(reply, deviceCookieName(origin), secret, { ...baseOptions(origin), sameSite: 'strict', maxAge: 400 * 86_400 });
+}
+
+/**
+ * Binds an emailed sign-in link to the browser that asked for it. Lax, not Strict: the link
+ * is opened from a mail app, and the confirm page's own requests must still carry it.
+ */
+export const linkCookieName = (origin: string) => (origin.startsWith('https://') ? '__Host-lk_link' : 'lk_link');
+
+export function setLinkCookie(reply: GateReply, origin: string, secret: string) {
+  set(reply, linkCookieName(origin), secret, { ...baseOptions(origin), maxAge: 10 * 60 });
 }
 
 export function clearPairingCookie(reply: GateReply, origin: string) {

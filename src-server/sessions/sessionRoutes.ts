@@ -6,7 +6,9 @@ import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { isPersonAtComputer } from '../gate/isPersonAtComputer.ts';
 import { tokenView } from '../tokens/tokenView.ts';
 import { handoffStartUrl } from '../handoff/authOriginOf.ts';
-import { clearPairingCookie, clearSessionCookie, pairingCookieName, setSessionCookie } from './sessionCookies.ts';
+import { clearPairingCookie, clearSessionCookie, pairingCookieName } from './sessionCookies.ts';
+import { startSession } from './startSession.ts';
+import { trustedBrowserOf } from '../fallbacks/completeFallbackSignIn.ts';
 
 /** Routes that tell a browser where it stands; none of them grants anything by itself. */
 export function sessionRoutes(app: FastifyInstance, s: Services) {
@@ -14,6 +16,7 @@ export function sessionRoutes(app: FastifyInstance, s: Services) {
   app.get('/auth/state', async (request) => {
     const ctx = request.lk;
     const hasPasskeys = s.store.hasPasskeysFor(ctx.origin);
+    const trustedBrowser = trustedBrowserOf(s, request);
     return {
       listener: ctx.listener,
       origin: ctx.origin,
@@ -23,7 +26,9 @@ export function sessionRoutes(app: FastifyInstance, s: Services) {
       person_at_computer: isPersonAtComputer(request),
       device: ctx.device ? deviceView(ctx.device) : null,
       has_passkeys: hasPasskeys,
-      grace: { mode: s.config.grace, active: !hasPasskeys },
+      grace: { mode: s.config.grace, active: !s.store.hasDevicesFor(ctx.origin) },
+      // Which fallbacks the Sign in page offers (Use another way), and whether this browser is already trusted through one.
+      fallbacks: { methods: s.fallbacks.methodsOn(), password_needs_totp: s.fallbacks.passwordNeedsTotp(), trusted_browser: trustedBrowser !== undefined },
       require_auth: s.config.require_auth,
       suggested_name: describeUserAgent(request.headers['user-agent']).device_type,
       // Set when this origin signs in through the stable auth origin (auth_origin) instead of here.
@@ -44,7 +49,7 @@ export function sessionRoutes(app: FastifyInstance, s: Services) {
     clearPairingCookie(reply, ctx.origin);
     const device = status.deviceId ? s.store.get(status.deviceId) : undefined;
     if (status.status === 'approved' && device) {
-      setSessionCookie(reply, ctx.origin, await s.sessions.issue(device.id, ctx.origin));
+      await startSession(s, reply, device, ctx.origin);
       s.audit.record({ outcome: 'success', method: 'pairing', device_id: device.id, origin: ctx.origin, ip: ctx.ip });
       return { status: 'approved', device: deviceView(device) };
     }

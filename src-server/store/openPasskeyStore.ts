@@ -1,11 +1,9 @@
 import { join } from 'node:path';
 import { openJsonStore } from './openJsonStore.ts';
 
-/** What `trusted-passkeys.json` holds per passkey: public key and metadata, never a secret. */
-export interface TrustedPasskey {
+/** What every trusted device has, however it proves itself. */
+interface DeviceCommon {
   id: string;
-  credential_id: string;
-  public_key: string;
   name: string;
   device_type: string;
   origin: string;
@@ -13,17 +11,43 @@ export interface TrustedPasskey {
   fingerprint: string;
   created_at: string;
   last_used_at: string | null;
+  enrolled_via: 'local' | 'remote';
+}
+
+/** A device that signs in with a passkey: its public key and metadata, never a secret. */
+export interface TrustedPasskey extends DeviceCommon {
+  /** Absent in files written before fallbacks existed; those are all passkeys. */
+  kind?: 'passkey';
+  credential_id: string;
+  public_key: string;
   counter: number;
   backup_eligible: boolean;
   backup_state: boolean;
   transports: string[];
   aaguid: string;
-  enrolled_via: 'local' | 'remote';
 }
+
+/**
+ * A browser trusted without a passkey ("browser (no passkey)"): it signed in with a fallback
+ * and was approved on the computer (or used a backup code). It is recognised by a long-lived
+ * device cookie, of which only the SHA-256 is kept; it still needs a fallback credential to sign in.
+ */
+export interface TrustedBrowser extends DeviceCommon {
+  kind: 'browser';
+  /** The fallback it was first trusted with. */
+  method: string;
+  cookie_hash: string;
+  browser: string;
+  os: string;
+}
+
+export type TrustedDevice = TrustedPasskey | TrustedBrowser;
+
+export const isPasskey = (d: TrustedDevice): d is TrustedPasskey => d.kind !== 'browser';
 
 interface PasskeyFile {
   version: 1;
-  passkeys: TrustedPasskey[];
+  passkeys: TrustedDevice[];
   /** Set when a corrupt file was moved aside; while set, `open` grace is not honoured. */
   recovered_from?: string;
 }
@@ -32,8 +56,9 @@ function isPasskeyFile(data: unknown): data is PasskeyFile {
   if (typeof data !== 'object' || data === null) return false;
   const d = data as Partial<PasskeyFile>;
   return d.version === 1 && Array.isArray(d.passkeys) &&
-    d.passkeys.every((p) => typeof p?.id === 'string' && typeof p.credential_id === 'string' &&
-      typeof p.public_key === 'string' && typeof p.origin === 'string' && typeof p.counter === 'number');
+    d.passkeys.every((p) => typeof p?.id === 'string' && typeof p.origin === 'string' && (p.kind === 'browser'
+      ? typeof p.cookie_hash === 'string' && p.cookie_hash.length === 64
+      : typeof p.credential_id === 'string' && typeof p.public_key === 'string' && typeof p.counter === 'number'));
 }
 
 export type PasskeyStore = Awaited<ReturnType<typeof openPasskeyStore>>;
@@ -53,14 +78,26 @@ export async function openPasskeyStore(home: string, warn: (message: string) => 
   });
 
   // Indexes make every per-request lookup O(1); rebuilt only when the set changes.
-  let byId = new Map<string, TrustedPasskey>();
+  let byId = new Map<string, TrustedDevice>();
   let byCredential = new Map<string, TrustedPasskey>();
-  let perOrigin = new Map<string, number>();
+  let byCookie = new Map<string, TrustedBrowser>();
+  let passkeysPerOrigin = new Map<string, number>();
+  let devicesPerOrigin = new Map<string, number>();
   const reindex = () => {
     byId = new Map(db.data.passkeys.map((p) => [p.id, p]));
-    byCredential = new Map(db.data.passkeys.map((p) => [p.credential_id, p]));
-    perOrigin = new Map();
-    for (const p of db.data.passkeys) perOrigin.set(p.origin, (perOrigin.get(p.origin) ?? 0) + 1);
+    byCredential = new Map();
+    byCookie = new Map();
+    passkeysPerOrigin = new Map();
+    devicesPerOrigin = new Map();
+    for (const p of db.data.passkeys) {
+      devicesPerOrigin.set(p.origin, (devicesPerOrigin.get(p.origin) ?? 0) + 1);
+      if (!isPasskey(p)) {
+        byCookie.set(p.cookie_hash, p);
+        continue;
+      }
+      byCredential.set(p.credential_id, p);
+      passkeysPerOrigin.set(p.origin, (passkeysPerOrigin.get(p.origin) ?? 0) + 1);
+    }
   };
   reindex();
 
@@ -81,15 +118,20 @@ export async function openPasskeyStore(home: string, warn: (message: string) => 
   return {
     file,
     recoveredFrom: () => db.data.recovered_from ?? null,
-    list: (): readonly TrustedPasskey[] => db.data.passkeys,
+    list: (): readonly TrustedDevice[] => db.data.passkeys,
     get: (id: string) => byId.get(id),
     getByCredentialId: (credentialId: string) => byCredential.get(credentialId),
-    hasPasskeysFor: (origin: string) => (perOrigin.get(origin) ?? 0) > 0,
-    add: (passkey: TrustedPasskey) => commit(() => db.data.passkeys.push(passkey)),
+    /** The trusted browser whose device cookie hashes to `cookieHash` (hex SHA-256). */
+    getByCookieHash: (cookieHash: string) => byCookie.get(cookieHash),
+    /** Whether the Sign in with passkey button can work here. */
+    hasPasskeysFor: (origin: string) => (passkeysPerOrigin.get(origin) ?? 0) > 0,
+    /** Whether anything is trusted for this origin (passkey or fallback browser): `open` grace ends then. */
+    hasDevicesFor: (origin: string) => (devicesPerOrigin.get(origin) ?? 0) > 0,
+    add: (device: TrustedDevice) => commit(() => db.data.passkeys.push(device)),
     remove: (id: string) => commit(() => {
       db.data.passkeys = db.data.passkeys.filter((p) => p.id !== id);
     }),
-    recordUse: (id: string, update: Pick<TrustedPasskey, 'counter' | 'backup_state' | 'last_used_at'>) =>
+    recordUse: (id: string, update: Partial<Pick<TrustedPasskey, 'counter' | 'backup_state' | 'last_used_at'>>) =>
       commit(() => {
         const p = byId.get(id);
         if (p) Object.assign(p, update);

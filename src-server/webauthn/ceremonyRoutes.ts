@@ -7,8 +7,9 @@ import type { Services } from '../app/Services.ts';
 import { describeUserAgent } from '../devices/describeUserAgent.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { displayText } from '../text/displayText.ts';
-import { setPairingCookie, setSessionCookie } from '../sessions/sessionCookies.ts';
-import type { TrustedPasskey } from '../store/openPasskeyStore.ts';
+import { setPairingCookie } from '../sessions/sessionCookies.ts';
+import { startSession } from '../sessions/startSession.ts';
+import { isPasskey, type TrustedPasskey } from '../store/openPasskeyStore.ts';
 import { deviceView } from '../devices/deviceView.ts';
 import type { Ceremony } from './createChallengeStore.ts';
 import { ceremonyRefusal, checkCeremonyResponse, type CeremonyRefusal } from './checkCeremonyResponse.ts';
@@ -79,7 +80,7 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
       authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
       // Listing existing credentials to an unauthenticated visitor would reveal them; only signed-in users get it.
       excludeCredentials: via === 'session' || trustedAtOnce
-        ? s.store.list().filter((p) => p.rp_id === rpId).map((p) => ({ id: p.credential_id, transports: p.transports }))
+        ? s.store.list().filter(isPasskey).filter((p) => p.rp_id === rpId).map((p) => ({ id: p.credential_id, transports: p.transports }))
         : [],
     });
     const ceremonyId = s.challenges.put({ kind: 'register', challenge: options.challenge, origin, rpId });
@@ -129,6 +130,7 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
     const ua = describeUserAgent(request.headers['user-agent']);
     const name = body.name.trim();
     const passkey: TrustedPasskey = {
+      kind: 'passkey',
       id: `dev_${randomBytes(6).toString('base64url')}`,
       credential_id: info.credential.id,
       public_key: Buffer.from(info.credential.publicKey).toString('base64url'),
@@ -150,13 +152,13 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
     if (trustedAtOnce) {
       await s.store.add(passkey);
       s.audit.record({ outcome: 'success', method: 'passkey-register', device_id: passkey.id, origin: ctx.origin, ip: ctx.ip, reason: 'trusted_local' });
-      setSessionCookie(reply, ctx.origin, await s.sessions.issue(passkey.id, ctx.origin));
+      await startSession(s, reply, passkey, ctx.origin);
       return { status: 'trusted', device: deviceView(passkey) };
     }
 
     const { request: pending, secret } = s.pending.create({
       name: passkey.name, device_type: ua.device_type, browser: ua.browser, os: ua.os,
-      origin: ctx.origin, rp_id: ceremony.rpId, fingerprint: passkey.fingerprint, ip: ctx.ip, passkey,
+      origin: ctx.origin, rp_id: ceremony.rpId, fingerprint: passkey.fingerprint, ip: ctx.ip, device: passkey,
     }, sourceOf(request));
     s.audit.record({ outcome: 'info', method: 'passkey-register', origin: ctx.origin, ip: ctx.ip, reason: 'pending_approval', request_id: pending.id });
     setPairingCookie(reply, ctx.origin, secret, 10 * 60);
@@ -177,7 +179,7 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
     const ceremony = takeCeremony(s, request, body.ceremony_id, 'login');
     const passkey = await verifyPasskeyAssertion(s, request, ceremony, body.response, 'passkey-login');
     s.audit.record({ outcome: 'success', method: 'passkey-login', device_id: passkey.id, origin: ctx.origin, ip: ctx.ip });
-    setSessionCookie(reply, ctx.origin, await s.sessions.issue(passkey.id, ctx.origin));
+    await startSession(s, reply, passkey, ctx.origin);
     return { status: 'signed_in', device: deviceView(passkey) };
   });
 }

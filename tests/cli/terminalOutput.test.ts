@@ -16,7 +16,7 @@ describe('CLI text output escapes control and direction characters', () => {
     const name = 'pho\u009b31mne \u202e74 \u2066x\u200b \u001b[2J';
     s.lk.services.pending.create({
       name, device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net',
-      fingerprint: '0000 0000 0000 0000', ip: '203.0.113.4', passkey: testPasskey('dev_hidden', { name }),
+      fingerprint: '0000 0000 0000 0000', ip: '203.0.113.4', device: testPasskey('dev_hidden', { name }),
     }, { listener: 'remote', ip: '203.0.113.4' });
   });
   after(() => s.close());

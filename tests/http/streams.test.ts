@@ -78,7 +78,7 @@ describe('the phone learns the pairing outcome from a stream', () => {
 
       const device = testPasskey('dev_pair');
       const { request: pending, secret } = s.lk.services.pending.create({
-        name: 'Phone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: BOX, rp_id: 'alice.ts.net', fingerprint: device.fingerprint, ip: '127.0.0.1', passkey: device,
+        name: 'Phone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: BOX, rp_id: 'alice.ts.net', fingerprint: device.fingerprint, ip: '127.0.0.1', device,
       }, { listener: 'remote', ip: '127.0.0.1' });
       const received = new Promise<string>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/.latchkey/auth/pairing/events', headers: { ...headers, cookie: `__Host-lk_pairing=${secret}` } }, (res) => {
         let text = '';
@@ -100,7 +100,7 @@ describe('the pairing stream and the outcome it announces', () => {
     try {
       const headers = { host: 'box.alice.ts.net', 'x-forwarded-proto': 'https', accept: 'text/event-stream' };
       const create = (id: string) => s.lk.services.pending.create({
-        name: 'Phone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: BOX, rp_id: 'alice.ts.net', fingerprint: '0000', ip: '127.0.0.1', passkey: testPasskey(id),
+        name: 'Phone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: BOX, rp_id: 'alice.ts.net', fingerprint: '0000', ip: '127.0.0.1', device: testPasskey(id),
       }, { listener: 'remote', ip: `203.0.113.${id.length}` });
       const listen = (secret: string) => new Promise<string>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/.latchkey/auth/pairing/events', headers: { ...headers, cookie: `__Host-lk_pairing=${secret}` } }, (res) => {
         let text = '';

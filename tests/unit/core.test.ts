@@ -45,7 +45,7 @@ describe('checkConfig', () => {
 describe('pending registry', () => {
   const input = (name: string) => ({
     name, device_type: 'iPhone', browser: 'Safari 17', os: 'iOS 17.4', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net',
-    fingerprint: '0000 0000 0000 0000', ip: '203.0.113.1', passkey: {} as never,
+    fingerprint: '0000 0000 0000 0000', ip: '203.0.113.1', device: {} as never,
   });
 
   const from = (ip: string, listener: 'local' | 'remote' = 'remote') => ({ ip, listener });

@@ -44,7 +44,7 @@ describe('desktop controller (main-process logic, driven through a fake DesktopU
   let clients = 0;
   const request = (id: string, name = 'iPhone') => s.lk.services.pending.create({
     name, device_type: 'iPhone', browser: 'Mobile Safari 17', os: 'iOS 17.4', origin: 'https://box.alice.ts.net',
-    rp_id: 'alice.ts.net', fingerprint: 'abcd ef01 2345 6789', ip: '100.64.0.7', passkey: passkey(id),
+    rp_id: 'alice.ts.net', fingerprint: 'abcd ef01 2345 6789', ip: '100.64.0.7', device: passkey(id),
   }, { listener: 'remote', ip: `100.64.0.${++clients}` }).request;
   /** A decision made elsewhere, e.g. with `latchkey devices deny`. */
   const denyElsewhere = (id: string) => {
@@ -188,7 +188,9 @@ describe('desktop rules', () => {
     assert.equal(empty.items[0]!.label, 'No device is waiting for approval');
     assert.equal(empty.items[0]!.action, undefined);
     assert.equal(empty.items.at(-1)!.label, 'Quit Latchkey');
-    const spec = describePendingNotification({ id: 'r', code: '47', name: 'iPhone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net', fingerprint: 'f', ip: 'i', created_at: '', expires_at: '' }, true);
+    const spec = describePendingNotification({ id: 'r', code: '47', name: 'iPhone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net', fingerprint: 'f', ip: 'i', created_at: '', expires_at: '', kind: 'passkey', method: 'passkey' }, true);
     assert.equal(`${spec.title}: ${spec.body}`, 'New device wants access: iPhone · Safari · from https://box.alice.ts.net · code 47');
+    const browser = describePendingNotification({ id: 'r', code: '12', name: 'Laptop', device_type: 'Desktop', browser: 'Chrome', os: 'Linux', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net', fingerprint: 'f', ip: 'i', created_at: '', expires_at: '', kind: 'browser', method: 'password' }, true);
+    assert.equal(`${browser.title}: ${browser.body}`, 'New browser wants access: Laptop (Desktop) · Chrome · from https://box.alice.ts.net · no passkey, signed in with password · code 12');
   });
 });

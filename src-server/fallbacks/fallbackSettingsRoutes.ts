@@ -1,0 +1,77 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Services } from '../app/Services.ts';
+import { EMAIL } from '../config/loadConfig.ts';
+import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { isPersonAtComputer } from '../gate/isPersonAtComputer.ts';
+import { DISPLAY_TEXT_PATTERN } from '../text/displayText.ts';
+import { FALLBACK_METHODS, type FallbackMethod } from './fallbackMethods.ts';
+
+const methodParams = Type.Object({ method: Type.Union(FALLBACK_METHODS.map((m) => Type.Literal(m))) });
+const passwordBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 1024, pattern: DISPLAY_TEXT_PATTERN }) }, { additionalProperties: false });
+const codeBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 16, pattern: '^\\s*\\d{6}\\s*$' }) }, { additionalProperties: false });
+const emailBody = Type.Object({ address: Type.String({ minLength: 3, maxLength: 254 }) }, { additionalProperties: false });
+
+/**
+ * Changing a fallback hands out a way in, and a backup code skips device approval: so only
+ * the person at the computer may do it (the loopback CLI, the desktop app, a localhost
+ * passkey session), or a script on the computer whose token names `fallbacks:write` itself
+ * (`api:write` is not enough). The remote listener gets 403 `local_only`, always.
+ */
+async function requireOwnerAtComputer(request: FastifyRequest) {
+  const ctx = request.lk;
+  if (ctx.listener !== 'local') {
+    throw new LatchkeyError('local_only', 'Sign-in fallbacks can only be changed on the computer running Latchkey.', 403);
+  }
+  if (isPersonAtComputer(request) || ctx.token?.scopes.includes('fallbacks:write')) return;
+  throw new LatchkeyError('insufficient_scope', 'Changing sign-in fallbacks needs a token with the "fallbacks:write" scope itself.', 403, { required_scope: 'fallbacks:write' });
+}
+
+/** Settings → Security → Sign-in fallbacks, and `latchkey fallback …`; under the /api guard. */
+export function fallbackSettingsRoutes(api: FastifyInstance, s: Services) {
+  // Before body validation, so the remote listener is told local_only whatever it sends.
+  const change = { config: { scope: 'fallbacks' as const }, preValidation: requireOwnerAtComputer };
+  const audit = (request: FastifyRequest, action: string, fallback: FallbackMethod) =>
+    s.audit.record({ outcome: 'info', method: 'fallback-settings', action, fallback, by: request.lk.via, ip: request.lk.ip });
+
+  api.get('/api/fallbacks', { config: { scope: 'fallbacks' } }, async () => s.fallbacks.status());
+
+  api.post('/api/fallbacks/backup-codes', change, async (request) => {
+    const codes = await s.fallbacks.generateBackupCodes();
+    audit(request, 'backup_codes_generated', 'backup-code');
+    return { codes, message: 'Keep these somewhere safe. Each works once; they are not shown again, and any older set no longer works.' };
+  });
+
+  api.post('/api/fallbacks/totp', change, async (request) => {
+    const enrolment = await s.fallbacks.startTotp();
+    audit(request, 'totp_enrolment_started', 'totp');
+    return enrolment;
+  });
+
+  api.post('/api/fallbacks/totp/confirm', { ...change, schema: { body: codeBody } }, async (request) => {
+    await s.fallbacks.confirmTotp((request.body as { code: string }).code.trim());
+    audit(request, 'enabled', 'totp');
+    return s.fallbacks.status().totp;
+  });
+
+  api.put('/api/fallbacks/password', { ...change, schema: { body: passwordBody } }, async (request) => {
+    await s.fallbacks.setPassword((request.body as { password: string }).password);
+    audit(request, 'password_set', 'password');
+    return s.fallbacks.status().password;
+  });
+
+  api.put('/api/fallbacks/email', { ...change, schema: { body: emailBody } }, async (request) => {
+    const address = (request.body as { address: string }).address.trim();
+    if (!EMAIL.test(address)) throw new LatchkeyError('invalid_email', 'That is not an email address (name@example.com).', 400, { field: 'address' });
+    await s.fallbacks.setEmail(address);
+    audit(request, 'enabled', 'email');
+    return s.fallbacks.status().email;
+  });
+
+  api.delete('/api/fallbacks/:method', { ...change, schema: { params: methodParams } }, async (request) => {
+    const method = (request.params as { method: FallbackMethod }).method;
+    await s.fallbacks.disable(method);
+    audit(request, 'disabled', method);
+    return { disabled: method };
+  });
+}
