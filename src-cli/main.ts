@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import QRCode from 'qrcode';
 import { createLatchkey } from '../src-server/app/createLatchkey.ts';
 import { resolveHome } from '../src-server/app/prepareHome.ts';
@@ -9,6 +9,7 @@ import { loginWithBrowser, loginWithDeviceCode } from '../src-server/client/runC
 import { removeTokenFile, resolveToken, tokenFilePath, writeTokenFile } from '../src-server/client/tokenFile.ts';
 import { revealHidden } from '../src-server/text/displayText.ts';
 import { formatTable } from './formatTable.ts';
+import { createSecretFile, readPasswordTwice, readStdinLine } from './readSecret.ts';
 
 const port = (value: string) => {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535');
@@ -31,6 +32,8 @@ const scopeList = (value: string) => value.split(/[\s,]+/).filter(Boolean);
 const print = (opts: ClientOpts, json: unknown, human: () => string) => {
   process.stdout.write(`${opts.json ? revealHidden(JSON.stringify(json, null, 2), 'json') : revealHidden(human())}\n`);
 };
+
+const qr = async (url: string) => QRCode.toString(url, { type: 'terminal', small: true });
 
 const program = new Command('latchkey')
   .description('Passkey gate for reaching this computer from your phone through a tunnel.')
@@ -119,6 +122,67 @@ clientCommand(apps, 'remove', 'take an app from behind the gate').argument('<nam
     print(opts, result, () => `removed ${result.removed}`);
   });
 
+const fallback = program.command('fallback').description('sign-in fallbacks for when a passkey is not at hand (change them on the computer only)');
+const METHODS = ['backup-code', 'totp', 'password', 'email'];
+const ago = (iso: string | null) => (iso ? `last used ${iso}` : 'never used');
+clientCommand(fallback, 'status', 'which fallbacks are on, backup codes left, and when each was last used').action(async (opts: ClientOpts) => {
+  const st = await client(opts).fallbacks();
+  const onOff = (on: boolean) => (on ? 'on ' : 'off');
+  print(opts, st, () => [
+    `backup codes   ${onOff(st.backup_codes.enabled)}  ${st.backup_codes.enabled ? `${st.backup_codes.left} of 10 left, ${ago(st.backup_codes.last_used_at)}` : 'latchkey fallback backup-codes'}`,
+    `authenticator  ${onOff(st.totp.enabled)}  ${st.totp.enabled ? ago(st.totp.last_used_at) : st.totp.enrolling ? 'waiting for: latchkey fallback totp confirm CODE' : 'latchkey fallback totp enable'}`,
+    `password       ${onOff(st.password.enabled)}  ${st.password.enabled ? `${st.password.with_totp ? 'with authenticator code, ' : ''}${ago(st.password.last_used_at)}` : 'latchkey fallback password set'}`,
+    `email link     ${onOff(st.email.enabled)}  ${st.email.enabled ? `to ${st.email.address}, ${ago(st.email.last_used_at)}` : st.email.smtp_configured ? 'latchkey fallback email set ADDRESS' : 'needs "smtp" in config.json'}`,
+  ].join('\n'));
+});
+clientCommand(fallback, 'backup-codes', 'make 10 new one-time backup codes (shown once; the old set stops working)')
+  .option('--save <file>', 'also write them to this new file (mode 0600)')
+  .action(async (opts: ClientOpts & { save?: string }) => {
+    const file = opts.save ? createSecretFile(opts.save) : null;
+    let result;
+    try {
+      result = await client(opts).backupCodes();
+    } catch (err) {
+      file?.discard();
+      throw err;
+    }
+    const { codes, message } = result;
+    file?.fill(`Latchkey backup codes (each works once)\n\n${codes.join('\n')}\n`);
+    print(opts, { codes }, () => `${codes.map((c, i) => `${String(i + 1).padStart(2)}. ${c}`).join('\n')}\n\n${message}${opts.save ? `\nSaved to ${opts.save}.` : ''}`);
+  });
+const totp = fallback.command('totp').description('an authenticator app (TOTP) as a fallback');
+clientCommand(totp, 'enable', 'show the otpauth:// URI and QR code to scan; then confirm with a code')
+  .action(async (opts: ClientOpts) => {
+    const { uri, secret } = await client(opts).totpEnable();
+    print(opts, { uri, secret }, () => `${uri}\nOr type this key into the app: ${secret}`);
+    if (!opts.json) process.stdout.write(`${await qr(uri)}Scan it with your authenticator app, then run: latchkey fallback totp confirm CODE\n`);
+  });
+clientCommand(totp, 'confirm', 'turn the authenticator app on by typing the code it shows now').argument('<code>', 'the 6-digit code')
+  .action(async (code: string, opts: ClientOpts) => {
+    const result = await client(opts).totpConfirm(code);
+    print(opts, result, () => 'The authenticator app is on: its codes now sign you in (a new browser still needs approval here).');
+  });
+const password = fallback.command('password').description('a password as a fallback (at least 12 characters, not a common one)');
+clientCommand(password, 'set', 'set the password, read without echo (or from stdin with --stdin)')
+  .option('--stdin', 'read the password from standard input (first line)')
+  .action(async (opts: ClientOpts & { stdin?: boolean }) => {
+    const value = opts.stdin ? await readStdinLine() : await readPasswordTwice();
+    const result = await client(opts).setPassword(value);
+    print(opts, result, () => `The password is set${result.with_totp ? '; signing in with it also asks for an authenticator code' : ''}.`);
+  });
+const email = fallback.command('email').description('a sign-in link by mail (needs "smtp" in config.json)');
+clientCommand(email, 'set', 'send sign-in links to this address').argument('<address>', 'e.g. alice@example.com')
+  .action(async (address: string, opts: ClientOpts) => {
+    const result = await client(opts).setEmail(address);
+    print(opts, result, () => `Sign-in links will go to ${result.address}.`);
+  });
+clientCommand(fallback, 'disable', 'turn one fallback off and forget its secret')
+  .addArgument(new Argument('<method>', 'which one').choices(METHODS))
+  .action(async (method: string, opts: ClientOpts) => {
+    const result = await client(opts).disableFallback(method);
+    print(opts, result, () => `${method} is off.`);
+  });
+
 const auth = program.command('auth').description('sign the command line in with a passkey (bearer token)');
 clientCommand(auth, 'login', 'sign in through the browser; saves a token for the other commands')
   .option('--no-browser', 'print a URL and a code to type on any browser instead (for SSH sessions)')
@@ -194,7 +258,6 @@ clientCommand(keys, 'revoke', 'revoke a key or CLI login at once').argument('<id
   });
 
 const tunnel = program.command('tunnel').description('reach Latchkey from your phone: Tailscale Serve/Funnel or cloudflared');
-const qr = async (url: string) => QRCode.toString(url, { type: 'terminal', small: true });
 clientCommand(tunnel, 'start', 'start a tunnel to the remote listener and allow its URL')
   .argument('<tool>', 'tailscale or cloudflared')
   .option('--funnel', 'tailscale: Funnel (reachable from the internet) instead of Serve (your tailnet only)')

@@ -43,6 +43,14 @@ export interface AppView {
   source?: 'config' | 'flag';
 }
 
+type MethodStatus = { enabled: boolean; last_used_at: string | null };
+export interface FallbackStatus {
+  backup_codes: MethodStatus & { left: number; created_at: string | null };
+  totp: MethodStatus & { enrolling: boolean };
+  password: MethodStatus & { set_at: string | null; with_totp: boolean };
+  email: MethodStatus & { address: string | null; smtp_configured: boolean };
+}
+
 export type KeyView = Record<string, unknown> & { id: string; name: string; kind: string; scopes: string[]; status: string; expires_at: string; expires_in_days: number };
 
 /**
@@ -98,6 +106,13 @@ export function createLatchkeyClient(baseUrl: string, opts: ClientOptions = {}) 
     apps: () => call<{ apps: AppView[] }>('GET', '/api/apps'),
     addApp: (body: { name: string; upstream: string; path?: string }) => call<{ app: AppView; added: boolean }>('POST', '/api/apps', body),
     removeApp: (name: string) => call<{ removed: string }>('DELETE', `/api/apps/${id(name)}`),
+    fallbacks: () => call<FallbackStatus>('GET', '/api/fallbacks'),
+    backupCodes: () => call<{ codes: string[]; message: string }>('POST', '/api/fallbacks/backup-codes'),
+    totpEnable: () => call<{ uri: string; secret: string }>('POST', '/api/fallbacks/totp'),
+    totpConfirm: (code: string) => call<Record<string, unknown>>('POST', '/api/fallbacks/totp/confirm', { code }),
+    setPassword: (password: string) => call<Record<string, unknown>>('PUT', '/api/fallbacks/password', { password }),
+    setEmail: (address: string) => call<Record<string, unknown>>('PUT', '/api/fallbacks/email', { address }),
+    disableFallback: (method: string) => call<{ disabled: string }>('DELETE', `/api/fallbacks/${id(method)}`),
   };
 }
 

@@ -7,7 +7,7 @@ import { isPersonAtComputer } from '../gate/isPersonAtComputer.ts';
 import { DISPLAY_TEXT_PATTERN } from '../text/displayText.ts';
 import { FALLBACK_METHODS, type FallbackMethod } from './fallbackMethods.ts';
 
-const methodParams = Type.Object({ method: Type.Union(FALLBACK_METHODS.map((m) => Type.Literal(m))) });
+const methodParams = Type.Object({ method: Type.String({ minLength: 1, maxLength: 32 }) });
 const passwordBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 1024, pattern: DISPLAY_TEXT_PATTERN }) }, { additionalProperties: false });
 const codeBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 16, pattern: '^\\s*\\d{6}\\s*$' }) }, { additionalProperties: false });
 const emailBody = Type.Object({ address: Type.String({ minLength: 3, maxLength: 254 }) }, { additionalProperties: false });
@@ -69,7 +69,10 @@ export function fallbackSettingsRoutes(api: FastifyInstance, s: Services) {
   });
 
   api.delete('/api/fallbacks/:method', { ...change, schema: { params: methodParams } }, async (request) => {
-    const method = (request.params as { method: FallbackMethod }).method;
+    const method = (request.params as { method: string }).method as FallbackMethod;
+    if (!FALLBACK_METHODS.includes(method)) {
+      throw new LatchkeyError('unknown_method', `There is no sign-in fallback called "${method.replace(/[^\w-]/g, '?')}": use ${FALLBACK_METHODS.join(', ')}.`, 400);
+    }
     await s.fallbacks.disable(method);
     audit(request, 'disabled', method);
     return { disabled: method };
