@@ -33,10 +33,17 @@ export interface AuthState {
   suggested_name: string;
   handoff_url: string | null;
   grace: { mode: 'pair-only' | 'open'; active: boolean };
+  fallbacks: { methods: FallbackMethod[]; password_needs_totp: boolean; trusted_browser: boolean };
 }
+
+export type FallbackMethod = 'backup-code' | 'totp' | 'password' | 'email';
 
 export interface Device {
   id: string;
+  /** A passkey, or a browser trusted through a fallback ("browser (no passkey)"). */
+  kind: 'passkey' | 'browser';
+  /** For a browser: the fallback it was first trusted with. */
+  method?: string;
   name: string;
   device_type: string;
   origin: string;
@@ -57,6 +64,8 @@ export interface Pending {
   ip: string;
   created_at: string;
   expires_at: string;
+  kind: 'passkey' | 'browser';
+  method: string;
 }
 
 /** Turns a WebAuthn browser error into a sentence; the user cancelling is the common case. */

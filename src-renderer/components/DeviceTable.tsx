@@ -10,7 +10,7 @@ export function DeviceTable({ devices, actionLabel, onAction }: { devices: Devic
         {devices.map((d) => (
           <tr key={d.id} data-device-id={d.id}>
             <td>{d.name}<div className="muted small">{d.origin} · {d.fingerprint}</div></td>
-            <td>{d.device_type}</td>
+            <td>{d.device_type}<div className="muted small">{d.kind === 'browser' ? `browser (no passkey) · ${d.method}` : 'passkey'}</div></td>
             <td>{when(d.created_at)}</td>
             <td>{when(d.last_used_at)}</td>
             <td><button className="danger" onClick={() => onAction(d)}>{actionLabel}</button></td>

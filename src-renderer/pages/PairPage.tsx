@@ -3,6 +3,8 @@ import { useEffect, useState } from 'react';
 import { api, describeError, type AuthState } from '../api.ts';
 import { useCeremonyOptions } from '../useCeremonyOptions.ts';
 import { lk } from '../../src-server/web/latchkeyPaths.ts';
+import { useApprovalWait } from '../useApprovalWait.ts';
+import { WaitingForApproval } from '../components/WaitingForApproval.tsx';
 
 type Phase =
   | { kind: 'form' }
@@ -17,57 +19,11 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
   const [busy, setBusy] = useState(false);
   const { ready, error: optionsError, refresh } = useCeremonyOptions('/auth/register/options');
 
+  const outcome = useApprovalWait(phase.kind === 'waiting');
   useEffect(() => {
-    if (phase.kind !== 'waiting') return;
-    // Pushed the moment the computer decides; a slow poll covers a dropped stream.
-    const events = new EventSource(lk('/auth/pairing/events'));
-    // The stream and the fallback poll can both ask; the first answer that settles it wins,
-    // because the server hands an outcome out once (a second ask finds no request).
-    let settled = false;
-    let asking = false;
-    let askAgain = false;
-    const check = async () => {
-      if (settled) return;
-      // One question at a time; a nudge that arrives meanwhile asks again right after.
-      if (asking) {
-        askAgain = true;
-        return;
-      }
-      asking = true;
-      try {
-        const s = await api('/auth/pairing/status');
-        if (settled) return;
-        if (s.status !== 'pending') settled = true;
-        if (s.status === 'approved') {
-          window.clearInterval(id);
-          onSignedIn();
-        } else if (s.status === 'denied') {
-          setPhase({ kind: 'done', tone: 'bad', message: 'The request was denied on the computer.' });
-        } else if (s.status === 'expired') {
-          setPhase({ kind: 'done', tone: 'bad', message: 'The request expired before it was approved. Try again.' });
-        }
-      } catch (err) {
-        if (settled) return;
-        settled = true;
-        setPhase({ kind: 'done', tone: 'bad', message: (err as Error).message });
-      } finally {
-        asking = false;
-        if (askAgain) {
-          askAgain = false;
-          void check();
-        }
-      }
-    };
-    events.addEventListener('outcome', () => {
-      events.close();
-      void check();
-    });
-    const id = window.setInterval(check, 10_000);
-    return () => {
-      events.close();
-      window.clearInterval(id);
-    };
-  }, [phase.kind, onSignedIn]);
+    if (outcome?.kind === 'approved') onSignedIn();
+    else if (outcome?.kind === 'ended') setPhase({ kind: 'done', tone: 'bad', message: outcome.message });
+  }, [outcome, onSignedIn]);
 
   async function setUp() {
     if (!ready) return;
@@ -86,16 +42,7 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
     }
   }
 
-  if (phase.kind === 'waiting') {
-    return (
-      <section className="card" aria-live="polite">
-        <h1>Waiting for approval</h1>
-        <p>On the computer, approve the request showing this code:</p>
-        <p className="match-code" data-testid="match-code">{phase.code}</p>
-        <p className="muted">This page continues by itself once you approve.</p>
-      </section>
-    );
-  }
+  if (phase.kind === 'waiting') return <WaitingForApproval code={phase.code} />;
   if (phase.kind === 'done') {
     return (
       <section className="card">

@@ -41,7 +41,7 @@ export async function completeFallbackSignIn(
     await startSession(s, reply, known, ctx.origin);
     s.audit.record({ ...audit, outcome: 'success', device_id: known.id, reason: 'trusted_browser' });
     announceBackupCode(s, method, known, ctx.ip, opts.backupCodesLeft);
-    return { status: 'signed_in' as const, device: deviceView(known), offer_passkey: offerPasskey };
+    return { status: 'signed_in' as const, device: deviceView(known), offer_passkey: offerPasskey, backup_codes_left: opts.backupCodesLeft };
   }
 
   const ua = describeUserAgent(request.headers['user-agent']);
@@ -71,7 +71,7 @@ export async function completeFallbackSignIn(
     await startSession(s, reply, device, ctx.origin);
     s.audit.record({ ...audit, outcome: 'success', device_id: device.id, reason: 'trusted_by_backup_code', codes_left: opts.backupCodesLeft });
     announceBackupCode(s, method, device, ctx.ip, opts.backupCodesLeft);
-    return { status: 'signed_in' as const, device: deviceView(device), offer_passkey: offerPasskey };
+    return { status: 'signed_in' as const, device: deviceView(device), offer_passkey: offerPasskey, backup_codes_left: opts.backupCodesLeft };
   }
 
   const { request: pending, secret } = s.pending.create({

@@ -16,6 +16,13 @@ const pending = {
   created_at: '2026-11-22T10:00:00.000Z', expires_at: '2026-11-22T10:05:00.000Z',
 };
 
+// The page only reads person_at_computer from the state; the fallback section's own status call answers 'all off'.
+const atComputer = { person_at_computer: true } as never;
+const fallbacksOff = () => ({ status: 200, body: {
+  backup_codes: { enabled: false, left: 0, created_at: null, last_used_at: null }, totp: { enabled: false, enrolling: false, last_used_at: null },
+  password: { enabled: false, set_at: null, with_totp: false, last_used_at: null }, email: { enabled: false, address: null, smtp_configured: false, last_used_at: null },
+} });
+
 describe('renderer pages (unit, jsdom with a fake API)', () => {
   afterEach(() => cleanup());
 
@@ -23,13 +30,14 @@ describe('renderer pages (unit, jsdom with a fake API)', () => {
     let devices = [device('dev_1', 'Alice phone'), device('dev_2', 'Work laptop')];
     const { calls } = fakeApi({
       'GET /.latchkey/api/devices': () => ({ status: 200, body: { devices } }),
+      'GET /.latchkey/api/fallbacks': fallbacksOff,
       'DELETE /.latchkey/api/devices/dev_1': () => {
         devices = devices.filter((d) => d.id !== 'dev_1');
         return { status: 200, body: { revoked: 'dev_1' } };
       },
     });
     const { TrustedDevicesPage } = await import('../../src-renderer/pages/TrustedDevicesPage.tsx');
-    render(createElement(TrustedDevicesPage));
+    render(createElement(TrustedDevicesPage, { state: atComputer }));
     await screen.findByText('Alice phone');
     assert.ok(screen.getByText('Work laptop'));
     assert.equal(screen.getAllByRole('button', { name: 'Remove' }).length, 2);
@@ -50,10 +58,11 @@ describe('renderer pages (unit, jsdom with a fake API)', () => {
   it('a refused Remove shows the server\'s message and keeps the row', async () => {
     fakeApi({
       'GET /.latchkey/api/devices': () => ({ status: 200, body: { devices: [device('dev_3', 'Old tablet')] } }),
+      'GET /.latchkey/api/fallbacks': fallbacksOff,
       'DELETE /.latchkey/api/devices/dev_3': () => ({ status: 404, body: { error: 'device_not_found', message: 'No trusted device has id dev_3.' } }),
     });
     const { TrustedDevicesPage } = await import('../../src-renderer/pages/TrustedDevicesPage.tsx');
-    render(createElement(TrustedDevicesPage));
+    render(createElement(TrustedDevicesPage, { state: atComputer }));
     await screen.findByText('Old tablet');
     window.confirm = () => true;
     await act(async () => { fireEvent.click(screen.getByRole('button', { name: 'Remove' })); });

@@ -9,6 +9,7 @@ import type { DesktopUi, NotificationSpec, TrayState, WindowRoute } from '../../
 import { windowUrl } from '../../src-server/desktop/windowUrl.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
 import { testPasskey } from '../helpers/testPasskey.ts';
+import { softBrowser } from '../helpers/softBrowser.ts';
 
 /** A DesktopUi that records what the controller asked for, and lets the test press buttons. */
 function fakeUi() {
@@ -168,6 +169,34 @@ describe('the tray lists the apps behind the gate', () => {
   });
 });
 
+describe('the desktop is told about every backup-code sign-in', () => {
+  it('a backup code used on the tunnel raises "Backup code used from … at IP, N codes left"; clicking opens Security', async () => {
+    const s = await startServer({ config: { public_origins: ['https://box.alice.ts.net'] } });
+    const f = fakeUi();
+    const c = createDesktopController(s.lk.services, f.ui, { canShowActions: true });
+    try {
+      const { body } = await s.api('POST', '/.latchkey/api/fallbacks/backup-codes');
+      const phone = softBrowser(s.remotePort, { ip: '203.0.113.9' });
+      const r = await phone.send('POST', '/.latchkey/auth/fallback/signin', { method: 'backup-code', code: body.codes[0], name: 'Hotel PC' });
+      assert.equal(r.body.status, 'signed_in');
+      assert.equal(f.notes.length, 1);
+      assert.deepEqual(f.notes[0]!.spec, {
+        title: 'Backup code used',
+        body: 'Backup code used from Hotel PC · Mobile Safari 17 at 203.0.113.9, 9 codes left. Not you? Remove that browser in Trusted Devices.',
+        actions: [],
+      });
+      f.notes[0]!.click();
+      assert.deepEqual(f.windows.at(-1), { kind: 'settings', page: 'security' });
+      c.dispose();
+      await phone.send('POST', '/.latchkey/auth/fallback/signin', { method: 'backup-code', code: body.codes[1] });
+      assert.equal(f.notes.length, 1, 'a disposed controller no longer listens');
+    } finally {
+      c.dispose();
+      await s.close();
+    }
+  });
+});
+
 describe('desktop rules', () => {
   const app = 'http://localhost:8787';
   it('windows stay on the app origin; https goes to the system browser; everything else nowhere', () => {
@@ -191,6 +220,6 @@ describe('desktop rules', () => {
     const spec = describePendingNotification({ id: 'r', code: '47', name: 'iPhone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net', fingerprint: 'f', ip: 'i', created_at: '', expires_at: '', kind: 'passkey', method: 'passkey' }, true);
     assert.equal(`${spec.title}: ${spec.body}`, 'New device wants access: iPhone · Safari · from https://box.alice.ts.net · code 47');
     const browser = describePendingNotification({ id: 'r', code: '12', name: 'Laptop', device_type: 'Desktop', browser: 'Chrome', os: 'Linux', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net', fingerprint: 'f', ip: 'i', created_at: '', expires_at: '', kind: 'browser', method: 'password' }, true);
-    assert.equal(`${browser.title}: ${browser.body}`, 'New browser wants access: Laptop (Desktop) · Chrome · from https://box.alice.ts.net · no passkey, signed in with password · code 12');
+    assert.equal(`${browser.title}: ${browser.body}`, 'New browser wants access: Laptop (Desktop) · Chrome · from https://box.alice.ts.net · no passkey, signed in with a password · code 12');
   });
 });
