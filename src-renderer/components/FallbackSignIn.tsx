@@ -112,7 +112,7 @@ function FallbackForm({ state, method, onDone, onMailed, onBack }: {
   }
 
   return (
-    <form onSubmit={submit} aria-label={LABELS[method]}>
+    <form onSubmit={submit}>
       <h2>{LABELS[method]}</h2>
       {method === 'password' && (
         <>
