@@ -62,9 +62,11 @@ program.command('serve').description('start the Latchkey server (local and remot
   });
 
 const devices = program.command('devices').description('trusted devices and pending approvals');
-clientCommand(devices, 'list', 'list trusted devices (passkeys)').action(async (opts: ClientOpts) => {
+clientCommand(devices, 'list', 'list trusted devices (passkeys, and browsers trusted through a fallback)').action(async (opts: ClientOpts) => {
   const { devices: list } = await client(opts).devices();
-  print(opts, list, () => formatTable(list, ['id', 'name', 'device_type', 'origin', 'fingerprint', 'created_at', 'last_used_at'], 'No trusted devices.'));
+  // A browser trusted through a fallback shows how: "browser (password)".
+  const rows = list.map((d) => ({ ...d, kind: d.kind === 'browser' ? `browser (${String(d.method)})` : 'passkey' }));
+  print(opts, list, () => formatTable(rows, ['id', 'name', 'kind', 'device_type', 'origin', 'fingerprint', 'created_at', 'last_used_at'], 'No trusted devices.'));
 });
 clientCommand(devices, 'pending', 'list devices waiting for approval').action(async (opts: ClientOpts) => {
   const { pending } = await client(opts).pending();

@@ -7,7 +7,7 @@ import { checkNewPassword, normalizePassword } from './checkPassword.ts';
 import type { FallbackMethod } from './fallbackMethods.ts';
 import type { FallbackStore } from './openFallbackStore.ts';
 import { hashSecret, verifySecret } from './hashSecret.ts';
-import { newTotpSecret, totpStep, totpUri } from './totp.ts';
+import { newTotpSecret, totpStep } from './totp.ts';
 
 /** What a wrong credential was, for the audit (never the credential itself). */
 export type FallbackRefusal = 'wrong_code' | 'code_used' | 'wrong_password' | 'totp_required';
@@ -97,12 +97,6 @@ export function createFallbackService(store: FallbackStore, clock: Clock, opts: 
       await store.commit((d) => {
         d.totp = { ...totp, confirmed_at: now(), last_step: step };
       });
-    },
-
-    /** The enrolment URI again, while enrolment waits for its confirm code (the page may be reloaded). */
-    enrollingTotp() {
-      const totp = store.data().totp;
-      return totp && !totp.confirmed_at ? { secret: totp.secret, uri: totpUri(totp.secret, `Latchkey (${opts.host()})`) } : null;
     },
 
     async setPassword(password: string) {

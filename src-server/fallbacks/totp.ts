@@ -15,8 +15,6 @@ export function newTotpSecret(label: string): { secret: string; uri: string } {
   return { secret, uri: totpFor(secret, label).toString() };
 }
 
-export const totpUri = (secretBase32: string, label: string) => totpFor(secretBase32, label).toString();
-
 /**
  * The time step a code belongs to, if it is valid now (±1 step), else null. The caller
  * refuses a step at or below the last one used, so each code works once.

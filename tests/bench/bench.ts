@@ -3,7 +3,8 @@
 // machine noise hits every row alike. The servers run in a child process (benchServers.ts),
 // so autocannon never competes with them for one event loop, and every server holds the same
 // device, so every row sends the same response body: the difference is the gate alone.
-// Rows: session cookie, bearer API key, loopback bypass. Target: each gated row >= 0.90.
+// Rows: session cookie, bearer API key, a browser's fallback session, loopback bypass; the
+// gated server has every sign-in fallback on. Target: each gated row >= 0.90.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import autocannon from 'autocannon';
@@ -14,7 +15,7 @@ const PATH = '/.latchkey/api/devices';
 
 const child = spawn(process.execPath, ['--import', 'tsx', new URL('./benchServers.ts', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
 const [line] = await once(child.stdout, 'data') as [Buffer];
-const servers = JSON.parse(line.toString()) as { ungated: string; gated: string; bypass: string; cookie: string; authorization: string };
+const servers = JSON.parse(line.toString()) as { ungated: string; gated: string; bypass: string; cookie: string; fallbackCookie: string; authorization: string };
 
 async function measure(url: string, headers: Record<string, string> = {}): Promise<number> {
   const result = await autocannon({ url: `${url}${PATH}`, connections: 20, duration: SECONDS, headers });
@@ -26,6 +27,7 @@ const runs = {
   'gate off (baseline)': () => measure(servers.ungated),
   'gated: session cookie': () => measure(servers.gated, { cookie: servers.cookie }),
   'gated: bearer API key': () => measure(servers.gated, { authorization: servers.authorization }),
+  'gated: fallback session': () => measure(servers.gated, { cookie: servers.fallbackCookie }),
   'gated: loopback bypass': () => measure(servers.bypass),
 };
 const rows = new Map(Object.keys(runs).map((name) => [name, [] as number[]]));

@@ -13,9 +13,21 @@ const bypass = await startServer({});
 // The same trusted device everywhere, so /.latchkey/api/devices answers every row with the same bytes.
 for (const s of [ungated, gated, bypass] as TestServer[]) await s.lk.services.store.add(device(s.local));
 
+// Fallbacks on, as a user with every one of them set up would have it: the gate's cost must not change.
+await gated.lk.services.fallbacks.setPassword('violet staple orbit 1987');
+await gated.lk.services.fallbacks.generateBackupCodes();
+// A browser trusted through a fallback, on every server (same bytes in every row), for the fallback-session row.
+for (const s of [ungated, gated, bypass] as TestServer[]) {
+  await s.lk.services.store.add({
+    kind: 'browser', id: 'dev_bench_browser', method: 'password', cookie_hash: '0'.repeat(64), name: 'Bench browser', device_type: 'Linux PC',
+    browser: 'Chrome', os: 'Linux', origin: 'http://localhost', rp_id: 'localhost', fingerprint: '0000 0000 0000 0000',
+    created_at: '2026-11-23T00:00:00.000Z', last_used_at: null, enrolled_via: 'local',
+  });
+}
 const cookie = `lk_session=${await gated.lk.services.sessions.issue('dev_bench', gated.local)}`;
+const fallbackCookie = `lk_session=${await gated.lk.services.sessions.issue('dev_bench_browser', gated.local, { fallback: true })}`;
 const { token } = await gated.lk.services.tokens.create({ kind: 'api_key', name: 'bench', scopes: ['devices:read'], lifetimeMs: API_KEY_DEFAULT_LIFETIME_MS, deviceId: 'dev_bench' });
-process.stdout.write(`${JSON.stringify({ ungated: ungated.local, gated: gated.local, bypass: bypass.local, cookie, authorization: `Bearer ${token}` })}\n`);
+process.stdout.write(`${JSON.stringify({ ungated: ungated.local, gated: gated.local, bypass: bypass.local, cookie, fallbackCookie, authorization: `Bearer ${token}` })}\n`);
 
 process.stdin.resume();
 process.stdin.on('end', async () => {

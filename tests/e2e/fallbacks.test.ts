@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { totpCode } from '../../src-server/fallbacks/totp.ts';
 import { launchChromium, newDevice } from '../helpers/browser.ts';
+import { rawRequest } from '../helpers/rawRequest.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
 import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
 
@@ -229,12 +229,10 @@ describe('sign-in fallbacks in real Chromium through the nginx TLS front, with r
     assert.ok(!audit().includes(link.split('#t=')[1]!), 'the link token never reaches the audit');
 
     // A mail scanner fetches the link: a plain GET with no cookies (the fragment is never sent).
-    const scanned = await new Promise<number>((resolve, reject) => {
-      httpsRequest(link.split('#')[0]!, { rejectUnauthorized: false, lookup: (_h, _o, cb) => cb(null, [{ address: '127.0.0.1', family: 4 }] as never) } as never, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      }).on('error', reject).end();
-    });
+    const scanned = (await rawRequest(nginx.port, {
+      path: new URL(link).pathname, headers: { host: new URL(box).host, 'user-agent': 'MailScanner/1.0' },
+      tls: { ca: readFileSync(tls.cert, 'utf8'), servername: 'box.alice.ts.net' },
+    })).status;
     assert.equal(scanned, 200);
 
     // Another browser: told plainly, and nothing is used up.
