@@ -24,7 +24,11 @@ async function requireOwnerAtComputer(request: FastifyRequest) {
     throw new LatchkeyError('local_only', 'Sign-in fallbacks can only be changed on the computer running Latchkey.', 403);
   }
   if (isPersonAtComputer(request) || ctx.token?.scopes.includes('fallbacks:write')) return;
-  throw new LatchkeyError('insufficient_scope', 'Changing sign-in fallbacks needs a token with the "fallbacks:write" scope itself.', 403, { required_scope: 'fallbacks:write' });
+  if (ctx.token) {
+    throw new LatchkeyError('insufficient_scope', 'Changing sign-in fallbacks needs a token with the "fallbacks:write" scope itself.', 403, { required_scope: 'fallbacks:write' });
+  }
+  throw new LatchkeyError('owner_only',
+    'Sign-in fallbacks can only be changed by the person at the computer: the desktop app, the CLI on this computer, or a passkey sign-in on localhost.', 403);
 }
 
 /** Settings → Security → Sign-in fallbacks, and `latchkey fallback …`; under the /api guard. */

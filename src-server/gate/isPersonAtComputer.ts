@@ -8,10 +8,12 @@ import type { RequestContext } from './RequestContext.ts';
  * - `loopback`: the bypass (loopback peer, loopback Host, no forwarding header);
  * - `desktop`: the desktop app's per-launch secret;
  * - `session`: a passkey session for the localhost origin, which only a passkey enrolled or
- *   approved at the computer can have.
+ *   approved at the computer can have. A browser trusted through a fallback (no passkey) is
+ *   not the person, even there: a password or a backup code is weaker proof than a passkey.
  * A bearer token is never the person: it is a script, whoever made it.
  */
 export function isPersonAtComputer(request: { lk: RequestContext }): boolean {
-  const { listener, via } = request.lk;
-  return listener === 'local' && (via === 'loopback' || via === 'desktop' || via === 'session');
+  const { listener, via, device } = request.lk;
+  if (listener !== 'local') return false;
+  return via === 'loopback' || via === 'desktop' || (via === 'session' && device?.kind !== 'browser');
 }

@@ -287,3 +287,23 @@ describe('fallback throttle: 5 failures lock a method for a client; a global cap
     assert.deepEqual([next.status, next.body.error, next.body.scope], [429, 'fallback_locked', 'global']);
   });
 });
+
+describe('a browser trusted through a fallback is never "the person at the computer", even on localhost', () => {
+  let s: TestServer;
+  before(async () => { s = await startServer({ config: { loopback_auth_bypass: false } }); });
+  after(() => s.close());
+
+  it('a backup-code sign-in on http://localhost gets a session, but cannot change fallbacks and is not offered the owner\'s pages', async () => {
+    const codes = s.lk.services.fallbacks.generateBackupCodes();
+    const local = softBrowser(s.localPort, { local: true });
+    const r = await local.send('POST', '/.latchkey/auth/fallback/signin', { method: 'backup-code', code: (await codes)[0] });
+    assert.equal(r.body.status, 'signed_in');
+    assert.match(String(r.headers['set-cookie']), /lk_session=[^;]+; Max-Age=900;/, 'a localhost session stays at 15 minutes');
+    const state = await local.send('GET', '/.latchkey/auth/state');
+    assert.deepEqual([state.body.via, state.body.device.kind, state.body.person_at_computer], ['session', 'browser', false]);
+    const before = fallbackFile(s);
+    const change = await local.send('POST', '/.latchkey/api/fallbacks/backup-codes');
+    assert.deepEqual([change.status, change.body.error], [403, 'owner_only']);
+    assert.equal(fallbackFile(s), before);
+  });
+});
