@@ -1,6 +1,9 @@
-import { appendFileSync, chmodSync, existsSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { appendFileSync, chmodSync, closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../time/Clock.ts';
+import { AUDIT_FILE, auditFiles, lastSeq, rotatedName } from './auditFiles.ts';
+import { migrateLegacyAudit } from './migrateLegacyAudit.ts';
 
 export interface AuditEvent {
   outcome: 'success' | 'failure' | 'info';
@@ -33,49 +36,93 @@ const USE_BUFFER_MAX = 1_000;
 
 export type AuditLog = ReturnType<typeof createAuditLog>;
 
+/** A line as written: its sequence number (stable across rotation, the paging cursor) and time first. */
+export type AuditLine = { seq: number; time: string } & AuditEvent;
+
+export interface AuditRotation {
+  /** Rotate the live file once it would grow past this many bytes. */
+  maxBytes: number;
+  /** Rotated files kept besides the live one; older ones are deleted. */
+  keep: number;
+}
+export const DEFAULT_ROTATION: AuditRotation = { maxBytes: 10 * 1024 * 1024, keep: 5 };
+
 /**
- * Appends one JSON object per line to `audit.jsonl`.
+ * Appends one JSON object per line to `audit.jsonl`, each with a sequence number.
  * - `record` writes synchronously: auth and lifecycle events are rare, and a line that is
- *   acknowledged should be on disk.
+ *   acknowledged should be in the file before the response is sent.
  * - `recordUse` is for the one high-volume event, a script's routine bearer-token request:
  *   uses are held for up to 200 ms, identical ones folded into one line with a count, so a
  *   busy script costs neither a write nor a line per request. A crash can lose those 200 ms.
+ * The live file rotates by size (audit.1.jsonl is the newest rotated one). Every line is one
+ * append of a whole line; a crash mid-append leaves at most one torn line, which is closed
+ * off with a newline at the next start so the reader can skip it. Every written line is also
+ * emitted as `line`, for live views.
  */
-export function createAuditLog(home: string, clock: Clock) {
-  const file = join(home, 'audit.jsonl');
+export function createAuditLog(home: string, clock: Clock, rotation: AuditRotation = DEFAULT_ROTATION) {
+  const file = join(home, AUDIT_FILE);
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
   if (!existsSync(file)) appendFileSync(file, '', { mode: 0o600 });
   chmodSync(file, 0o600);
+  migrateLegacyAudit(file);
+  closeTornLine(file);
+  let size = statSync(file).size;
+  let nextSeq = (auditFiles(home).reverse().map(lastSeq).find((s) => s !== null) ?? 0) + 1;
   const uses = new Map<string, { use: TokenUse; count: number; first: number; last: number }>();
   let timer: NodeJS.Timeout | null = null;
 
-  const line = (event: AuditEvent, at = clock.now()) => {
-    const clean: Record<string, unknown> = { time: new Date(at).toISOString() };
+  const build = (event: AuditEvent, at = clock.now()): AuditLine => {
+    const clean: Record<string, unknown> = { seq: nextSeq++, time: new Date(at).toISOString() };
     for (const [key, value] of Object.entries(event)) {
-      if (!FORBIDDEN.test(key) && value !== undefined) clean[key] = value;
+      if (!FORBIDDEN.test(key) && value !== undefined && key !== 'seq' && key !== 'time') clean[key] = value;
     }
-    return `${JSON.stringify(clean)}\n`;
+    return clean as AuditLine;
   };
+
+  function rotate() {
+    rmSync(join(home, rotatedName(rotation.keep)), { force: true });
+    for (let n = rotation.keep - 1; n >= 1; n--) {
+      const from = join(home, rotatedName(n));
+      if (existsSync(from)) renameSync(from, join(home, rotatedName(n + 1)));
+    }
+    renameSync(file, join(home, rotatedName(1)));
+    appendFileSync(file, '', { mode: 0o600 });
+    size = 0;
+  }
+
+  function write(lines: AuditLine[]) {
+    const text = lines.map((l) => `${JSON.stringify(l)}\n`).join('');
+    const bytes = Buffer.byteLength(text);
+    if (size > 0 && size + bytes > rotation.maxBytes) rotate();
+    appendFileSync(file, text);
+    size += bytes;
+    for (const l of lines) events.emit('line', l);
+  }
+
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = null;
     if (uses.size === 0) return;
-    let lines = '';
+    const lines: AuditLine[] = [];
     for (const { use, count, first, last } of uses.values()) {
-      lines += line({
+      lines.push(build({
         outcome: use.status < 400 ? 'success' : 'failure', method: 'token', ...use, count,
         ...(count > 1 ? { first_time: new Date(first).toISOString() } : {}),
-      }, last);
+      }, last));
     }
     uses.clear();
-    appendFileSync(file, lines);
+    write(lines);
   };
 
   return {
     file,
+    home,
+    events,
     record(event: AuditEvent) {
       // Keep the file in time order: anything batched before this goes first.
       flush();
-      appendFileSync(file, line(event));
+      write([build(event)]);
     },
     /**
      * One routine bearer-token request. Identical uses (same token, request line, status,
@@ -97,4 +144,18 @@ export function createAuditLog(home: string, clock: Clock) {
     },
     flush,
   };
+}
+
+/** A crash mid-append leaves a last line without its newline; end it, so the next line starts clean. */
+function closeTornLine(file: string) {
+  const size = statSync(file).size;
+  if (size === 0) return;
+  const fd = openSync(file, 'r');
+  const last = Buffer.alloc(1);
+  try {
+    readSync(fd, last, 0, 1, size - 1);
+  } finally {
+    closeSync(fd);
+  }
+  if (last[0] !== 0x0a) appendFileSync(file, '\n');
 }
