@@ -3,7 +3,8 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import QRCode from 'qrcode';
 import { createLatchkey } from '../src-server/app/createLatchkey.ts';
 import { resolveHome } from '../src-server/app/prepareHome.ts';
-import { ClientError, createLatchkeyClient, resolveBaseUrl, type KeyView } from '../src-server/client/createLatchkeyClient.ts';
+import { ClientError, createLatchkeyClient, resolveBaseUrl, type AuditEventView, type KeyView } from '../src-server/client/createLatchkeyClient.ts';
+import { foldFailures } from '../src-server/audit/foldFailures.ts';
 import { openBrowser } from '../src-server/client/openBrowser.ts';
 import { loginWithBrowser, loginWithDeviceCode } from '../src-server/client/runCliLogin.ts';
 import { removeTokenFile, resolveToken, tokenFilePath, writeTokenFile } from '../src-server/client/tokenFile.ts';
@@ -184,6 +185,67 @@ clientCommand(fallback, 'disable', 'turn one fallback off and forget its secret'
     const result = await client(opts).disableFallback(method);
     print(opts, result, () => `${method} is off.`);
   });
+
+const outcomeChoice = new Option('--outcome <outcome>', 'only success, failure or info').choices(['success', 'failure', 'info']);
+clientCommand(program, 'audit', 'the audit trail, newest first: who got in, who tried (Settings → Activity)')
+  .option('--since <when>', 'only events since then: a duration back from now (1h, 7d) or an ISO time')
+  .option('--until <when>', 'only events until then')
+  .addOption(outcomeChoice)
+  .option('--method <method>', 'one kind of event, e.g. passkey-login, token, fallback (every fallback)')
+  .option('--device <id>', 'one device (see: devices list)')
+  .option('--origin <origin>', 'one origin, e.g. https://box.alice.ts.net')
+  .addOption(new Option('--limit <n>', 'how many events (default 50, at most 500)').argParser((v) => {
+    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 500) throw new InvalidArgumentError('must be a number from 1 to 500');
+    return Number(v);
+  }))
+  .addOption(new Option('--before <seq>', 'older than this event number (the "more" hint gives it)').argParser((v) => {
+    if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be an event number');
+    return Number(v);
+  }))
+  .option('--follow', 'then print new events as they happen, until Ctrl-C')
+  .action(async (opts: ClientOpts & { since?: string; until?: string; outcome?: string; method?: string; device?: string; origin?: string; limit?: number; before?: number; follow?: boolean }) => {
+    const c = client(opts);
+    const filter = { outcome: opts.outcome, method: opts.method, device: opts.device, origin: opts.origin };
+    const page = await c.audit({ ...filter, since: opts.since, until: opts.until, limit: opts.limit, before: opts.before });
+    const line = (e: AuditEventView, repeat = 1) => `${e.time}  ${e.outcome.padEnd(7)}  ${repeat > 1 ? `${repeat}× ` : ''}${e.text}`;
+    if (!opts.follow) {
+      const more = page.next_before ? `\n(more: latchkey audit --before ${page.next_before})` : '';
+      const torn = page.skipped_lines ? `\n(${page.skipped_lines} damaged line${page.skipped_lines === 1 ? '' : 's'} skipped: a crash cut ${page.skipped_lines === 1 ? 'it' : 'them'} short)` : '';
+      print(opts, page, () => (page.events.length ? foldFailures(page.events).map((e) => line(e, e.repeat)).join('\n') + more + torn : 'No events.'));
+      return;
+    }
+    // Following: the latest page in time order, then each new event as it is written (JSON: one object per line).
+    const show = (e: AuditEventView) => process.stdout.write(`${opts.json ? revealHidden(JSON.stringify(e), 'json') : revealHidden(line(e))}\n`);
+    for (const e of [...page.events].reverse()) show(e);
+    const last = page.events[0]?.seq ?? (await c.audit({ limit: 1 })).events[0]?.seq ?? 0;
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    process.once('SIGTERM', () => stop.abort());
+    const matches = (e: AuditEventView) => (!filter.outcome || e.outcome === filter.outcome) && (!filter.device || e.device_id === filter.device) &&
+      (!filter.origin || e.origin === filter.origin) && (!filter.method || e.method === filter.method || e.method.startsWith(`${filter.method}-`));
+    for await (const e of c.followAudit(last, stop.signal)) if (matches(e)) show(e);
+  });
+
+const alerts = program.command('alerts').description('failure spikes and the webhook that hears about them');
+clientCommand(alerts, 'list', 'alerts (newest first), and the webhook\'s recent deliveries').action(async (opts: ClientOpts) => {
+  const a = await client(opts).alerts();
+  print(opts, a, () => [
+    a.alerts.length ? a.alerts.map((x) => `${x.id}  ${x.started_at}  ${x.acknowledged_at ? 'acknowledged' : 'NEW         '}  ${x.text}`).join('\n') : 'No alerts.',
+    `thresholds: ${a.thresholds.failures_per_client} failures from one client or ${a.thresholds.failures_total} in all within ${a.thresholds.window_s / 60} min`,
+    a.webhook.configured ? `webhook: ${a.webhook.url}${a.webhook.disabled ? ' (DISABLED: the receiver answered 410 Gone; change the URL and restart)' : ''}` : 'webhook: not configured',
+    ...a.deliveries.slice(0, 10).map((d) => `  ${d.created_at}  ${d.type.padEnd(26)} ${d.state}${d.attempts.length ? ` after ${d.attempts.length} attempt${d.attempts.length === 1 ? '' : 's'} (last: ${d.attempts.at(-1)!.status ?? d.attempts.at(-1)!.error})` : ''}`),
+  ].join('\n'));
+});
+clientCommand(alerts, 'ack', 'acknowledge an alert (its banner goes away)').argument('<id>', 'alert id (see: alerts list)')
+  .action(async (id: string, opts: ClientOpts) => {
+    const r = await client(opts).ackAlert(id);
+    print(opts, r, () => `acknowledged ${id}`);
+  });
+clientCommand(alerts, 'test', 'send a signed test event to the webhook and print what the receiver answered').action(async (opts: ClientOpts) => {
+  const r = await client(opts).alertsTest();
+  print(opts, r, () => `${r.url}: ${r.status !== undefined ? `HTTP ${r.status}` : `not reached (${r.error})`}${r.delivered ? ', delivered' : ''}`);
+  if (!r.delivered) process.exitCode = 1;
+});
 
 const auth = program.command('auth').description('sign the command line in with a passkey (bearer token)');
 clientCommand(auth, 'login', 'sign in through the browser; saves a token for the other commands')

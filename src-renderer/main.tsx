@@ -5,6 +5,7 @@ import { LATCHKEY_PREFIX, lk } from '../src-server/web/latchkeyPaths.ts';
 import { api, nextPath, type AuthState } from './api.ts';
 import { ApprovalsPage } from './pages/ApprovalsPage.tsx';
 import { AppsPage } from './pages/AppsPage.tsx';
+import { ActivityPage } from './pages/ActivityPage.tsx';
 import { ApprovalWindowPage } from './pages/ApprovalWindowPage.tsx';
 import { CliLoginPage } from './pages/CliLoginPage.tsx';
 import { EmailLinkPage } from './pages/EmailLinkPage.tsx';
@@ -59,6 +60,7 @@ function App() {
   if (path === '/settings/privacy') return <SettingsPrivacyPage state={state} />;
   if (path === '/settings/keys') return <SettingsKeysPage />;
   if (path === '/settings/apps') return <AppsPage state={state} />;
+  if (path === '/settings/activity') return <ActivityPage />;
   if (path === '/settings/security') return <TrustedDevicesPage state={state} />;
   if (path === '/settings/remote' && state.person_at_computer) return <RemoteAccessPage />;
   if (path === '/approvals' && state.person_at_computer) return <ApprovalsPage />;

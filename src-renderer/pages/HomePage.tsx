@@ -1,5 +1,6 @@
-import { useState } from 'react';
-import type { AuthState } from '../api.ts';
+import { useCallback, useEffect, useState } from 'react';
+import { api, type AuthState } from '../api.ts';
+import type { AlertsView } from '../components/AlertList.tsx';
 import { AppList } from '../components/AppList.tsx';
 import { useApps } from '../useApps.ts';
 import { lk } from '../../src-server/web/latchkeyPaths.ts';
@@ -20,9 +21,20 @@ export const pairPrompt = {
 export function HomePage({ state }: { state: AuthState }) {
   const [hidden, setHidden] = useState(pairPrompt.dismissed());
   const { apps } = useApps();
+  const [alerts, setAlerts] = useState<AlertsView | null>(null);
+  const loadAlerts = useCallback(() => api<AlertsView>('/api/alerts').then(setAlerts, () => {}), []);
+  useEffect(() => void loadAlerts(), [loadAlerts]);
+  const open = alerts?.alerts.filter((a) => !a.acknowledged_at) ?? [];
   const withoutPasskey = !state.device && (state.person_at_computer || state.via === 'open' || state.via === 'grace');
   return (
     <>
+      {open.length > 0 && (
+        <aside className="card alert-banner" role="alert" aria-label="Alerts">
+          {open.slice(0, 3).map((a) => <p key={a.id}><strong>Alert:</strong> {a.text}</p>)}
+          <a className="button" href={lk('/settings/activity')}>Review activity</a>{' '}
+          <button className="secondary" onClick={() => void Promise.all(open.map((a) => api(`/api/alerts/${encodeURIComponent(a.id)}/ack`, { method: 'POST' }))).then(loadAlerts)}>Acknowledge</button>
+        </aside>
+      )}
       {withoutPasskey && !hidden && (
         <aside className="card prompt" aria-label="Pair prompt">
           <p>
@@ -48,6 +60,7 @@ export function HomePage({ state }: { state: AuthState }) {
           <li><a href={lk('/settings/privacy')}>Settings → Privacy</a></li>
           <li><a href={lk('/settings/keys')}>Settings → API keys</a></li>
           <li><a href={lk('/settings/apps')}>Settings → Apps</a></li>
+          <li><a href={lk('/settings/activity')}>Settings → Activity</a></li>
           {state.person_at_computer && <li><a href={lk('/settings/remote')}>Settings → Remote access</a></li>}
           {state.person_at_computer && <li><a href={lk('/approvals')}>Pending approvals</a></li>}
         </ul>

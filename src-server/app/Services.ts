@@ -16,6 +16,7 @@ import type { ChallengeStore } from '../webauthn/createChallengeStore.ts';
 import type { EmailLinks } from '../fallbacks/createEmailLinks.ts';
 import type { FallbackService } from '../fallbacks/createFallbackService.ts';
 import type { FallbackThrottle } from '../fallbacks/createFallbackThrottle.ts';
+import type { AlertService } from '../alerts/createAlertService.ts';
 
 /** Request-rate limits per client IP. Tests lower or raise them; users get the defaults. */
 export interface Limits {
@@ -78,6 +79,8 @@ export interface Services {
   /** Sign-in fallbacks: their credentials, the per-method throttle, and emailed links. */
   fallbacks: FallbackService;
   fallbackThrottle: FallbackThrottle;
+  /** Failure spikes, webhook deliveries and key-expiry notices, from the audit stream. */
+  alerts: AlertService;
   emailLinks: EmailLinks;
   pending: PendingRegistry;
   logins: LoginRequests;

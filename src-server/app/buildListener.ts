@@ -18,6 +18,7 @@ import { createInFlightLimit } from '../gate/createInFlightLimit.ts';
 import { createAppProxy } from '../apps/createAppProxy.ts';
 import { appRoutes } from '../apps/appRoutes.ts';
 import { fallbackRoutes } from '../fallbacks/fallbackRoutes.ts';
+import { auditRoutes } from '../audit/auditRoutes.ts';
 import { fallbackSettingsRoutes } from '../fallbacks/fallbackSettingsRoutes.ts';
 import type { Listener } from '../gate/resolveOrigin.ts';
 import { originRoutes } from '../origins/originRoutes.ts';
@@ -134,6 +135,7 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
       tunnelRoutes(api, s.tunnels);
       appRoutes(api, s);
       fallbackSettingsRoutes(api, s);
+      auditRoutes(api, s);
     });
   }, { prefix: LATCHKEY_PREFIX });
   return app;

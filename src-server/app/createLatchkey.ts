@@ -20,6 +20,10 @@ import { systemClock, type Clock } from '../time/Clock.ts';
 import { buildRenderer, readRendererBundle, type RendererBundle } from '../web/buildRenderer.ts';
 import { createChallengeStore } from '../webauthn/createChallengeStore.ts';
 import { createEmailLinks } from '../fallbacks/createEmailLinks.ts';
+import { alertsFromConfig } from '../alerts/alertsFromConfig.ts';
+import { createAlertService } from '../alerts/createAlertService.ts';
+import { openAlertStore } from '../alerts/openAlertStore.ts';
+import { auditRotationFromConfig } from '../audit/auditRotationFromConfig.ts';
 import { createFallbackService } from '../fallbacks/createFallbackService.ts';
 import { createFallbackThrottle } from '../fallbacks/createFallbackThrottle.ts';
 import { openFallbackStore } from '../fallbacks/openFallbackStore.ts';
@@ -52,6 +56,8 @@ export interface LatchkeyOptions {
   upstream?: string;
   /** A folder with a prebuilt app.js and app.css (packaged app); else the renderer is bundled at start. */
   rendererDir?: string;
+  /** Webhook retry timing (tests shorten it). */
+  webhook?: { retryMs?: number[]; giveUpAfterMs?: number };
 }
 
 let bundleOnce: Promise<RendererBundle> | undefined;
@@ -75,6 +81,8 @@ export async function createLatchkey(options: LatchkeyOptions) {
     const keys = await openSigningKeys(options.home, clock);
     const store = await openPasskeyStore(options.home, warn);
     const fallbackStore = await openFallbackStore(options.home, warn);
+    const alertSettings = alertsFromConfig(config.alerts, config.file);
+    const audit = createAuditLog(options.home, clock, auditRotationFromConfig(config.audit, config.file));
     const limits = { ...DEFAULT_LIMITS, ...limitsFromConfig(config.limits), ...options.limits };
     const services: Services = {
       config,
@@ -91,11 +99,12 @@ export async function createLatchkey(options: LatchkeyOptions) {
       }),
       fallbackThrottle: createFallbackThrottle({ perClient: limits.fallbackFailuresPerClient, global: limits.fallbackFailuresTotal, windowS: 600 }),
       emailLinks: createEmailLinks(clock),
+      alerts: null as unknown as Services['alerts'],
       pending: createPendingRegistry(clock, {
         max: options.pending?.max ?? MAX_PENDING, perClient: options.pending?.perClient ?? MAX_PENDING_PER_CLIENT, ttlMs: options.pending?.ttlMs ?? PENDING_TTL_MS,
       }),
       logins: createLoginRequests(clock, { intervalSeconds: options.cliLoginIntervalSeconds }),
-      audit: createAuditLog(options.home, clock),
+      audit,
       clock,
       limits,
       desktopSecret: options.desktopSecret ? Buffer.from(options.desktopSecret) : null,
@@ -104,6 +113,11 @@ export async function createLatchkey(options: LatchkeyOptions) {
       apps: createAppRegistry(config, { appTimeoutMs: limits.appTimeoutMs, flagApps: flagApps(options.upstream, config) }),
       signer: await createAssertionSigner(clock),
     };
+    services.alerts = createAlertService({
+      settings: alertSettings, store: await openAlertStore(options.home, warn), audit, tokens: services.tokens, fallbacks: services.fallbacks,
+      config, now: clock.now, deviceName: (id) => store.get(id)?.name, webhookOpts: options.webhook,
+    });
+    void services.alerts.checkExpiringKeys();
     services.tunnels = createTunnelManager(services, { env: options.toolEnv ?? process.env, timeoutMs: options.tunnelTimeoutMs ?? TUNNEL_URL_TIMEOUT_MS });
     const bundle = options.rendererDir ? readRendererBundle(options.rendererDir) : await (bundleOnce ??= buildRenderer());
     let ipv6: Server | null = null;
@@ -127,6 +141,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
       async close() {
         await services.tunnels.close();
         services.pending.close();
+        await services.alerts.close();
         ipv6?.close();
         await Promise.allSettled([local.close(), remote.close()]);
         await services.tokens.close();

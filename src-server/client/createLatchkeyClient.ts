@@ -51,6 +51,15 @@ export interface FallbackStatus {
   email: MethodStatus & { address: string | null; smtp_configured: boolean };
 }
 
+export type AuditEventView = Record<string, unknown> & { seq: number; time: string; outcome: string; method: string; text: string; ip?: string; reason?: string };
+export interface AlertsView {
+  alerts: Array<{ id: string; started_at: string; ends_at: string; failures: number; clients: Array<{ ip: string; failures: number }>; origins: string[]; acknowledged_at: string | null; text: string }>;
+  unacknowledged: number;
+  deliveries: Array<{ id: string; type: string; created_at: string; state: string; attempts: Array<{ at: string; status?: number; error?: string }>; next_at: string | null }>;
+  webhook: { configured: boolean; disabled: boolean; url: string | null };
+  thresholds: { failures_per_client: number; failures_total: number; window_s: number };
+}
+
 export type KeyView = Record<string, unknown> & { id: string; name: string; kind: string; scopes: string[]; status: string; expires_at: string; expires_in_days: number };
 
 /**
@@ -112,6 +121,49 @@ export function createLatchkeyClient(baseUrl: string, opts: ClientOptions = {}) 
     totpConfirm: (code: string) => call<Record<string, unknown>>('POST', '/api/fallbacks/totp/confirm', { code }),
     setPassword: (password: string) => call<Record<string, unknown>>('PUT', '/api/fallbacks/password', { password }),
     setEmail: (address: string) => call<Record<string, unknown>>('PUT', '/api/fallbacks/email', { address }),
+    audit: (query: Record<string, string | number | undefined>) => {
+      const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+      return call<{ events: AuditEventView[]; next_before: number | null; skipped_lines: number }>('GET', `/api/audit?${params}`);
+    },
+    alerts: () => call<AlertsView>('GET', '/api/alerts'),
+    ackAlert: (alertId: string) => call<{ acknowledged: string }>('POST', `/api/alerts/${id(alertId)}/ack`),
+    alertsTest: () => call<{ url: string; status?: number; error?: string; delivered: boolean }>('POST', '/api/alerts/test'),
+    /** The live audit stream (server-sent events) from `after` on; yields each event until the signal aborts. */
+    async *followAudit(after: number | undefined, signal: AbortSignal): AsyncGenerator<AuditEventView> {
+      const headers: Record<string, string> = { accept: 'text/event-stream' };
+      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      let res: Response;
+      try {
+        res = await fetch(`${baseUrl}${lk('/api/audit/stream')}${after !== undefined ? `?after=${after}` : ''}`, { headers, signal });
+      } catch {
+        throw new ClientError('unreachable', `cannot reach the Latchkey server at ${baseUrl} (is "latchkey serve" running?)`);
+      }
+      if (!res.ok || !res.body) {
+        const data = await res.json().catch(() => null) as { error?: string; message?: string } | null;
+        throw new ClientError(data?.error ?? 'http_error', data?.message ?? `the server answered ${res.status}`, res.status);
+      }
+      let buffer = '';
+      const decoder = new TextDecoder();
+      try {
+        const reader = res.body.getReader();
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const event = /^event: (.*)$/m.exec(block)?.[1];
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (event === 'audit' && data) yield JSON.parse(data) as AuditEventView;
+          }
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        throw new ClientError('stream_ended', `the audit stream from ${baseUrl} ended: ${(err as Error).message}`);
+      }
+    },
     disableFallback: (method: string) => call<{ disabled: string }>('DELETE', `/api/fallbacks/${id(method)}`),
   };
 }

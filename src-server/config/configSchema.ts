@@ -30,6 +30,23 @@ export const configSchema = Type.Object(
       url: Type.String({ minLength: 1, maxLength: 2048 }),
       from: Type.String({ minLength: 3, maxLength: 320 }),
     }, { additionalProperties: false })),
+    /** Spike alerts and the webhook that hears about them (alerts/alertsFromConfig.ts has the defaults). */
+    alerts: Type.Optional(Type.Object({
+      webhook: Type.Optional(Type.Object({
+        url: Type.String({ minLength: 1, maxLength: 2048 }),
+        secret: Type.String({ minLength: 10, maxLength: 512 }),
+        /** Event types switched off or on; every type is on unless set to false here. */
+        events: Type.Optional(Type.Record(Type.String(), Type.Boolean())),
+      }, { additionalProperties: false })),
+      failures_per_client: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+      failures_total: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+      window: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+    }, { additionalProperties: false })),
+    /** audit.jsonl rotation: size of the live file before it rotates, and rotated files kept. */
+    audit: Type.Optional(Type.Object({
+      max_file_size: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+      keep_files: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    }, { additionalProperties: false })),
     /** Rate limits and timeouts; each has a default (app/Services.ts DEFAULT_LIMITS). */
     limits: Type.Optional(Type.Object({
       requests_per_minute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),

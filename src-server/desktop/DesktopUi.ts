@@ -3,7 +3,7 @@
  * implements it (src-main/createElectronUi.ts); tests implement it with a fake. Nothing
  * here names Electron, so every decision the desktop app makes is testable in plain Node.
  */
-export type SettingsPage = 'security' | 'privacy' | 'keys' | 'remote' | 'apps';
+export type SettingsPage = 'security' | 'privacy' | 'keys' | 'remote' | 'apps' | 'activity';
 
 export type WindowRoute =
   | { kind: 'approval'; id: string }

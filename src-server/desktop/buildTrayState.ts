@@ -1,14 +1,19 @@
 import type { PendingView } from '../devices/createPendingRegistry.ts';
 import type { TrayState } from './DesktopUi.ts';
 
-/** The tray icon's tooltip, badge and menu: the pending requests first, then the apps behind the gate. */
-export function buildTrayState(pending: readonly PendingView[], apps: ReadonlyArray<{ name: string; path: string }> = []): TrayState {
+/**
+ * The tray icon's tooltip, badge and menu: the pending requests first, unacknowledged alerts
+ * next, then the apps behind the gate. The badge counts both: each wants the person's eyes.
+ */
+export function buildTrayState(pending: readonly PendingView[], apps: ReadonlyArray<{ name: string; path: string }> = [], alerts = 0): TrayState {
   const n = pending.length;
   const waiting = n === 0 ? 'No device is waiting for approval' : `${n} device${n === 1 ? '' : 's'} waiting for approval`;
+  const alarm = `${alerts} alert${alerts === 1 ? '' : 's'}: failed sign-ins…`;
   return {
-    tooltip: `Latchkey — ${waiting.toLowerCase()}`,
-    badge: n === 0 ? '' : String(n),
+    tooltip: `Latchkey — ${waiting.toLowerCase()}${alerts ? `, ${alerts} alert${alerts === 1 ? '' : 's'}` : ''}`,
+    badge: n + alerts === 0 ? '' : String(n + alerts),
     items: [
+      ...(alerts ? [{ label: alarm, action: { kind: 'open-window', route: { kind: 'settings', page: 'activity' } } as const }] : []),
       { label: waiting },
       ...pending.map((p) => ({
         label: `${p.name} · ${p.browser} · code ${p.code}…`,
@@ -18,6 +23,7 @@ export function buildTrayState(pending: readonly PendingView[], apps: ReadonlyAr
       ...apps.map((a) => ({ label: `Open ${a.name}`, action: { kind: 'open-app', path: a.path || '/' } as const })),
       ...(apps.length ? [{ label: 'Apps…', action: { kind: 'open-window', route: { kind: 'settings', page: 'apps' } } as const }, { label: '', separator: true }] : []),
       { label: 'Trusted Devices…', action: { kind: 'open-window', route: { kind: 'settings', page: 'security' } } },
+      { label: 'Activity…', action: { kind: 'open-window', route: { kind: 'settings', page: 'activity' } } },
       { label: 'Settings…', action: { kind: 'open-window', route: { kind: 'settings', page: 'privacy' } } },
       { label: 'Remote access…', action: { kind: 'open-window', route: { kind: 'settings', page: 'remote' } } },
       { label: 'Open Latchkey in the browser', action: { kind: 'open-browser' } },

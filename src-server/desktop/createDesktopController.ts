@@ -20,7 +20,7 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
   const shown = new Map<string, NotificationHandle>();
   const warnedKeys = new Set<string>();
 
-  const refreshTray = () => ui.setTray(buildTrayState(s.pending.list(), s.apps.list()));
+  const refreshTray = () => ui.setTray(buildTrayState(s.pending.list(), s.apps.list(), s.alerts.list().unacknowledged));
 
   async function decide(id: string, approve: boolean) {
     try {
@@ -65,7 +65,15 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
     ui.notify(describeBackupCodeNotification(use), { onAction: () => {}, onClick: () => ui.openWindow({ kind: 'settings', page: 'security' }) });
   };
 
+  // A failure spike: one notification per alert window, with the counts and the main client.
+  const onAlert = (_alert: unknown, text: string) => {
+    ui.notify({ title: 'Failed sign-ins', body: `${text}. Check Activity; the home page shows a banner until you acknowledge it.`, actions: [] },
+      { onAction: () => {}, onClick: () => ui.openWindow({ kind: 'settings', page: 'activity' }) });
+  };
+
   s.pending.events.on('added', onAdded);
+  s.alerts.events.on('alert', onAlert);
+  s.alerts.events.on('changed', refreshTray);
   s.fallbacks.events.on('backup-code-used', onBackupCode);
   s.pending.events.on('resolved', onResolved);
   s.apps.events.on('changed', refreshTray);
@@ -91,6 +99,8 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
       s.pending.events.off('added', onAdded);
       s.pending.events.off('resolved', onResolved);
       s.fallbacks.events.off('backup-code-used', onBackupCode);
+      s.alerts.events.off('alert', onAlert);
+      s.alerts.events.off('changed', refreshTray);
       s.apps.events.off('changed', refreshTray);
       clearInterval(keyTimer);
       for (const h of shown.values()) h.close();

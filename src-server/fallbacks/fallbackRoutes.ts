@@ -99,7 +99,7 @@ export function fallbackRoutes(app: FastifyInstance, s: Services) {
     try {
       // The token rides in the fragment: it never reaches a server log, a proxy or a Referer.
       await sendSignInMail(s.config.smtp!, {
-        to, from: s.config.smtp!.from, host: new URL(ctx.origin).host, link: `${ctx.origin}${lk('/fallback/email')}#t=${token}`,
+        to, host: new URL(ctx.origin).host, link: `${ctx.origin}${lk('/fallback/email')}#t=${token}`,
         browser: `${ua.browser} on ${ua.os}`, ip: ctx.ip,
       });
     } catch (err) {

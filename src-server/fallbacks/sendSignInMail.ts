@@ -1,26 +1,10 @@
-import type { LatchkeyConfig } from '../config/loadConfig.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { sendMail, type Smtp } from '../mail/sendMail.ts';
 
-type Smtp = NonNullable<LatchkeyConfig['smtp']>;
-type Transport = { sendMail(mail: Record<string, unknown>): Promise<unknown> };
-
-const transports = new WeakMap<Smtp, Transport>();
-
-/**
- * Sends the sign-in link through the SMTP server in config.json, with nodemailer (loaded on
- * first use: most installs never send mail). A failure is told plainly, without the
- * server's own words, which may carry addresses or credentials from the URL.
- */
-export async function sendSignInMail(smtp: Smtp, mail: { to: string; host: string; link: string; from: string; browser: string; ip: string }) {
-  let transport = transports.get(smtp);
-  if (!transport) {
-    const nodemailer = await import('nodemailer');
-    transport = nodemailer.createTransport(smtp.url) as unknown as Transport;
-    transports.set(smtp, transport);
-  }
+/** The sign-in link mail: which browser asked, from where, and what to do if it was not you. */
+export async function sendSignInMail(smtp: Smtp, mail: { to: string; host: string; link: string; browser: string; ip: string }) {
   try {
-    await transport.sendMail({
-      from: smtp.from,
+    await sendMail(smtp, {
       to: mail.to,
       subject: `Sign in to Latchkey on ${mail.host}`,
       text: [
@@ -35,7 +19,7 @@ export async function sendSignInMail(smtp: Smtp, mail: { to: string; host: strin
       ].join('\n'),
     });
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw new LatchkeyError('mail_not_sent', `The sign-in mail could not be sent${code ? ` (${code})` : ''}. Check "smtp" in config.json on the computer, or use another way.`, 424);
+    if (!(err instanceof LatchkeyError)) throw err;
+    throw new LatchkeyError(err.code, `${err.message.replace(/\.$/, '')}, or use another way to sign in.`, err.statusCode);
   }
 }

@@ -44,6 +44,7 @@ export async function authenticate(request: GateRequest, reply: GateReply, s: Se
     if (check.ok && device) {
       ctx.via = 'session';
       ctx.device = device;
+      s.store.touch(device.id, s.clock.now());
       if (check.refresh) await startSession(s, reply, device, ctx.origin);
       return;
     }

@@ -43,6 +43,8 @@ export interface TrustedBrowser extends DeviceCommon {
 
 export type TrustedDevice = TrustedPasskey | TrustedBrowser;
 
+const TOUCH_EVERY_MS = 60_000;
+
 export const isPasskey = (d: TrustedDevice): d is TrustedPasskey => d.kind !== 'browser';
 
 interface PasskeyFile {
@@ -131,6 +133,18 @@ export async function openPasskeyStore(home: string, warn: (message: string) => 
     remove: (id: string) => commit(() => {
       db.data.passkeys = db.data.passkeys.filter((p) => p.id !== id);
     }),
+    /**
+     * A device was just used (a session request): its `last_used_at` moves forward, written at
+     * most once a minute per device, so a phone in use never reads "never" and a busy one does
+     * not rewrite the file on every request. The write is not awaited: the request goes on.
+     */
+    touch(id: string, nowMs: number) {
+      const d = byId.get(id);
+      if (!d || (d.last_used_at && nowMs - Date.parse(d.last_used_at) < TOUCH_EVERY_MS)) return;
+      const at = new Date(nowMs).toISOString();
+      d.last_used_at = at;
+      commit(() => {}).catch((err) => warn(`could not record when device ${id} was last used: ${(err as Error).message}`));
+    },
     recordUse: (id: string, update: Partial<Pick<TrustedPasskey, 'counter' | 'backup_state' | 'last_used_at'>>) =>
       commit(() => {
         const p = byId.get(id);

@@ -7,12 +7,12 @@ import { LatchkeyError } from '../errors/LatchkeyError.ts';
  *
  *   api:read       GET/HEAD anywhere under /api
  *   api:write      any method anywhere under /api
- *   <feature>:read GET/HEAD on that feature's routes (devices, keys, origins, apps, fallbacks;
+ *   <feature>:read GET/HEAD on that feature's routes (devices, keys, origins, apps, fallbacks, audit;
  *                  changing fallbacks needs fallbacks:write itself, see fallbackSettingsRoutes)
  *   <feature>:write any method on that feature's routes
  *   path:/api/...  only paths under this prefix (whole path segments)
  */
-export const FEATURES = ['devices', 'keys', 'origins', 'apps', 'fallbacks'] as const;
+export const FEATURES = ['devices', 'keys', 'origins', 'apps', 'fallbacks', 'audit'] as const;
 export type Feature = (typeof FEATURES)[number];
 
 export const GRANTING_SCOPES: readonly string[] = ['api:read', 'api:write', ...FEATURES.flatMap((f) => [`${f}:read`, `${f}:write`])];

@@ -5,7 +5,7 @@ import { lk } from './latchkeyPaths.ts';
 import type { RendererBundle } from './buildRenderer.ts';
 
 /** The client-side routes of the React app, below the prefix; anything else is a 404. */
-export const PAGES = ['/', '/pair', '/signin', '/settings/privacy', '/settings/security', '/settings/keys', '/settings/remote', '/settings/apps', '/approvals', '/approve', '/cli-login', '/fallback/email'] as const;
+export const PAGES = ['/', '/pair', '/signin', '/settings/privacy', '/settings/security', '/settings/keys', '/settings/remote', '/settings/apps', '/settings/activity', '/approvals', '/approve', '/cli-login', '/fallback/email'] as const;
 
 const html = `<!doctype html>
 <html lang="en">

@@ -139,7 +139,7 @@ describe('desktop controller (main-process logic, driven through a fake DesktopU
       for (const item of f.tray().items) if (item.action) c.run(item.action);
       assert.equal(f.quits(), 1);
       assert.equal(f.browsers(), 1);
-      assert.deepEqual(f.windows.slice(-4), [{ kind: 'approval', id: p.id }, { kind: 'settings', page: 'security' }, { kind: 'settings', page: 'privacy' }, { kind: 'settings', page: 'remote' }]);
+      assert.deepEqual(f.windows.slice(-5), [{ kind: 'approval', id: p.id }, { kind: 'settings', page: 'security' }, { kind: 'settings', page: 'activity' }, { kind: 'settings', page: 'privacy' }, { kind: 'settings', page: 'remote' }]);
     } finally {
       c.dispose();
     }

@@ -1,0 +1,86 @@
+import { revealHidden } from '../text/displayText.ts';
+import type { AuditLine } from './createAuditLog.ts';
+
+/** Names for ids, looked up when a line is shown (a device renamed or removed since keeps its line). */
+export interface AuditNames {
+  device(id: string): string | undefined;
+  token(id: string): string | undefined;
+}
+
+const FALLBACKS: Record<string, string> = {
+  'backup-code': 'a backup code', totp: 'an authenticator code', password: 'a password', email: 'an email link',
+};
+
+const hostOf = (origin: unknown) => {
+  if (typeof origin !== 'string') return '';
+  try {
+    return new URL(origin).host;
+  } catch {
+    return origin;
+  }
+};
+
+/**
+ * One audit line in plain words: "iPhone signed in with a passkey from 1.2.3.4 via
+ * box.alice.ts.net". Names and reasons may come from strangers: hidden characters are shown
+ * as escapes here, and the text is only ever rendered as text (never HTML).
+ */
+export function describeAuditEvent(e: AuditLine, names: AuditNames): string {
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  const device = e.device_id ? names.device(e.device_id) ?? `device ${e.device_id}` : null;
+  const token = str(e.token_id) ? names.token(str(e.token_id)) : undefined;
+  const from = e.ip ? ` from ${e.ip}` : '';
+  const via = e.origin ? ` via ${hostOf(e.origin)}` : '';
+  const why = e.reason ? ` (${str(e.reason).replace(/_/g, ' ')})` : '';
+  const fallback = e.method.startsWith('fallback-') ? FALLBACKS[e.method.slice(9)] : undefined;
+  const who = device ?? 'A device';
+  let text: string;
+  switch (true) {
+    case e.method === 'passkey-login':
+      text = e.outcome === 'success' ? `${who} signed in with a passkey${from}${via}` : `Failed passkey sign-in${why}${from}${via}`;
+      break;
+    case e.method === 'passkey-register':
+      text = e.outcome === 'success' ? `${who} set up a passkey on this computer`
+        : e.outcome === 'info' ? `A new device asked to pair${from}${via}` : `Failed pairing attempt${why}${from}${via}`;
+      break;
+    case e.method === 'pairing':
+      text = `${who} finished pairing and signed in${from}${via}`;
+      break;
+    case e.method === 'approve':
+      text = `${who} was approved${e.kind === 'browser' ? ' (a browser without a passkey)' : ''}`;
+      break;
+    case e.method === 'deny':
+      text = `A request${from}${via} was denied`;
+      break;
+    case e.method === 'revoke':
+      text = `${who} was removed`;
+      break;
+    case e.method === 'session':
+      text = `A session was refused${why}${from}${via}`;
+      break;
+    case e.method === 'token' && e.outcome !== 'failure' && token !== undefined:
+      text = `API key ${token} used ${e.count ?? 1} time${e.count === 1 || e.count === undefined ? '' : 's'} (${str(e.http)})${from}`;
+      break;
+    case e.method === 'token':
+      text = e.outcome === 'failure' ? `A request with a bad token${why}${from}${via}` : `Token ${str(e.token_id)} used${from}`;
+      break;
+    case fallback !== undefined:
+      text = e.outcome === 'success' ? `${who} signed in with ${fallback}${from}${via}`
+        : e.outcome === 'info' ? `A new browser signed in with ${fallback}${from}${via} and waits for approval`
+          : `Failed sign-in with ${fallback}${why}${from}${via}`;
+      if (e.reason === 'link_sent') text = `A sign-in link was mailed${from}${via}`;
+      break;
+    case e.method === 'fallback-settings':
+      text = `Sign-in fallback ${str(e.fallback)}: ${str(e.action).replace(/_/g, ' ')}`;
+      break;
+    case e.method.startsWith('key-'):
+      text = `API key ${token ?? str(e.token_id)} ${e.method === 'key-create' ? 'created' : e.method === 'key-rotate' ? 'rotated' : 'revoked'}`;
+      break;
+    case e.method.startsWith('cli-login'):
+      text = `CLI login ${e.method.slice(10) || 'event'}${e.outcome === 'failure' ? ` failed${why}` : ''}${from}`;
+      break;
+    default:
+      text = `${e.method} ${e.outcome}${why}${from}${via}`;
+  }
+  return revealHidden(text, 'text', []);
+}
