@@ -25,6 +25,8 @@ export function auditFiles(home: string): string[] {
 }
 
 const CHUNK = 64 * 1024;
+// Audit lines are a few hundred bytes; a probe reads this much to see one whole.
+const LONGEST_LINE = 16 * 1024;
 
 /**
  * Reads whole lines of a file backwards from `end` (a byte offset), a chunk at a time,
@@ -85,11 +87,23 @@ export function eachLineForward(path: string, start: number, visit: (line: strin
   }
 }
 
-/** The sequence number of a file's first line (null for an empty or unreadable start). */
+/** The seq of a line that is whole: a torn line may start like any other, so it must parse. */
+function wholeSeq(line: string): number | null {
+  const seq = seqOf(line);
+  if (seq === null) return null;
+  try {
+    JSON.parse(line);
+    return seq;
+  } catch {
+    return null;
+  }
+}
+
+/** The sequence number of a file's first whole line (null for an empty file). */
 export function firstSeq(path: string): number | null {
   let seq: number | null = null;
   eachLineForward(path, 0, (line) => {
-    seq = seqOf(line);
+    seq = wholeSeq(line);
     return seq === null; // skip a torn first line
   });
   return seq;
@@ -99,7 +113,7 @@ export function firstSeq(path: string): number | null {
 export function lastSeq(path: string): number | null {
   let seq: number | null = null;
   eachLineBackward(path, statSync(path).size, (line) => {
-    seq = seqOf(line);
+    seq = wholeSeq(line);
     return seq === null;
   });
   return seq;
@@ -113,6 +127,7 @@ export function offsetOfSeq(path: string, seq: number): number {
   const size = statSync(path).size;
   const fd = openSync(path, 'r');
   const buf = Buffer.alloc(4096);
+  const line = Buffer.alloc(LONGEST_LINE);
   // The first whole line starting at or after `at`: its offset and seq.
   const lineAt = (at: number): { offset: number; seq: number | null } => {
     let pos = at;
@@ -130,8 +145,10 @@ export function offsetOfSeq(path: string, seq: number): number {
       }
     }
     if (pos >= size) return { offset: size, seq: null };
-    const n = readSync(fd, buf, 0, Math.min(64, size - pos), pos);
-    return { offset: pos, seq: seqOf(buf.toString('utf8', 0, n)) };
+    // The whole line, so a torn one (which may claim any number) is recognised and stepped over.
+    const n = readSync(fd, line, 0, Math.min(line.length, size - pos), pos);
+    const nl = line.subarray(0, n).indexOf(0x0a);
+    return { offset: pos, seq: nl < 0 ? null : wholeSeq(line.toString('utf8', 0, nl)) };
   };
   try {
     let lo = 0;
@@ -145,7 +162,10 @@ export function offsetOfSeq(path: string, seq: number): number {
       if (probe.seq === null || probe.seq >= seq) hi = mid;
       else lo = mid + 1;
     }
-    return lineAt(lo).offset;
+    // The first whole line: a torn line just before it belongs to the older side (it is read, and counted, there).
+    let found = lineAt(lo);
+    while (found.seq === null && found.offset < size) found = lineAt(found.offset + 1);
+    return found.offset;
   } finally {
     closeSync(fd);
   }

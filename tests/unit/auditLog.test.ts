@@ -60,9 +60,9 @@ describe('audit log: sequence numbers, rotation, paging, torn lines', () => {
     const second = createAuditLog(home, clock);
     second.record({ outcome: 'info', method: 'deny' });
     const text = readFileSync(join(home, 'audit.jsonl'), 'utf8');
-    assert.match(text, /"outco\n\{"seq":4,/, 'the torn line ends where it broke; the next event starts on its own line, numbered past it');
+    assert.match(text, /"outco\n\{"seq":3,/, 'the torn line ends where it broke; the next event starts on its own line, numbered after the last whole one');
     const page = readAuditPage(home, { limit: 10 });
-    assert.deepEqual(page.events.map((e) => [e.seq, e.method]), [[4, 'deny'], [2, 'revoke'], [1, 'approve']]);
+    assert.deepEqual(page.events.map((e) => [e.seq, e.method]), [[3, 'deny'], [2, 'revoke'], [1, 'approve']]);
     assert.equal(page.skipped_lines, 1);
   });
 
