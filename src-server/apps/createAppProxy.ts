@@ -110,6 +110,19 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
     return unknownError();
   };
 
+  // Clients whose redirect to sign-in was audited lately: one line per client per 10 minutes, not one per page load.
+  const redirected = new Map<string, number>();
+  function noteSignInRedirect(request: GateRequest) {
+    const ip = request.lk?.ip ?? client.ipOf(request);
+    const now = s.clock.now();
+    const last = redirected.get(ip);
+    if (last !== undefined && now - last < 10 * 60_000) return;
+    redirected.delete(ip);
+    redirected.set(ip, now);
+    if (redirected.size > 10_000) redirected.delete(redirected.keys().next().value!);
+    s.audit.record({ outcome: 'info', method: 'app-signin-redirect', origin: request.lk?.origin ?? null, ip, path: safeReturnPath(request.url).slice(0, 200) });
+  }
+
   /** Counts an unauthenticated or refused request against its client; past the limit, 429. */
   async function limit(ip: string) {
     try {
@@ -238,6 +251,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
       }
       if (e.code === 'auth_required' && isNavigation(req) && req.method === 'GET') {
         // A person's browser goes to sign in (or pair) and comes back to the page it asked for.
+        noteSignInRedirect(request);
         res.writeHead(302, { location: `${lk('/signin')}?${new URLSearchParams({ next: safeReturnPath(req.url) })}`, 'cache-control': 'no-store' });
         res.end();
         return;

@@ -70,6 +70,9 @@ export function describeAuditEvent(e: AuditLine, names: AuditNames): string {
           : `Failed sign-in with ${fallback}${why}${from}${via}`;
       if (e.reason === 'link_sent') text = `A sign-in link was mailed${from}${via}`;
       break;
+    case e.method === 'app-signin-redirect':
+      text = `A browser that was not signed in was sent to sign in (it asked for ${str(e.path)})${from}${via}`;
+      break;
     case e.method === 'fallback-settings':
       text = `Sign-in fallback ${str(e.fallback)}: ${str(e.action).replace(/_/g, ' ')}`;
       break;

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { rawRequest } from '../helpers/rawRequest.ts';
 import { softBrowser } from '../helpers/softBrowser.ts';
+import { startMailbox } from '../helpers/mailbox.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
 import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
 
@@ -189,6 +190,35 @@ describe('the audit API: scope audit:read, filters, plain words; last used is tr
     for (const [q, code] of [['?limit=0', 'invalid_request'], ['?outcome=maybe', 'invalid_request'], ['?since=yesterdayish', 'invalid_duration'], ['?since=2026-13-45T00:00', 'invalid_time'], ['?color=red', 'invalid_request']]) {
       const r = await s.api('GET', `/.latchkey/api/audit${q}`);
       assert.deepEqual([r.status, r.body.error], [400, code], q);
+    }
+  });
+});
+
+describe('key expiry mail: one per key, to the fallback address, never again after a restart', () => {
+  it('an API key 25 days from expiry gets exactly one mail', async () => {
+    const mailbox = await startMailbox();
+    const config = { public_origins: ['https://box.alice.ts.net'], smtp: { url: `smtp://127.0.0.1:${mailbox.port}`, from: 'latchkey@box.test' } };
+    let s = await startServer({ config });
+    try {
+      await s.api('PUT', '/.latchkey/api/fallbacks/email', { address: 'alice@example.com' });
+      const soon = await s.api('POST', '/.latchkey/api/keys', { name: 'ci-agent', scopes: ['api:read'], expires_in: '20d' });
+      await s.api('POST', '/.latchkey/api/keys', { name: 'far-off', scopes: ['api:read'], expires_in: '300d' });
+      await s.lk.services.alerts.checkExpiringKeys();
+      const mail = await mailbox.next(1);
+      assert.equal(mail.to, 'alice@example.com');
+      assert.equal(mail.subject, 'Latchkey: API key "ci-agent" expires in 20 days');
+      assert.match(mail.text, new RegExp(`latchkey keys rotate ${soon.body.key.id}`));
+      assert.ok(!mail.text.includes(soon.body.secret), 'never the secret');
+      await s.lk.services.alerts.checkExpiringKeys();
+      const home = s.home;
+      await s.close();
+      s = await startServer({ home, config: undefined });
+      await s.lk.services.alerts.checkExpiringKeys();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(mailbox.mails.length, 1, 'once per key, across a restart');
+    } finally {
+      await s.close();
+      await mailbox.close();
     }
   });
 });

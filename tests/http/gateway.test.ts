@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -61,6 +63,9 @@ describe('apps behind the gate: what gets through, and what the app receives', (
     const sneaky = await remote('//evil.example/x', { accept: 'text/html' });
     assert.equal(new URLSearchParams(String(sneaky.headers.location).split('?')[1]).get('next'), '/', 'never an open redirect');
     assert.equal(seenCount(), before, 'the apps saw nothing');
+    // The redirect is in the trail, once per client per 10 minutes however many pages it asks for.
+    const redirects = readFileSync(join(s.home, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.method === 'app-signin-redirect');
+    assert.deepEqual(redirects.map((e) => [e.outcome, e.path, e.origin]), [['info', '/notes/today?x=1', BOX]]);
   });
 
   it('public paths are served without sign-in, matched on the normalised path; every trick needs sign-in instead', async () => {
