@@ -197,6 +197,30 @@ describe('the desktop is told about every backup-code sign-in', () => {
   });
 });
 
+describe('the desktop is told about failure spikes', () => {
+  it('a spike raises one notification and counts in the tray until acknowledged', async () => {
+    const s = await startServer({ config: { alerts: { failures_per_client: 3 } } });
+    const f = fakeUi();
+    const c = createDesktopController(s.lk.services, f.ui, { canShowActions: false });
+    try {
+      for (let i = 0; i < 5; i++) s.lk.services.audit.record({ outcome: 'failure', method: 'token', ip: '203.0.113.7', origin: 'https://box.alice.ts.net', reason: 'token_unknown' });
+      const notes = f.notes.filter((n) => n.spec.title === 'Failed sign-ins');
+      assert.equal(notes.length, 1, 'one per window');
+      assert.equal(notes[0]!.spec.body, '3 failed sign-ins in 5 minutes from 203.0.113.7 on box.alice.ts.net. Check Activity; the home page shows a banner until you acknowledge it.');
+      notes[0]!.click();
+      assert.deepEqual(f.windows.at(-1), { kind: 'settings', page: 'activity' });
+      assert.equal(f.tray().badge, '1');
+      assert.equal(f.tray().items[0]!.label, '1 alert: failed sign-ins…');
+      const [alert] = s.lk.services.alerts.list().alerts;
+      await s.lk.services.alerts.acknowledge(alert!.id);
+      assert.equal(f.tray().badge, '');
+    } finally {
+      c.dispose();
+      await s.close();
+    }
+  });
+});
+
 describe('desktop rules', () => {
   const app = 'http://localhost:8787';
   it('windows stay on the app origin; https goes to the system browser; everything else nowhere', () => {
