@@ -24,10 +24,12 @@ describe('decisions are atomic: Approve and Deny race, parallel approvals, paral
     return { phone, id: r.body.request.id as string };
   };
 
-  it('Approve then Deny 1 ms later: Deny gets 409 already_decided (approved); audit, phone and store all say approved', async () => {
+  it('Approve, then Deny while the approval is being written: Deny gets 409 already_decided (approved); audit, phone and store all say approved', async () => {
     const { phone, id } = await pairedPhone();
     const approve = s.api('POST', `/.latchkey/api/devices/${id}/approve`);
-    await new Promise((r) => setTimeout(r, 1));
+    // The moment the Approve has claimed the request (it leaves the list), and not a fixed delay:
+    // two HTTP requests on two connections are not guaranteed to be read in the order they were sent.
+    while (s.lk.services.pending.list().some((p) => p.id === id)) await new Promise((r) => setImmediate(r));
     const deny = s.api('POST', `/.latchkey/api/devices/${id}/deny`);
     const [a, d] = await Promise.all([approve, deny]);
     assert.equal(a.status, 200);
