@@ -1,30 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { appendFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readAuditAfter, readAuditPage } from '../../src-server/audit/readAudit.ts';
 import { tempHome } from '../helpers/startServer.ts';
-
-function writeThenKill(home: string, prefix: string, minAcks: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/store/auditWriter.ts', home, prefix]);
-    const acked: string[] = [];
-    let buffer = '';
-    let killTimer: NodeJS.Timeout | undefined;
-    child.stdout.on('data', (chunk) => {
-      buffer += chunk;
-      const lines = buffer.split('\n');
-      buffer = lines.pop()!;
-      for (const line of lines) if (line.startsWith('ack ')) acked.push(line.slice(4));
-      if (acked.length >= minAcks && !killTimer) killTimer = setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 20));
-    });
-    child.once('exit', (code, signal) => {
-      if (signal !== 'SIGKILL') return reject(new Error(`writer ended by itself: ${code}`));
-      resolve(acked);
-    });
-  });
-}
+import { writeThenKill } from '../helpers/writeThenKill.ts';
 
 describe('audit.jsonl under kill -9, across rotations', () => {
   it('the reader always recovers, skips only torn lines, and every acknowledged event is there, over 25 kills', async () => {
@@ -32,7 +12,7 @@ describe('audit.jsonl under kill -9, across rotations', () => {
     const acknowledged: string[] = [];
     let torn = 0;
     for (let round = 0; round < 25; round++) {
-      acknowledged.push(...await writeThenKill(home, `r${round}`, 20 + (round % 5) * 40));
+      acknowledged.push(...await writeThenKill('tests/store/auditWriter.ts', home, `r${round}`, 20 + (round % 5) * 40, 20));
       // Power lost mid-line (what kill -9 alone cannot do on a local disk): half a line at the end.
       if (round % 5 === 4) {
         appendFileSync(join(home, 'audit.jsonl'), '{"seq":999999999,"time":"2026-11-23T00:00:00.000Z","outcome":"in');
