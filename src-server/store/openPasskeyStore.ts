@@ -79,6 +79,8 @@ export async function openPasskeyStore(home: string, warn: (message: string) => 
     consequence: 'Latchkey starts with no trusted passkeys and "open" grace disabled.',
   });
 
+  // When each device's use was last written (ms), so a request need not parse its ISO date.
+  const touchedAt = new Map<string, number>();
   // Indexes make every per-request lookup O(1); rebuilt only when the set changes.
   let byId = new Map<string, TrustedDevice>();
   let byCredential = new Map<string, TrustedPasskey>();
@@ -139,8 +141,12 @@ export async function openPasskeyStore(home: string, warn: (message: string) => 
      * not rewrite the file on every request. The write is not awaited: the request goes on.
      */
     touch(id: string, nowMs: number) {
+      // Hot path (every session request): one Map lookup and a comparison, no date parsing.
+      if (nowMs - (touchedAt.get(id) ?? -Infinity) < TOUCH_EVERY_MS) return;
       const d = byId.get(id);
-      if (!d || (d.last_used_at && nowMs - Date.parse(d.last_used_at) < TOUCH_EVERY_MS)) return;
+      if (!d) return;
+      touchedAt.set(id, nowMs);
+      if (touchedAt.size > 10_000) touchedAt.delete(touchedAt.keys().next().value!);
       const at = new Date(nowMs).toISOString();
       d.last_used_at = at;
       commit(() => {}).catch((err) => warn(`could not record when device ${id} was last used: ${(err as Error).message}`));
