@@ -49,6 +49,16 @@ export function fallbackRoutes(app: FastifyInstance, s: Services) {
     if (method !== 'backup-code' && !trustedBrowserOf(s, request)) s.pending.assertRoom(pendingSourceOf(request));
   };
 
+  /** A locked method refuses before anything is checked; the refused attempt is still in the trail. */
+  const assertOpen = async (request: FastifyRequest, method: FallbackMethod) => {
+    try {
+      await s.fallbackThrottle.assertOpen(method, request.lk.ip);
+    } catch (err) {
+      s.audit.record({ outcome: 'failure', method: `fallback-${method}`, origin: request.lk.origin, ip: request.lk.ip, reason: 'locked' });
+      throw err;
+    }
+  };
+
   const refuse = async (request: FastifyRequest, method: FallbackMethod, reason: FallbackRefusal | 'link_unknown') => {
     const ctx = request.lk;
     s.audit.record({ outcome: 'failure', method: `fallback-${method}`, origin: ctx.origin, ip: ctx.ip, reason });
@@ -60,7 +70,7 @@ export function fallbackRoutes(app: FastifyInstance, s: Services) {
     const { method } = body;
     const ip = request.lk.ip;
     requireOn(method);
-    await s.fallbackThrottle.assertOpen(method, ip);
+    await assertOpen(request, method);
     const given = method === 'password' ? body.password : body.code;
     if (!given) {
       throw new LatchkeyError('invalid_request', method === 'password' ? 'Enter the password.' : 'Enter the code.', 400, { field: method === 'password' ? 'password' : 'code' });
@@ -89,7 +99,7 @@ export function fallbackRoutes(app: FastifyInstance, s: Services) {
   app.post('/auth/fallback/email/send', { schema: { body: sendBody }, config: ceremonyLimit }, async (request, reply) => {
     const ctx = request.lk;
     requireOn('email');
-    await s.fallbackThrottle.assertOpen('email', ctx.ip);
+    await assertOpen(request, 'email');
     await s.emailLinks.assertCanSend(ctx.ip);
     const to = s.fallbacks.emailAddress()!;
     const { token, bindingSecret } = s.emailLinks.create({
@@ -116,7 +126,7 @@ export function fallbackRoutes(app: FastifyInstance, s: Services) {
   app.post('/auth/fallback/email/check', { schema: { body: linkBody }, config: ceremonyLimit }, async (request) => {
     const ctx = request.lk;
     requireOn('email');
-    await s.fallbackThrottle.assertOpen('email', ctx.ip);
+    await assertOpen(request, 'email');
     const token = (request.body as { token: string }).token;
     try {
       return { status: 'ready', ...s.emailLinks.inspect(token, request.cookies[linkCookieName(ctx.origin)], ctx.origin), trusted_browser: Boolean(trustedBrowserOf(s, request)) };
@@ -129,7 +139,7 @@ export function fallbackRoutes(app: FastifyInstance, s: Services) {
   app.post('/auth/fallback/email/confirm', { schema: { body: linkBody }, config: ceremonyLimit }, async (request, reply) => {
     const ctx = request.lk;
     requireOn('email');
-    await s.fallbackThrottle.assertOpen('email', ctx.ip);
+    await assertOpen(request, 'email');
     assertRoomFor(request, 'email');
     const token = (request.body as { token: string }).token;
     let name: string | undefined;
