@@ -60,7 +60,7 @@ function App() {
   if (path === '/settings/privacy') return <SettingsPrivacyPage state={state} />;
   if (path === '/settings/keys') return <SettingsKeysPage />;
   if (path === '/settings/apps') return <AppsPage state={state} />;
-  if (path === '/settings/activity') return <ActivityPage />;
+  if (path === '/settings/activity') return <ActivityPage state={state} />;
   if (path === '/settings/security') return <TrustedDevicesPage state={state} />;
   if (path === '/settings/remote' && state.person_at_computer) return <RemoteAccessPage />;
   if (path === '/approvals' && state.person_at_computer) return <ApprovalsPage />;

@@ -8,7 +8,7 @@ export interface AlertsView {
 }
 
 /** Failure-spike alerts with Acknowledge, and where the webhook stands with each delivery's outcome. */
-export function AlertList({ view, onChange }: { view: AlertsView; onChange: () => void }) {
+export function AlertList({ view, onChange, canAck }: { view: AlertsView; onChange: () => void; canAck: boolean }) {
   const ack = async (id: string) => {
     await api(`/api/alerts/${encodeURIComponent(id)}/ack`, { method: 'POST' });
     onChange();
@@ -17,11 +17,12 @@ export function AlertList({ view, onChange }: { view: AlertsView; onChange: () =
     <section aria-labelledby="alerts-title">
       <h2 id="alerts-title">Alerts</h2>
       {view.alerts.length === 0 && <p className="muted small">No failure spikes so far.</p>}
+      {!canAck && view.unacknowledged > 0 && <p className="muted small">Alerts are acknowledged on the computer running Latchkey.</p>}
       <ul className="alerts">
         {view.alerts.slice(0, 10).map((a) => (
           <li key={a.id} className={a.acknowledged_at ? 'muted' : 'warning'}>
             {a.text} <span className="small">({when(a.started_at)})</span>{' '}
-            {a.acknowledged_at ? <span className="small">acknowledged</span> : <button className="secondary" onClick={() => void ack(a.id)}>Acknowledge</button>}
+            {a.acknowledged_at ? <span className="small">acknowledged</span> : canAck && <button className="secondary" onClick={() => void ack(a.id)}>Acknowledge</button>}
           </li>
         ))}
       </ul>

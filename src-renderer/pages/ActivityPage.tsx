@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, when, type Device } from '../api.ts';
+import { api, when, type AuthState, type Device } from '../api.ts';
 import { foldFailures } from '../../src-server/audit/foldFailures.ts';
 import { lk } from '../../src-server/web/latchkeyPaths.ts';
 import { AlertList, type AlertsView } from '../components/AlertList.tsx';
@@ -28,7 +28,7 @@ const matches = (e: AuditEvent, f: Filters) => (!f.outcome || e.outcome === f.ou
  * through the whole history; new events arriving live. Read-only, on the computer and on a
  * signed-in phone. Every name in it may come from a stranger: it is only ever rendered as text.
  */
-export function ActivityPage() {
+export function ActivityPage({ state }: { state: AuthState }) {
   const [filters, setFilters] = useState<Filters>(NO_FILTERS);
   const [events, setEvents] = useState<AuditEvent[]>([]);
   const [next, setNext] = useState<number | null>(null);
@@ -89,7 +89,7 @@ export function ActivityPage() {
     <section className="card">
       <p className="crumbs">Settings → Activity · <a href={lk('/settings/security')}>Security</a> · <a href={lk('/')}>Home</a></p>
       <h1>Activity</h1>
-      {alerts && <AlertList view={alerts} onChange={loadAlerts} />}
+      {alerts && <AlertList view={alerts} onChange={loadAlerts} canAck={state.person_at_computer} />}
       <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
         <label className="inline">Outcome{' '}
           <select value={filters.outcome} onChange={set('outcome')}>

@@ -32,7 +32,9 @@ export function HomePage({ state }: { state: AuthState }) {
         <aside className="card alert-banner" role="alert" aria-label="Alerts">
           {open.slice(0, 3).map((a) => <p key={a.id}><strong>Alert:</strong> {a.text}</p>)}
           <a className="button" href={lk('/settings/activity')}>Review activity</a>{' '}
-          <button className="secondary" onClick={() => void Promise.all(open.map((a) => api(`/api/alerts/${encodeURIComponent(a.id)}/ack`, { method: 'POST' }))).then(loadAlerts)}>Acknowledge</button>
+          {state.person_at_computer
+            ? <button className="secondary" onClick={() => void Promise.all(open.map((a) => api(`/api/alerts/${encodeURIComponent(a.id)}/ack`, { method: 'POST' }))).then(loadAlerts)}>Acknowledge</button>
+            : <p className="small muted">Acknowledge it on the computer running Latchkey.</p>}
         </aside>
       )}
       {withoutPasskey && !hidden && (

@@ -93,7 +93,8 @@ export function auditRoutes(api: FastifyInstance, s: Services) {
 
   api.get('/api/alerts', { config: { scope: 'audit' } }, async () => s.alerts.list());
 
-  api.post('/api/alerts/:id/ack', { config: { scope: 'audit' }, schema: { params: idParams } }, async (request) => {
+  // Acknowledging hides the alarm, so it is done on the computer: a stolen phone session cannot silence it.
+  api.post('/api/alerts/:id/ack', { config: { scope: 'audit' }, preHandler: requireLocal, schema: { params: idParams } }, async (request) => {
     const id = (request.params as { id: string }).id;
     if (!await s.alerts.acknowledge(id)) throw new LatchkeyError('alert_not_found', `No alert has id ${id}. See: latchkey alerts`, 404);
     s.audit.record({ outcome: 'info', method: 'alert-ack', alert_id: id, by: request.lk.via, ip: request.lk.ip });

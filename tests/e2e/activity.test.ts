@@ -63,12 +63,20 @@ describe('Activity page and alert banner (real Chromium, nginx TLS front)', () =
     await phone.getByRole('list', { name: 'Events' }).getByText('A request with a bad token (token unknown) from 203.0.113.77').waitFor();
   });
 
-  it('a failure spike shows a banner on the home page until it is acknowledged', async () => {
+  it('a failure spike shows a banner on the home page until it is acknowledged, on the computer only', async () => {
     for (let i = 0; i < 3; i++) server.lk.services.audit.record({ outcome: 'failure', method: 'fallback-backup-code', ip: '198.51.100.3', origin: box, reason: 'wrong_code' });
     await desk.goto(`${server.local}/.latchkey/`);
     const banner = desk.getByRole('alert', { name: 'Alerts' });
     // The bad token from the last test is in the same window: two clients, this one the main one.
     await banner.getByText(`4 failed sign-ins in 5 minutes from 2 addresses (most: 198.51.100.3, 3) on ${new URL(box).host}`).waitFor();
+    // The phone sees it too, but cannot silence it.
+    await phone.goto(`${box}/.latchkey/`);
+    const phoneBanner = phone.getByRole('alert', { name: 'Alerts' });
+    await phoneBanner.getByText('Acknowledge it on the computer running Latchkey.').waitFor();
+    assert.equal(await phoneBanner.getByRole('button', { name: 'Acknowledge' }).count(), 0);
+    const alertId = (await server.api('GET', '/.latchkey/api/alerts')).body.alerts[0].id;
+    const refused = await phone.evaluate(async (id) => (await fetch(`/.latchkey/api/alerts/${id}/ack`, { method: 'POST' })).status, alertId);
+    assert.equal(refused, 403);
     await banner.getByRole('button', { name: 'Acknowledge' }).click();
     await banner.waitFor({ state: 'detached' });
     await desk.reload();
