@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { totpCode } from '../../src-server/fallbacks/totp.ts';
 import { softBrowser } from '../helpers/softBrowser.ts';
+import { testPasskey } from '../helpers/testPasskey.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
 
 const BOX = 'https://box.alice.ts.net';
@@ -305,5 +306,16 @@ describe('a browser trusted through a fallback is never "the person at the compu
     const change = await local.send('POST', '/.latchkey/api/fallbacks/backup-codes');
     assert.deepEqual([change.status, change.body.error], [403, 'owner_only']);
     assert.equal(fallbackFile(s), before);
+    // Nor may it let other devices in.
+    s.lk.services.pending.create({
+      name: 'Stranger', device_type: 'Linux PC', browser: 'Chrome', os: 'Linux', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net',
+      fingerprint: '0000', ip: '203.0.113.66', device: testPasskey('dev_stranger'),
+    }, { listener: 'remote', ip: '203.0.113.66' });
+    const [waiting] = s.lk.services.pending.list();
+    for (const path of ['/.latchkey/api/devices/pending', `/.latchkey/api/devices/${waiting!.id}/approve`]) {
+      const r = await local.send(path.endsWith('approve') ? 'POST' : 'GET', path);
+      assert.deepEqual([r.status, r.body.error], [403, 'owner_only'], path);
+    }
+    assert.equal(s.lk.services.pending.list().length, 1, 'still waiting');
   });
 });
