@@ -30,13 +30,11 @@ export function createAlertService(deps: {
   const { settings, store } = deps;
   const events = new EventEmitter();
   const webhook = createWebhookSender(store, settings.webhook, deps.webhookOpts);
-  let pendingUpdate: SpikeAlert | null = null;
   let updateTimer: NodeJS.Timeout | null = null;
 
   const writeUpdate = () => {
     updateTimer = null;
-    const alert = pendingUpdate;
-    pendingUpdate = null;
+    const alert = detector.snapshot();
     if (!alert) return;
     void store.change((d) => {
       const i = d.alerts.findIndex((a) => a.id === alert.id);
@@ -53,8 +51,7 @@ export function createAlertService(deps: {
       events.emit('changed');
       webhook.enqueue('alert.spike', { ...alert, text });
     },
-    updated(alert) {
-      pendingUpdate = alert;
+    updated() {
       updateTimer ??= setTimeout(writeUpdate, UPDATE_WRITE_MS).unref();
     },
   });
@@ -102,7 +99,8 @@ export function createAlertService(deps: {
         alerts,
         unacknowledged: alerts.filter((a) => !a.acknowledged_at).length,
         deliveries: [...store.data().deliveries].reverse().map(({ body: _body, ...d }) => d),
-        webhook: { configured: webhook.configured(), disabled: webhook.disabled(), url: settings.webhook?.url ?? null },
+        // Only the receiver's origin: hook URLs often carry their own secret in the path (Slack, Discord).
+        webhook: { configured: webhook.configured(), disabled: webhook.disabled(), url: settings.webhook ? new URL(settings.webhook.url).origin : null },
         thresholds: { failures_per_client: settings.failuresPerClient, failures_total: settings.failuresTotal, window_s: settings.windowMs / 1000 },
       };
     },

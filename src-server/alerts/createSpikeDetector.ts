@@ -19,16 +19,24 @@ const MAX_CLIENTS = 10_000;
 
 /**
  * Counts sign-in failures in a sliding window, per client and in total. Crossing either
- * threshold opens one alert for the window; further failures in that window update its
- * counts (`updated`) but never raise another (`opened`).
+ * threshold opens one alert for the window; further failures in that window only count
+ * (`updated`, O(1) each: the summary is made when asked for, by `snapshot`), never raising
+ * another (`opened`).
  */
 export function createSpikeDetector(settings: { failuresPerClient: number; failuresTotal: number; windowMs: number }, hooks: {
   opened(alert: SpikeAlert): void;
-  updated(alert: SpikeAlert): void;
+  updated(): void;
 }) {
   const perClient = new Map<string, number[]>();
   let total: number[] = [];
-  let current: { alert: SpikeAlert; until: number; counts: Map<string, number>; origins: Set<string> } | null = null;
+  let current: { alert: SpikeAlert; until: number; failures: number; counts: Map<string, number>; origins: Set<string> } | null = null;
+
+  /** The open alert with its counts as of now (the 20 busiest clients), or null. */
+  function snapshot(): SpikeAlert | null {
+    if (!current) return null;
+    const clients = [...current.counts].map(([ip, failures]) => ({ ip, failures })).sort((a, b) => b.failures - a.failures).slice(0, 20);
+    return { ...current.alert, failures: current.failures, clients, origins: [...current.origins] };
+  }
 
   const trim = (times: number[], from: number) => {
     let i = 0;
@@ -45,13 +53,14 @@ export function createSpikeDetector(settings: { failuresPerClient: number; failu
       const origin = typeof e.origin === 'string' ? e.origin : null;
 
       if (current && at < current.until) {
-        current.counts.set(ip, (current.counts.get(ip) ?? 0) + 1);
-        if (origin) current.origins.add(origin);
-        current.alert = summarize(current.alert, current.counts, current.origins);
-        hooks.updated(current.alert);
+        current.failures++;
+        // A flood from ever new addresses is counted in the total, but remembers at most MAX_CLIENTS of them.
+        if (current.counts.has(ip) || current.counts.size < MAX_CLIENTS) current.counts.set(ip, (current.counts.get(ip) ?? 0) + 1);
+        if (origin && current.origins.size < 10) current.origins.add(origin);
+        hooks.updated();
         return;
       }
-      current = null;
+      // Past the window: `current` stays (its last counts may still be written) until a new alert replaces it.
       const mine = trim(perClient.get(ip) ?? [], from);
       mine.push(at);
       perClient.delete(ip);
@@ -68,23 +77,25 @@ export function createSpikeDetector(settings: { failuresPerClient: number; failu
         if (n > 0) counts.set(client, n);
       }
       const first = total[0]!;
-      const alert = summarize({
-        id: `alert_${randomBytes(6).toString('base64url')}`,
-        started_at: new Date(first).toISOString(),
-        ends_at: new Date(first + settings.windowMs).toISOString(),
-        failures: 0, clients: [], origins: [], acknowledged_at: null,
-      }, counts, new Set(origin ? [origin] : []));
-      current = { alert, until: first + settings.windowMs, counts, origins: new Set(alert.origins) };
+      current = {
+        alert: {
+          id: `alert_${randomBytes(6).toString('base64url')}`,
+          started_at: new Date(first).toISOString(),
+          ends_at: new Date(first + settings.windowMs).toISOString(),
+          failures: 0, clients: [], origins: [], acknowledged_at: null,
+        },
+        until: first + settings.windowMs,
+        failures: [...counts.values()].reduce((a, b) => a + b, 0),
+        counts,
+        origins: new Set(origin ? [origin] : []),
+      };
       perClient.clear();
       total = [];
-      hooks.opened(alert);
+      hooks.opened(snapshot()!);
     },
-  };
-}
 
-function summarize(alert: SpikeAlert, counts: Map<string, number>, origins: Set<string>): SpikeAlert {
-  const clients = [...counts].map(([ip, failures]) => ({ ip, failures })).sort((a, b) => b.failures - a.failures).slice(0, 20);
-  return { ...alert, failures: [...counts.values()].reduce((a, b) => a + b, 0), clients, origins: [...origins].slice(0, 10) };
+    snapshot,
+  };
 }
 
 /** "12 failed sign-ins in 5 minutes from 203.0.113.7 on box.alice.ts.net" */

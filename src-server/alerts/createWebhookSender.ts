@@ -114,7 +114,7 @@ export function createWebhookSender(store: AlertStore, webhook: AlertSettings['w
       await store.change((s) => {
         s.deliveries.push({ ...d, attempts: [{ at: new Date().toISOString(), ...result }], state: ok ? 'delivered' : 'failed', next_at: null });
       });
-      return { id: d.id, url: webhook.url, ...result, delivered: ok };
+      return { id: d.id, url: new URL(webhook.url).origin, ...result, delivered: ok };
     },
 
     close() {

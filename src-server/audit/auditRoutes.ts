@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
-import { requireLocal } from '../gate/gatePlugin.ts';
+import { requireLocal, requireOwner } from '../gate/gatePlugin.ts';
 import { parseDuration } from '../time/parseDuration.ts';
 import { openEventStream } from '../web/openEventStream.ts';
 import type { AuditLine } from './createAuditLog.ts';
@@ -39,7 +39,7 @@ function timeBound(value: string | undefined, field: string, now: number): numbe
 export function auditRoutes(api: FastifyInstance, s: Services) {
   const names = {
     device: (id: string) => s.store.get(id)?.name,
-    token: (id: string) => s.tokens.list().find((t) => t.id === id)?.name,
+    token: (id: string) => s.tokens.find(id)?.name,
   };
   const shown = (e: AuditLine) => ({ ...e, text: describeAuditEvent(e, names) });
 
@@ -69,8 +69,7 @@ export function auditRoutes(api: FastifyInstance, s: Services) {
     const send = (e: AuditLine) => {
       if (e.seq <= sent) return;
       sent = e.seq;
-      reply.raw.write(`id: ${e.seq}\n`);
-      stream.send('audit', shown(e));
+      stream.send('audit', shown(e), e.seq);
     };
     // Subscribe first, then catch up from the files; lines written meanwhile wait in the queue.
     const queued: AuditLine[] = [];
@@ -94,7 +93,7 @@ export function auditRoutes(api: FastifyInstance, s: Services) {
   api.get('/api/alerts', { config: { scope: 'audit' } }, async () => s.alerts.list());
 
   // Acknowledging hides the alarm, so it is done on the computer: a stolen phone session cannot silence it.
-  api.post('/api/alerts/:id/ack', { config: { scope: 'audit' }, preHandler: requireLocal, schema: { params: idParams } }, async (request) => {
+  api.post('/api/alerts/:id/ack', { config: { scope: 'audit' }, preHandler: requireOwner('acknowledge alerts'), schema: { params: idParams } }, async (request) => {
     const id = (request.params as { id: string }).id;
     if (!await s.alerts.acknowledge(id)) throw new LatchkeyError('alert_not_found', `No alert has id ${id}. See: latchkey alerts`, 404);
     s.audit.record({ outcome: 'info', method: 'alert-ack', alert_id: id, by: request.lk.via, ip: request.lk.ip });

@@ -68,7 +68,14 @@ export function createAuditLog(home: string, clock: Clock, rotation: AuditRotati
   migrateLegacyAudit(file);
   closeTornLine(file);
   let size = statSync(file).size;
-  let nextSeq = (auditFiles(home).reverse().map(lastSeq).find((s) => s !== null) ?? 0) + 1;
+  let nextSeq = 1;
+  // The newest file with a whole line holds the last number; older files need not be read.
+  for (const path of auditFiles(home).reverse()) {
+    const last = lastSeq(path);
+    if (last === null) continue;
+    nextSeq = last + 1;
+    break;
+  }
   const uses = new Map<string, { use: TokenUse; count: number; first: number; last: number }>();
   let timer: NodeJS.Timeout | null = null;
 

@@ -60,8 +60,10 @@ export function readAuditPage(home: string, query: AuditFilter & { before?: numb
   let exhausted = true;
   for (const path of auditFiles(home).reverse()) {
     if (done) break;
-    const first = firstSeq(path);
-    if (query.before !== undefined && first !== null && first >= query.before) continue;
+    if (query.before !== undefined) {
+      const first = firstSeq(path);
+      if (first !== null && first >= query.before) continue;
+    }
     const end = query.before === undefined ? statSync(path).size : offsetOfSeq(path, query.before);
     eachLineBackward(path, end, (line) => {
       const e = parse(line);

@@ -1,28 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../app/Services.ts';
-import { requireLocal } from '../gate/gatePlugin.ts';
-import { isPersonAtComputer } from '../gate/isPersonAtComputer.ts';
-import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { requireOwner } from '../gate/gatePlugin.ts';
 import { approvePending, denyPending, revokeDevice } from './decidePending.ts';
 import { deviceView } from './deviceView.ts';
-
-/**
- * Approving and denying happen on the computer: the person there (loopback, the desktop app, a
- * localhost passkey session) or a script on it with its token. A browser that got a localhost
- * session through a fallback is neither, and may not let other devices in.
- */
-async function requireApprover(request: FastifyRequest) {
-  await requireLocal(request);
-  if (isPersonAtComputer(request) || request.lk.via === 'token') return;
-  throw new LatchkeyError('owner_only', 'Only the person at the computer (the desktop app, the CLI on this computer, or a passkey sign-in on localhost) can approve or deny devices.', 403);
-}
 
 const idParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) });
 const by = (request: FastifyRequest) => ({ via: request.lk.via ?? 'none', ip: request.lk.ip });
 
 /** Trusted passkeys and pending requests; all under the /api guard. */
 export function deviceRoutes(api: FastifyInstance, s: Services) {
+  // Approving and denying happen on the computer; never from a browser that got in through a fallback.
+  const requireApprover = requireOwner('approve or deny devices');
   api.get('/api/devices', { config: { scope: 'devices' } }, async () => ({ devices: s.store.list().map(deviceView) }));
 
   api.get('/api/devices/pending', { config: { scope: 'devices' }, preHandler: requireApprover }, async () => ({ pending: s.pending.list() }));

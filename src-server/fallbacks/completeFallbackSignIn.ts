@@ -7,6 +7,7 @@ import { deviceCookieName, setDeviceCookie, setPairingCookie } from '../sessions
 import { startSession } from '../sessions/startSession.ts';
 import type { TrustedBrowser } from '../store/openPasskeyStore.ts';
 import type { FallbackMethod } from './fallbackMethods.ts';
+import { fingerprintOf } from '../webauthn/ceremonyRoutes.ts';
 
 const sha256hex = (value: string) => createHash('sha256').update(value).digest('hex');
 
@@ -58,8 +59,8 @@ export async function completeFallbackSignIn(
     os: ua.os,
     origin: ctx.origin,
     rp_id: ctx.rpId ?? new URL(ctx.origin).hostname,
-    // What both screens can compare, as for a passkey: here, of the device cookie's hash.
-    fingerprint: cookieHash.slice(0, 16).match(/.{4}/g)!.join(' '),
+    // What both screens can compare, in the passkeys' format: here, of the device cookie's hash.
+    fingerprint: fingerprintOf(Buffer.from(cookieHash, 'hex')),
     created_at: new Date(s.clock.now()).toISOString(),
     last_used_at: null,
     enrolled_via: ctx.listener,

@@ -8,7 +8,6 @@ export const EMAIL_LINK_TTL_MS = 10 * 60_000;
 const MAX_LINKS = 20;
 
 interface Link {
-  tokenHash: Buffer;
   /** SHA-256 of the secret in the asking browser's cookie: the link works only there. */
   bindingHash: Buffer;
   origin: string;
@@ -80,7 +79,7 @@ export function createEmailLinks(clock: Clock, limits = { perClient: 3, global: 
       // A browser asking again keeps its binding, so the earlier link (if it arrives first) still works there.
       const bindingSecret = input.bindingSecret && /^[A-Za-z0-9_-]{43}$/.test(input.bindingSecret) ? input.bindingSecret : randomBytes(32).toString('base64url');
       links.set(sha256(token).toString('hex'), {
-        tokenHash: sha256(token), bindingHash: sha256(bindingSecret), origin: input.origin, name: input.name, ip: input.ip,
+        bindingHash: sha256(bindingSecret), origin: input.origin, name: input.name, ip: input.ip,
         expiresAt: clock.now() + EMAIL_LINK_TTL_MS, usedAt: null,
       });
       return { token, bindingSecret };

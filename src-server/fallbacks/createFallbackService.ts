@@ -4,7 +4,7 @@ import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import type { Clock } from '../time/Clock.ts';
 import { newBackupCodes, normalizeBackupCode } from './backupCodes.ts';
 import { checkNewPassword, normalizePassword } from './checkPassword.ts';
-import type { FallbackMethod } from './fallbackMethods.ts';
+import { FALLBACK_METHODS, type FallbackMethod } from './fallbackMethods.ts';
 import type { FallbackStore } from './openFallbackStore.ts';
 import { hashSecret, verifySecret } from './hashSecret.ts';
 import { newTotpSecret, totpStep } from './totp.ts';
@@ -32,20 +32,29 @@ export function createFallbackService(store: FallbackStore, clock: Clock, opts: 
     return d.email !== null && opts.emailAvailable;
   };
 
-  /** Accepts a current code once; a code from the step already used (or an earlier one) is refused. */
-  function takeTotpStep(code: string): FallbackRefusal | null {
+  /**
+   * Accepts a current code once: its step is stored as used in the same synchronous stretch
+   * as the check (commit applies the change before it awaits the write), so a code from the
+   * step already used, or an earlier one, is refused, even to a parallel request.
+   */
+  async function useTotpCode(code: string): Promise<FallbackRefusal | null> {
     const totp = store.data().totp;
     if (!totp?.confirmed_at) return 'wrong_code';
     const step = totpStep(totp.secret, code, clock.now());
     if (step === null) return 'wrong_code';
     if (step <= totp.last_step) return 'code_used';
+    const at = now();
+    await store.commit((d) => {
+      d.totp!.last_step = step;
+      d.last_used.totp = at;
+    });
     return null;
   }
 
   return {
     events,
     isOn,
-    methodsOn: (): FallbackMethod[] => (['backup-code', 'totp', 'password', 'email'] as const).filter(isOn),
+    methodsOn: (): FallbackMethod[] => FALLBACK_METHODS.filter(isOn),
     /** With TOTP on, a password alone is not enough: the password form asks for both. */
     passwordNeedsTotp: () => isOn('password') && isOn('totp'),
 
@@ -150,12 +159,7 @@ export function createFallbackService(store: FallbackStore, clock: Clock, opts: 
       return { ok: true, left: set.codes.filter((c) => !c.used_at).length };
     },
 
-    async useTotp(code: string): Promise<FallbackRefusal | null> {
-      const refusal = takeTotpStep(code);
-      if (refusal) return refusal;
-      await this.spendTotp(code);
-      return null;
-    },
+    useTotp: useTotpCode,
 
     /** Password, plus the authenticator code when TOTP is also on. */
     async usePassword(password: string, code: string | undefined): Promise<FallbackRefusal | null> {
@@ -166,23 +170,13 @@ export function createFallbackService(store: FallbackStore, clock: Clock, opts: 
       if (!ok) return 'wrong_password';
       if (needsTotp) {
         // Checked after the hash, so a parallel request that spent the same code meanwhile wins.
-        const refusal = takeTotpStep(code!);
+        const refusal = await useTotpCode(code!);
         if (refusal) return refusal;
-        await this.spendTotp(code!);
       }
       await store.commit((d) => {
         d.last_used.password = now();
       });
       return null;
-    },
-
-    async spendTotp(code: string) {
-      const step = totpStep(store.data().totp!.secret, code, clock.now())!;
-      const at = now();
-      await store.commit((d) => {
-        d.totp!.last_step = step;
-        d.last_used.totp = at;
-      });
     },
 
     async markEmailUsed() {

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { EMAIL } from '../config/loadConfig.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
-import { isPersonAtComputer } from '../gate/isPersonAtComputer.ts';
+import { requireOwner } from '../gate/gatePlugin.ts';
 import { DISPLAY_TEXT_PATTERN } from '../text/displayText.ts';
 import { FALLBACK_METHODS, type FallbackMethod } from './fallbackMethods.ts';
 
@@ -12,29 +12,11 @@ const passwordBody = Type.Object({ password: Type.String({ minLength: 1, maxLeng
 const codeBody = Type.Object({ code: Type.String({ minLength: 1, maxLength: 16, pattern: '^\\s*\\d{6}\\s*$' }) }, { additionalProperties: false });
 const emailBody = Type.Object({ address: Type.String({ minLength: 3, maxLength: 254 }) }, { additionalProperties: false });
 
-/**
- * Changing a fallback hands out a way in, and a backup code skips device approval: so only
- * the person at the computer may do it (the loopback CLI, the desktop app, a localhost
- * passkey session), or a script on the computer whose token names `fallbacks:write` itself
- * (`api:write` is not enough). The remote listener gets 403 `local_only`, always.
- */
-async function requireOwnerAtComputer(request: FastifyRequest) {
-  const ctx = request.lk;
-  if (ctx.listener !== 'local') {
-    throw new LatchkeyError('local_only', 'Sign-in fallbacks can only be changed on the computer running Latchkey.', 403);
-  }
-  if (isPersonAtComputer(request) || ctx.token?.scopes.includes('fallbacks:write')) return;
-  if (ctx.token) {
-    throw new LatchkeyError('insufficient_scope', 'Changing sign-in fallbacks needs a token with the "fallbacks:write" scope itself.', 403, { required_scope: 'fallbacks:write' });
-  }
-  throw new LatchkeyError('owner_only',
-    'Sign-in fallbacks can only be changed by the person at the computer: the desktop app, the CLI on this computer, or a passkey sign-in on localhost.', 403);
-}
-
 /** Settings → Security → Sign-in fallbacks, and `latchkey fallback …`; under the /api guard. */
 export function fallbackSettingsRoutes(api: FastifyInstance, s: Services) {
-  // Before body validation, so the remote listener is told local_only whatever it sends.
-  const change = { config: { scope: 'fallbacks' as const }, preValidation: requireOwnerAtComputer };
+  // Changing a fallback hands out a way in, and a backup code skips device approval. Checked
+  // before body validation, so the remote listener is told local_only whatever it sends.
+  const change = { config: { scope: 'fallbacks' as const }, preValidation: requireOwner('change sign-in fallbacks', 'fallbacks:write') };
   const audit = (request: FastifyRequest, action: string, fallback: FallbackMethod) =>
     s.audit.record({ outcome: 'info', method: 'fallback-settings', action, fallback, by: request.lk.via, ip: request.lk.ip });
 

@@ -8,6 +8,7 @@ import type { RequestContext } from './RequestContext.ts';
 import { LATCHKEY_PREFIX } from '../web/latchkeyPaths.ts';
 import type { Listener } from './resolveOrigin.ts';
 import { runGate } from './runGate.ts';
+import { isPersonAtComputer } from './isPersonAtComputer.ts';
 
 /**
  * Runs the gate (runGate) on every request of a listener, before routing decides anything.
@@ -96,4 +97,23 @@ export async function requireLocal(request: { lk: RequestContext }) {
   if (request.lk.listener !== 'local') {
     throw new LatchkeyError('local_only', 'This can only be done on the computer running Latchkey.', 403);
   }
+}
+
+/**
+ * The guard for what only the computer's owner may do (approve devices, change sign-in
+ * fallbacks): on the local listener, the person at the computer (isPersonAtComputer), or a
+ * script there with a token; with `tokenScope`, only a token that names that scope itself
+ * (a broad `api:write` is not enough for what hands out a way in).
+ */
+export function requireOwner(action: string, tokenScope?: string) {
+  return async (request: { lk: RequestContext }) => {
+    await requireLocal(request);
+    const token = request.lk.token;
+    if (isPersonAtComputer(request) || (token && (!tokenScope || token.scopes.includes(tokenScope)))) return;
+    if (token) {
+      throw new LatchkeyError('insufficient_scope', `To ${action}, a token needs the "${tokenScope}" scope itself.`, 403, { required_scope: tokenScope });
+    }
+    throw new LatchkeyError('owner_only',
+      `Only the person at the computer (the desktop app, the CLI on this computer, or a passkey sign-in on localhost) can ${action}.`, 403);
+  };
 }

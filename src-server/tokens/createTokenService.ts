@@ -159,6 +159,8 @@ export async function createTokenService(home: string, clock: Clock, deviceExist
     statusOf,
     lastUsedOf,
     get,
+    /** The record for an id, or undefined (for views that name tokens; `get` is for routes, and throws 404). */
+    find: (id: string): StoredToken | undefined => byId.get(id),
     list: (): readonly StoredToken[] => db.data.tokens,
 
     async create(opts: { kind: TokenKind; name: string; scopes: string[]; lifetimeMs: number; deviceId: string | null }) {

@@ -29,7 +29,9 @@ export function openEventStream(request: FastifyRequest, reply: FastifyReply) {
   request.raw.once('close', close);
   res.once('close', close);
   return {
-    send: (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+    /** One event; with `id`, a reconnecting EventSource sends it back as Last-Event-ID. */
+    send: (event: string, data: unknown, id?: number | string) =>
+      res.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
     end: () => res.end(),
     onClose: (fn: () => void) => closers.push(fn),
   };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { totpCode } from '../../src-server/fallbacks/totp.ts';
@@ -95,6 +95,6 @@ describe('latchkey fallback … on the computer', () => {
     const unknown = await run(['fallback', 'disable', 'sms', ...base]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /^error: command-argument value 'sms' is invalid for argument 'method'\. Allowed choices are backup-code, totp, password, email\.\n/);
-    assert.ok(existsSync(join(s.home, 'fallbacks.json')));
+    assert.match((await run(['fallback', 'status', ...base])).stdout, /^password\s+off\s+latchkey fallback password set$/m);
   });
 });

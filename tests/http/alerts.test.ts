@@ -109,6 +109,7 @@ describe('spike alerts and webhooks: bad sign-ins through the real nginx TLS fro
     assert.deepEqual(view.alerts[0].clients, [{ ip: '203.0.113.7', failures: 10 }, { ip: '203.0.113.8', failures: 5 }]);
     assert.deepEqual(view.deliveries[0].attempts.map((a: any) => a.status), [500, 500, 200]);
     assert.equal(view.deliveries[0].state, 'delivered');
+    assert.equal(view.webhook.url, new URL(receiver.url).origin, 'the hook\'s path (often a secret of its own) is never shown');
   });
 
   it('the home banner\'s alert is acknowledged once; alerts test sends a signed test event', async () => {
