@@ -1,14 +1,12 @@
 import { hostname } from 'node:os';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import QRCode from 'qrcode';
-import { createLatchkey } from '../src-server/app/createLatchkey.ts';
 import { resolveHome } from '../src-server/app/prepareHome.ts';
 import { ClientError, createLatchkeyClient, resolveBaseUrl, type AuditEventView, type KeyView } from '../src-server/client/createLatchkeyClient.ts';
 import { foldFailures } from '../src-server/audit/foldFailures.ts';
 import { openBrowser } from '../src-server/client/openBrowser.ts';
 import { loginWithBrowser, loginWithDeviceCode } from '../src-server/client/runCliLogin.ts';
 import { removeTokenFile, resolveToken, tokenFilePath, writeTokenFile } from '../src-server/client/tokenFile.ts';
-import { revealHidden } from '../src-server/text/displayText.ts';
+import { revealHidden } from '../src-server/text/revealHidden.ts';
 import { formatTable } from './formatTable.ts';
 import { createSecretFile, readPasswordTwice, readStdinLine } from './readSecret.ts';
 
@@ -34,7 +32,15 @@ const print = (opts: ClientOpts, json: unknown, human: () => string) => {
   process.stdout.write(`${opts.json ? revealHidden(JSON.stringify(json, null, 2), 'json') : revealHidden(human())}\n`);
 };
 
-const qr = async (url: string) => QRCode.toString(url, { type: 'terminal', small: true });
+// Loaded on first use: only `tunnel start` and `fallback totp enable` draw a code.
+const qr = async (url: string) => (await import('qrcode')).default.toString(url, { type: 'terminal', small: true });
+
+/** What bin/latchkey.mjs knows about how it runs: compiled, with a prebuilt renderer, or from the sources. */
+export interface CliRuntime {
+  /** dist-renderer/ when running the compiled build; unset from the sources (bundled in memory). */
+  rendererDir?: string;
+}
+let runtime: CliRuntime = {};
 
 const program = new Command('latchkey')
   .description('Passkey gate for reaching this computer from your phone through a tunnel.')
@@ -47,7 +53,11 @@ program.command('serve').description('start the Latchkey server (local and remot
   .option('--upstream <url>', 'put one local app behind the gate at /, for this run (e.g. http://127.0.0.1:5173)')
   .option('--json', 'print the listener URLs as one JSON line')
   .action(async (opts: { home?: string; localPort: number; remotePort: number; json?: boolean; upstream?: string }) => {
-    const lk = await createLatchkey({ home: resolveHome(opts.home), localPort: opts.localPort, remotePort: opts.remotePort, logger: true, upstream: opts.upstream });
+    // The server is loaded only here, so client commands start without it.
+    const { createLatchkey } = await import('../src-server/app/createLatchkey.ts');
+    const lk = await createLatchkey({
+      home: resolveHome(opts.home), localPort: opts.localPort, remotePort: opts.remotePort, logger: true, upstream: opts.upstream, rendererDir: runtime.rendererDir,
+    });
     if (!lk.services.config.require_auth) {
       process.stderr.write('\n!!! latchkey: require_auth is false: THE GATE IS OFF. Anyone who reaches the remote listener gets in. !!!\n\n');
     }
@@ -350,9 +360,16 @@ clientCommand(tunnel, 'stop', 'stop the tunnel and remove what Latchkey added').
   print(opts, r, () => `stopped ${r.stopped}${r.removed_origin ? '; removed it from public_origins' : ''}`);
 });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
+export async function runCli(argv: string[], how: CliRuntime = {}) {
+  runtime = how;
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    reportError(err);
+  }
+}
+
+function reportError(err: unknown) {
   // One line, no stack: coded errors from the server or start-up, or an unexpected one.
   const e = err as Error & { code?: string };
   const known = err instanceof ClientError || ['config_invalid', 'home_locked', 'home_unsafe', 'EADDRINUSE', 'EACCES'].includes(e.code ?? '');

@@ -1,5 +1,4 @@
 import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { read } from 'read';
 import { ClientError } from '../src-server/client/ClientError.ts';
 
 /** Asks twice on the terminal, without echo; a typo in a password nobody sees would lock its owner out. */
@@ -7,6 +6,8 @@ export async function readPasswordTwice(): Promise<string> {
   if (!process.stdin.isTTY) {
     throw new ClientError('no_terminal', 'no terminal to read the password from: pipe it in with --stdin');
   }
+  // Loaded here: only `fallback password set` prompts.
+  const { read } = await import('read');
   const first = await read({ prompt: 'New password: ', silent: true, replace: '', output: process.stderr });
   const second = await read({ prompt: 'Repeat it: ', silent: true, replace: '', output: process.stderr });
   if (first !== second) throw new ClientError('password_mismatch', 'the two passwords differ; nothing was changed');

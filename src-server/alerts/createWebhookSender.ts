@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
+import type { Webhook } from 'standardwebhooks';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import type { AlertSettings, WebhookEventType } from './alertsFromConfig.ts';
 import type { AlertStore, Delivery } from './openAlertStore.ts';
@@ -22,7 +22,8 @@ export type WebhookSender = ReturnType<typeof createWebhookSender>;
 export function createWebhookSender(store: AlertStore, webhook: AlertSettings['webhook'], opts: { retryMs?: number[]; giveUpAfterMs?: number } = {}) {
   const schedule = opts.retryMs ?? RETRY_SCHEDULE_MS;
   const giveUpAfter = opts.giveUpAfterMs ?? GIVE_UP_AFTER_MS;
-  const signer = webhook ? new Webhook(webhook.secret) : null;
+  // Loaded with the first delivery: most installs have no webhook.
+  let signer: Webhook | undefined;
   const timers = new Map<string, NodeJS.Timeout>();
   let closed = false;
 
@@ -30,13 +31,14 @@ export function createWebhookSender(store: AlertStore, webhook: AlertSettings['w
 
   /** One POST; the outcome as an attempt record. */
   async function post(d: Delivery): Promise<{ status?: number; error?: string }> {
+    signer ??= new (await import('standardwebhooks')).Webhook(webhook!.secret);
     const at = new Date();
     const headers = {
       'content-type': 'application/json',
       'user-agent': 'Latchkey-Webhook/1',
       'webhook-id': d.id,
       'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-      'webhook-signature': signer!.sign(d.id, at, d.body),
+      'webhook-signature': signer.sign(d.id, at, d.body),
     };
     try {
       const res = await fetch(webhook!.url, { method: 'POST', headers, body: d.body, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });

@@ -24,6 +24,7 @@ import type { Listener } from '../gate/resolveOrigin.ts';
 import { originRoutes } from '../origins/originRoutes.ts';
 import { sessionRoutes, whoamiRoutes } from '../sessions/sessionRoutes.ts';
 import type { RendererBundle } from '../web/buildRenderer.ts';
+import type { createLazyValidators } from './createLazyValidators.ts';
 import { tokenRoutes } from '../tokens/tokenRoutes.ts';
 import { tunnelRoutes } from '../tunnels/tunnelRoutes.ts';
 import { rendererRoutes } from '../web/rendererRoutes.ts';
@@ -36,7 +37,15 @@ import type { Services } from './Services.ts';
  * then feature routes. Which listener a request arrived on is fixed here, by construction;
  * nothing a client sends can change it.
  */
-export async function buildListener(s: Services, listener: Listener, bundle: RendererBundle, logger: boolean): Promise<FastifyInstance> {
+export interface ListenerShared {
+  bundle: RendererBundle;
+  /** One validator pool for both listeners (createLazyValidators). */
+  buildValidator: ReturnType<typeof createLazyValidators>;
+  logger: boolean;
+}
+
+export async function buildListener(s: Services, listener: Listener, shared: ListenerShared): Promise<FastifyInstance> {
+  const { bundle, logger } = shared;
   // Only the remote listener sits behind proxies; the local one believes no forwarding header.
   const client = createClientAddress(listener === 'remote' ? s.config.trusted_proxies : null);
   const inFlight = listener === 'remote' ? createInFlightLimit(s.limits.inFlightPerClient) : null;
@@ -67,6 +76,7 @@ export async function buildListener(s: Services, listener: Listener, bundle: Ren
     return503OnClosing: false,
     // Fastify's default silently drops unknown body fields; a typo such as "expire_in" must be an error, not a default.
     ajv: { customOptions: { removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator: shared.buildValidator } },
   });
   app.setErrorHandler(errorHandler);
 

@@ -28,6 +28,7 @@ import { createFallbackService } from '../fallbacks/createFallbackService.ts';
 import { createFallbackThrottle } from '../fallbacks/createFallbackThrottle.ts';
 import { openFallbackStore } from '../fallbacks/openFallbackStore.ts';
 import { buildListener } from './buildListener.ts';
+import { createLazyValidators } from './createLazyValidators.ts';
 import { acquireHomeLock, prepareHome } from './prepareHome.ts';
 import { DEFAULT_LIMITS, limitsFromConfig, type Limits, type Services } from './Services.ts';
 
@@ -110,7 +111,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
       desktopSecret: options.desktopSecret ? Buffer.from(options.desktopSecret) : null,
       urls: { local: '', remote: '' },
       tunnels: null as unknown as Services['tunnels'],
-      apps: createAppRegistry(config, { appTimeoutMs: limits.appTimeoutMs, flagApps: flagApps(options.upstream, config) }),
+      apps: await createAppRegistry(config, { appTimeoutMs: limits.appTimeoutMs, flagApps: flagApps(options.upstream, config) }),
       signer: await createAssertionSigner(clock),
     };
     services.alerts = createAlertService({
@@ -121,8 +122,9 @@ export async function createLatchkey(options: LatchkeyOptions) {
     services.tunnels = createTunnelManager(services, { env: options.toolEnv ?? process.env, timeoutMs: options.tunnelTimeoutMs ?? TUNNEL_URL_TIMEOUT_MS });
     const bundle = options.rendererDir ? readRendererBundle(options.rendererDir) : await (bundleOnce ??= buildRenderer());
     let ipv6: Server | null = null;
-    const local = await buildListener(services, 'local', bundle, options.logger ?? false);
-    const remote = await buildListener(services, 'remote', bundle, options.logger ?? false);
+    const shared = { bundle, buildValidator: createLazyValidators(), logger: options.logger ?? false };
+    const local = await buildListener(services, 'local', shared);
+    const remote = await buildListener(services, 'remote', shared);
 
     return {
       services,

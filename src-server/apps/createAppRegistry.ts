@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { connect } from 'node:net';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import type { LatchkeyConfig } from '../config/loadConfig.ts';
 import { writeConfigKey } from '../config/writeConfigKey.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
@@ -17,14 +17,14 @@ export interface App extends AppSpec {
 
 const HEALTH_TIMEOUT_MS = 1_000;
 
-export type AppRegistry = ReturnType<typeof createAppRegistry>;
+export type AppRegistry = Awaited<ReturnType<typeof createAppRegistry>>;
 
 /**
  * The apps behind the gate, from config.json's `apps`. Requests find theirs by origin and
  * longest mount prefix; `add` and `remove` change a running server and write config.json
  * back (keeping every other key), like `origins add`.
  */
-export function createAppRegistry(config: LatchkeyConfig, opts: { appTimeoutMs: number; flagApps?: AppConfig[] }) {
+export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeoutMs: number; flagApps?: AppConfig[] }) {
   const flagApps = opts.flagApps ?? [];
   let apps: App[] = [];
   // `changed` after an add or remove, so the tray can list the apps without polling.
@@ -34,10 +34,18 @@ export function createAppRegistry(config: LatchkeyConfig, opts: { appTimeoutMs: 
   /** Every app, config.json's and this run's, checked together (names and mounts must not collide). */
   const check = (saved: AppConfig[]) => parseApps([...flagApps, ...saved], config.public_origins);
 
+  // undici is loaded with the first app (at start when config.json has one), so a Latchkey
+  // with no apps never pays for it, and a proxied request never waits for it.
+  let PoolClass: typeof Pool | undefined;
+  const loadUndici = async (specs: AppSpec[]) => {
+    if (specs.length > 0) PoolClass ??= (await import('undici')).Pool;
+  };
+
   function adopt(specs: AppSpec[]) {
     const next = specs.map((spec, i) => {
       let pool = pools.get(spec.upstream);
       if (!pool) {
+        const Pool = PoolClass!;
         // headersTimeout is the app's time to answer (then 504); a body may stream for as long as it likes (SSE, downloads).
         pool = new Pool(spec.upstream, { connections: 128, keepAliveTimeout: 30_000, headersTimeout: opts.appTimeoutMs, bodyTimeout: 0 });
         pools.set(spec.upstream, pool);
@@ -53,7 +61,9 @@ export function createAppRegistry(config: LatchkeyConfig, opts: { appTimeoutMs: 
     // Longest prefix first, so the first match is the most specific one.
     apps = next.sort((a, b) => b.path.length - a.path.length);
   }
-  adopt(check(config.apps));
+  const initial = check(config.apps);
+  await loadUndici(initial);
+  adopt(initial);
 
   async function persist(next: AppConfig[]) {
     let specs: AppSpec[];
@@ -62,6 +72,7 @@ export function createAppRegistry(config: LatchkeyConfig, opts: { appTimeoutMs: 
     } catch (err) {
       throw new LatchkeyError('invalid_app', (err as Error).message.replace(/^"apps\[\d+\]": /, ''), 400);
     }
+    await loadUndici(specs);
     await writeConfigKey(config, 'apps', next);
     config.apps = next;
     adopt(specs);

@@ -1,4 +1,4 @@
-import { revealHidden } from '../text/displayText.ts';
+import { revealHidden } from '../text/revealHidden.ts';
 import type { AuditLine } from './createAuditLog.ts';
 
 /** Names for ids, looked up when a line is shown (a device renamed or removed since keeps its line). */

@@ -1,6 +1,7 @@
 import formbody from '@fastify/formbody';
 import { Type } from '@sinclair/typebox';
-import { generateAuthenticationOptions, type AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { loadWebAuthn } from '../webauthn/loadWebAuthn.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
@@ -131,7 +132,7 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
   app.post('/auth/cli/approve/options', { config: limit, schema: { body: requestIdBody } }, async (request) => {
     const rpId = requireRpId(request);
     const r = pendingLogin((request.body as { request_id: string }).request_id);
-    const options = await generateAuthenticationOptions({ rpID: rpId, userVerification: 'required', timeout: TIMEOUT_MS });
+    const options = await (await loadWebAuthn()).generateAuthenticationOptions({ rpID: rpId, userVerification: 'required', timeout: TIMEOUT_MS });
     const ceremonyId = s.challenges.put({ kind: 'cli-login', challenge: options.challenge, origin: request.lk.origin, rpId, subject: r.id });
     return { ceremony_id: ceremonyId, options };
   });

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import open from 'open';
 
 /**
  * Opens a URL for the person at this computer. `$BROWSER` wins when set (the convention
@@ -9,6 +8,8 @@ import open from 'open';
 export async function openBrowser(url: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const custom = env.BROWSER?.trim();
   if (!custom) {
+    // Loaded here: only `auth login` opens a browser.
+    const { default: open } = await import('open');
     await open(url, { wait: false });
     return;
   }

@@ -1,7 +1,6 @@
 import { lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { looksLikeToken } from '../tokens/tokenFormat.ts';
 import { ClientError } from './ClientError.ts';
 
@@ -35,6 +34,8 @@ export function readTokenFile(path: string): string | null {
 
 export async function writeTokenFile(path: string, token: string) {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // Loaded here: only `auth login` writes the file, and every client command reads it.
+  const { default: writeFileAtomic } = await import('write-file-atomic');
   await writeFileAtomic(path, `${token}\n`, { mode: 0o600, fsync: true });
 }
 

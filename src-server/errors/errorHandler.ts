@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DISPLAY_TEXT_PATTERN } from '../text/displayText.ts';
+import { DISPLAY_TEXT_PATTERN } from '../text/revealHidden.ts';
 import { LatchkeyError } from './LatchkeyError.ts';
 
 // Fastify's own client errors, given stable codes and plain messages.

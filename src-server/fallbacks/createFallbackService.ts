@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import QRCode from 'qrcode';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import type { Clock } from '../time/Clock.ts';
 import { newBackupCodes, normalizeBackupCode } from './backupCodes.ts';
@@ -38,10 +37,13 @@ export function createFallbackService(store: FallbackStore, clock: Clock, opts: 
    * step already used, or an earlier one, is refused, even to a parallel request.
    */
   async function useTotpCode(code: string): Promise<FallbackRefusal | null> {
-    const totp = store.data().totp;
-    if (!totp?.confirmed_at) return 'wrong_code';
-    const step = totpStep(totp.secret, code, clock.now());
+    const enrolled = store.data().totp;
+    if (!enrolled?.confirmed_at) return 'wrong_code';
+    const step = await totpStep(enrolled.secret, code, clock.now());
     if (step === null) return 'wrong_code';
+    // Read again after the await: a parallel request may have spent this step, or TOTP was turned off.
+    const totp = store.data().totp;
+    if (totp?.secret !== enrolled.secret || !totp.confirmed_at) return 'wrong_code';
     if (step <= totp.last_step) return 'code_used';
     const at = now();
     await store.commit((d) => {
@@ -87,20 +89,25 @@ export function createFallbackService(store: FallbackStore, clock: Clock, opts: 
     /** Starts (or restarts) enrolment; TOTP is not a way in until `confirmTotp` sees a current code. */
     async startTotp(): Promise<{ uri: string; secret: string; qr: string }> {
       const label = `Latchkey (${opts.host()})`;
-      const { secret, uri } = newTotpSecret(label);
+      const { secret, uri } = await newTotpSecret(label);
       await store.commit((d) => {
         d.totp = { secret, created_at: now(), confirmed_at: null, last_step: 0 };
       });
-      return { uri, secret, qr: await QRCode.toDataURL(uri, { margin: 1 }) };
+      return { uri, secret, qr: await (await import('qrcode')).default.toDataURL(uri, { margin: 1 }) };
     },
 
     async confirmTotp(code: string) {
       const totp = store.data().totp;
       if (!totp) throw new LatchkeyError('totp_not_started', 'Set up the authenticator app first: latchkey fallback totp enable', 409);
       if (totp.confirmed_at) throw new LatchkeyError('totp_already_on', 'The authenticator app is already on. To change it, turn it off and enable it again.', 409);
-      const step = totpStep(totp.secret, code, clock.now());
+      const step = await totpStep(totp.secret, code, clock.now());
       if (step === null) {
         throw new LatchkeyError('totp_code_wrong', 'That code does not match. Check the phone\'s clock, and type the code the app shows now.', 400);
+      }
+      // A parallel enable may have replaced this secret, or a parallel confirm used it, while the code was checked.
+      const current = store.data().totp;
+      if (current?.secret !== totp.secret || current.confirmed_at) {
+        throw new LatchkeyError('totp_changed', 'The authenticator set-up changed meanwhile. Run: latchkey fallback status, then start again if needed.', 409);
       }
       // The code used to confirm is spent: it cannot also sign someone in.
       await store.commit((d) => {

@@ -4,7 +4,7 @@ import type { Services } from '../app/Services.ts';
 import { EMAIL } from '../config/loadConfig.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { requireOwner } from '../gate/gatePlugin.ts';
-import { DISPLAY_TEXT_PATTERN } from '../text/displayText.ts';
+import { DISPLAY_TEXT_PATTERN } from '../text/revealHidden.ts';
 import { FALLBACK_METHODS, type FallbackMethod } from './fallbackMethods.ts';
 
 const methodParams = Type.Object({ method: Type.String({ minLength: 1, maxLength: 32 }) });

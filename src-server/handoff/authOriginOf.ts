@@ -1,5 +1,5 @@
 import type { Services } from '../app/Services.ts';
-import { HIDDEN_CHARACTERS } from '../text/displayText.ts';
+import { HIDDEN_CHARACTERS } from '../text/revealHidden.ts';
 import { lk } from '../web/latchkeyPaths.ts';
 
 const HIDDEN = new RegExp(`[${HIDDEN_CHARACTERS}]`, 'u');

@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import type { Services } from '../app/Services.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { createCloudflaredAdapter } from './createCloudflaredAdapter.ts';
@@ -47,7 +46,7 @@ export function createTunnelManager(s: Services, opts: { env: NodeJS.ProcessEnv;
       const r = running;
       return {
         running: r !== null,
-        tunnel: r ? { tool: r.tool, mode: r.mode, url: r.url, started_at: r.started_at, added_origin: r.added_origin, qr: await QRCode.toDataURL(r.url, { margin: 2, width: 256 }) } : null,
+        tunnel: r ? { tool: r.tool, mode: r.mode, url: r.url, started_at: r.started_at, added_origin: r.added_origin, qr: await (await import('qrcode')).default.toDataURL(r.url, { margin: 2, width: 256 }) } : null,
         last_end: lastEnd,
         tools: { tailscale, cloudflared },
         remote_port: Number(new URL(s.urls.remote || 'http://127.0.0.1:0').port),

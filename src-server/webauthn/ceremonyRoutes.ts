@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { generateAuthenticationOptions, generateRegistrationOptions, verifyRegistrationResponse } from '@simplewebauthn/server';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { loadWebAuthn } from './loadWebAuthn.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { describeUserAgent } from '../devices/describeUserAgent.ts';
@@ -69,7 +69,7 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
     const trustedAtOnce = isPersonAtComputer(request);
     // Fail before the user is asked for Face ID, not after.
     if (!trustedAtOnce) s.pending.assertRoom(sourceOf(request));
-    const options = await generateRegistrationOptions({
+    const options = await (await loadWebAuthn()).generateRegistrationOptions({
       rpName: RP_NAME,
       rpID: rpId,
       // A fresh user handle per device, so enrolling again never overwrites a passkey the phone still needs.
@@ -103,14 +103,14 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
       return ceremonyRefusal(code);
     };
     try {
-      checkCeremonyResponse(body.response, { type: 'webauthn.create', challenge: ceremony.challenge, origin: ceremony.origin, rpId: ceremony.rpId });
+      await checkCeremonyResponse(body.response, { type: 'webauthn.create', challenge: ceremony.challenge, origin: ceremony.origin, rpId: ceremony.rpId });
     } catch (err) {
       if (err instanceof LatchkeyError) throw refuse(err.code as CeremonyRefusal);
       throw err;
     }
     let info;
     try {
-      const result = await verifyRegistrationResponse({
+      const result = await (await loadWebAuthn()).verifyRegistrationResponse({
         response: body.response,
         expectedChallenge: ceremony.challenge,
         expectedOrigin: ceremony.origin,
@@ -167,7 +167,7 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
 
   app.post('/auth/login/options', { config: ceremonyLimit }, async (request) => {
     const rpId = requireRpId(request);
-    const options = await generateAuthenticationOptions({ rpID: rpId, userVerification: 'required', timeout: TIMEOUT_MS });
+    const options = await (await loadWebAuthn()).generateAuthenticationOptions({ rpID: rpId, userVerification: 'required', timeout: TIMEOUT_MS });
     const ceremonyId = s.challenges.put({ kind: 'login', challenge: options.challenge, origin: request.lk.origin, rpId });
     return { ceremony_id: ceremonyId, options };
   });

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import {
-  decodeAttestationObject, decodeClientDataJSON, isoBase64URL, parseAuthenticatorData, type ParsedAuthenticatorData,
-} from '@simplewebauthn/server/helpers';
+import type { ParsedAuthenticatorData } from '@simplewebauthn/server/helpers';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { loadWebAuthnHelpers } from './loadWebAuthn.ts';
 
 export interface ExpectedCeremony {
   /** WebAuthn L3 §7.1 step 7 / §7.2 step 11. */
@@ -41,10 +40,11 @@ export function ceremonyRefusal(code: CeremonyRefusal): LatchkeyError {
  * library's error messages echo client-controlled fields, so they never decide an audit reason.
  * Returns the parsed authenticator data (flags, counter) for the caller's later checks.
  */
-export function checkCeremonyResponse(
+export async function checkCeremonyResponse(
   response: { response?: { clientDataJSON?: unknown; attestationObject?: unknown; authenticatorData?: unknown } },
   expected: ExpectedCeremony,
-): ParsedAuthenticatorData {
+): Promise<ParsedAuthenticatorData> {
+  const { decodeAttestationObject, decodeClientDataJSON, isoBase64URL, parseAuthenticatorData } = await loadWebAuthnHelpers();
   const body = response.response ?? {};
   // §7.1 steps 5–6 / §7.2 steps 9–10: clientDataJSON is UTF-8 JSON.
   let client: { type?: unknown; challenge?: unknown; origin?: unknown };

@@ -1,4 +1,5 @@
-import { verifyAuthenticationResponse, type AuthenticationResponseJSON } from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { loadWebAuthn } from './loadWebAuthn.ts';
 import type { FastifyRequest } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
@@ -32,13 +33,13 @@ export async function verifyPasskeyAssertion(
   }
   let authData;
   try {
-    authData = checkCeremonyResponse(response, { type: 'webauthn.get', challenge: ceremony.challenge, origin: ceremony.origin, rpId: ceremony.rpId });
+    authData = await checkCeremonyResponse(response, { type: 'webauthn.get', challenge: ceremony.challenge, origin: ceremony.origin, rpId: ceremony.rpId });
   } catch (err) {
     if (err instanceof LatchkeyError) throw refuse(err.code as CeremonyRefusal, passkey.id);
     throw err;
   }
   try {
-    const result = await verifyAuthenticationResponse({
+    const result = await (await loadWebAuthn()).verifyAuthenticationResponse({
       response,
       expectedChallenge: ceremony.challenge,
       expectedOrigin: ceremony.origin,

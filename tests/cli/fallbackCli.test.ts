@@ -65,7 +65,7 @@ describe('latchkey fallback … on the computer', () => {
     assert.ok(uri.includes(`secret=${secret}`), 'enabling again starts over with a new secret');
 
     const wrong = await run(['fallback', 'totp', 'confirm', '000000', ...base]);
-    const right = totpCode(secret, s.clock.now());
+    const right = await totpCode(secret, s.clock.now());
     assert.equal(wrong.code, right === '000000' ? 0 : 1);
     if (right !== '000000') assert.match(wrong.stderr, /^latchkey: That code does not match\..*\n$/);
     const ok = await run(['fallback', 'totp', 'confirm', right, ...base]);

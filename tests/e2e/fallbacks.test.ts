@@ -66,7 +66,7 @@ describe('sign-in fallbacks in real Chromium through the nginx TLS front, with r
     assert.match(secret, /^[A-Z2-7]{32}$/);
     assert.ok(await page.locator('img.qr').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'the QR code renders');
     assert.equal(await section('totp').locator('h3 strong').innerText(), 'Off', 'not on before a code is confirmed');
-    await page.getByLabel('Code the app shows now').fill(totpCode(secret, server.clock.now()));
+    await page.getByLabel('Code the app shows now').fill(await totpCode(secret, server.clock.now()));
     await page.getByRole('button', { name: 'Turn on' }).click();
     await page.getByRole('status').getByText('The authenticator app is on.').waitFor();
     assert.equal(await section('totp').locator('h3 strong').innerText(), 'On');
@@ -82,7 +82,7 @@ describe('sign-in fallbacks in real Chromium through the nginx TLS front, with r
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     server.clock.advance(30_000); // past the step spent confirming
     const secret = JSON.parse(readFileSync(`${server.home}/fallbacks.json`, 'utf8')).totp.secret;
-    await page.getByLabel('Code from your authenticator app').fill(totpCode(secret, server.clock.now()));
+    await page.getByLabel('Code from your authenticator app').fill(await totpCode(secret, server.clock.now()));
     await page.getByLabel('Name this device').fill('Hotel laptop');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
@@ -112,7 +112,7 @@ describe('sign-in fallbacks in real Chromium through the nginx TLS front, with r
     assert.equal(await page.getByLabel('Name this device').count(), 0, 'a trusted browser is not asked to name itself');
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     server.clock.advance(30_000);
-    await page.getByLabel('Code from your authenticator app').fill(totpCode(secret, server.clock.now()));
+    await page.getByLabel('Code from your authenticator app').fill(await totpCode(secret, server.clock.now()));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Signed in' }).waitFor();
     assert.equal(server.lk.services.pending.list().length, 0, 'no new request');
@@ -138,7 +138,7 @@ describe('sign-in fallbacks in real Chromium through the nginx TLS front, with r
     await other.page.goto(`${box}/.latchkey/`);
     server.clock.advance(30_000);
     const secret = JSON.parse(readFileSync(`${server.home}/fallbacks.json`, 'utf8')).totp.secret;
-    await other.page.getByLabel('Code from your authenticator app').fill(totpCode(secret, server.clock.now()));
+    await other.page.getByLabel('Code from your authenticator app').fill(await totpCode(secret, server.clock.now()));
     await other.page.getByRole('button', { name: 'Sign in' }).click();
     await other.page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
     const [pending] = server.lk.services.pending.list();

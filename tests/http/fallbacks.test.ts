@@ -180,18 +180,18 @@ describe('sign-in fallbacks: a fallback proves who you are, approval still makes
     assert.match(enrol.body.qr, /^data:image\/png;base64,/);
     assert.ok(!(await stranger().send('GET', '/.latchkey/auth/state')).body.fallbacks.methods.includes('totp'), 'not on before confirm');
     const secret = enrol.body.secret as string;
-    const wrong = await s.api('POST', '/.latchkey/api/fallbacks/totp/confirm', { code: totpCode(secret, s.clock.now() + 5 * 30_000) });
+    const wrong = await s.api('POST', '/.latchkey/api/fallbacks/totp/confirm', { code: await totpCode(secret, s.clock.now() + 5 * 30_000) });
     assert.deepEqual([wrong.status, wrong.body.error], [400, 'totp_code_wrong']);
-    const confirmCode = totpCode(secret, s.clock.now());
+    const confirmCode = await totpCode(secret, s.clock.now());
     assert.equal((await s.api('POST', '/.latchkey/api/fallbacks/totp/confirm', { code: confirmCode })).status, 200);
 
     const b = stranger();
     const reused = await b.send('POST', '/.latchkey/auth/fallback/signin', { method: 'totp', code: confirmCode });
     assert.deepEqual([reused.status, reused.body.error], [401, 'fallback_refused'], 'the confirm code is spent');
     s.clock.advance(30_000);
-    const tooFar = await b.send('POST', '/.latchkey/auth/fallback/signin', { method: 'totp', code: totpCode(secret, s.clock.now() + 60_000) });
+    const tooFar = await b.send('POST', '/.latchkey/auth/fallback/signin', { method: 'totp', code: await totpCode(secret, s.clock.now() + 60_000) });
     assert.equal(tooFar.status, 401, 'two steps ahead is refused');
-    const drift = totpCode(secret, s.clock.now() + 30_000);
+    const drift = await totpCode(secret, s.clock.now() + 30_000);
     const ok = await b.send('POST', '/.latchkey/auth/fallback/signin', { method: 'totp', code: drift });
     assert.deepEqual([ok.status, ok.body.status], [200, 'pending'], 'one step ahead is accepted');
     const replay = await stranger().send('POST', '/.latchkey/auth/fallback/signin', { method: 'totp', code: drift });
@@ -210,9 +210,9 @@ describe('sign-in fallbacks: a fallback proves who you are, approval still makes
     // Past the step the last test used (one ahead of its clock).
     s.clock.advance(60_000);
     const secret = secretOf(s);
-    const wrongCode = await b.send('POST', '/.latchkey/auth/fallback/signin', { method: 'password', password: PASSWORD, code: totpCode(secret, s.clock.now() - 10 * 30_000) });
+    const wrongCode = await b.send('POST', '/.latchkey/auth/fallback/signin', { method: 'password', password: PASSWORD, code: await totpCode(secret, s.clock.now() - 10 * 30_000) });
     assert.deepEqual([wrongCode.status, wrongCode.body.error], [401, 'fallback_refused']);
-    const both = await b.send('POST', '/.latchkey/auth/fallback/signin', { method: 'password', password: PASSWORD, code: totpCode(secret, s.clock.now()) });
+    const both = await b.send('POST', '/.latchkey/auth/fallback/signin', { method: 'password', password: PASSWORD, code: await totpCode(secret, s.clock.now()) });
     assert.deepEqual([both.status, both.body.status], [200, 'pending']);
     await s.api('POST', `/.latchkey/api/devices/${both.body.request.id}/deny`);
   });

@@ -7,28 +7,28 @@ import { hashSecret, verifySecret } from '../../src-server/fallbacks/hashSecret.
 import { newTotpSecret, totpCode, totpStep } from '../../src-server/fallbacks/totp.ts';
 
 describe('fallback credentials', () => {
-  it('TOTP matches the RFC 6238 appendix B vectors (SHA-1 rows)', () => {
+  it('TOTP matches the RFC 6238 appendix B vectors (SHA-1 rows)', async () => {
     // The RFC's SHA-1 seed is the ASCII string "12345678901234567890"; its table has 8 digits.
     const seed = Secret.fromLatin1('12345678901234567890').base32;
     const vectors: Array<[number, string]> = [
       [59, '94287082'], [1111111109, '07081804'], [1111111111, '14050471'],
       [1234567890, '89005924'], [2000000000, '69279037'], [20000000000, '65353130'],
     ];
-    for (const [seconds, code] of vectors) assert.equal(totpCode(seed, seconds * 1000, 8), code, `T=${seconds}`);
+    for (const [seconds, code] of vectors) assert.equal(await totpCode(seed, seconds * 1000, 8), code, `T=${seconds}`);
   });
 
-  it('TOTP accepts ±1 step and names the step, refuses 2 steps off and junk', () => {
-    const { secret, uri } = newTotpSecret('Latchkey (box.alice.ts.net)');
+  it('TOTP accepts ±1 step and names the step, refuses 2 steps off and junk', async () => {
+    const { secret, uri } = await newTotpSecret('Latchkey (box.alice.ts.net)');
     assert.equal(Secret.fromBase32(secret).bytes.length, 20);
     assert.match(uri, /algorithm=SHA1&digits=6&period=30/);
     const now = 1_800_000_000_000;
     const step = Math.floor(now / 30_000);
-    assert.equal(totpStep(secret, totpCode(secret, now), now), step);
-    assert.equal(totpStep(secret, totpCode(secret, now - 30_000), now), step - 1);
-    assert.equal(totpStep(secret, totpCode(secret, now + 30_000), now), step + 1);
-    assert.equal(totpStep(secret, totpCode(secret, now + 60_000), now), null);
-    assert.equal(totpStep(secret, totpCode(secret, now - 60_000), now), null);
-    assert.equal(totpStep(secret, 'abcdef', now), null);
+    assert.equal(await totpStep(secret, await totpCode(secret, now), now), step);
+    assert.equal(await totpStep(secret, await totpCode(secret, now - 30_000), now), step - 1);
+    assert.equal(await totpStep(secret, await totpCode(secret, now + 30_000), now), step + 1);
+    assert.equal(await totpStep(secret, await totpCode(secret, now + 60_000), now), null);
+    assert.equal(await totpStep(secret, await totpCode(secret, now - 60_000), now), null);
+    assert.equal(await totpStep(secret, 'abcdef', now), null);
   });
 
   it('backup codes: 10 distinct xxxxx-xxxxx codes; typing is forgiving about case, spaces and look-alikes', () => {
