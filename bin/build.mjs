@@ -40,24 +40,29 @@ export function isBuildFresh() {
   return stamp !== undefined && newestSource() <= stamp.mtimeMs;
 }
 
-// Pure ESM libraries made of many small modules are bundled in (esbuild keeps only what is
-// used): loading TypeBox's and jose's module graphs file by file was a fifth of the start-up.
-// Everything else stays in node_modules, loaded as published.
-const BUNDLED = new Set(['@sinclair/typebox', 'jose']);
+// Libraries are bundled in: resolving and loading their module graphs file by file (and
+// Node's scan of each CommonJS file for its exports) was half of the time to ready. Left in
+// node_modules, loaded as published: native addons, packages that find files next to their
+// own code (open's xdg-open, write-file-atomic, pino's workers), what only tests or the
+// build use, and the lazily loaded heavy ones, which then cost nothing until first use.
+const BUNDLED = new Set(['@sinclair/typebox', 'jose', 'fastify', '@fastify/cookie', '@fastify/formbody', '@fastify/helmet', '@fastify/rate-limit', '@fastify/ajv-compiler', 'ajv', 'ua-parser-js', 'rate-limiter-flexible', 'proxy-addr', 'forwarded-parse', 'ms', 'lowdb', 'commander', 'fastify-plugin']);
 
 function externals() {
   const { dependencies, devDependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  return Object.keys({ ...dependencies, ...devDependencies }).filter((name) => !BUNDLED.has(name)).flatMap((name) => [name, `${name}/*`]);
+  return [...Object.keys({ ...dependencies, ...devDependencies }).filter((name) => !BUNDLED.has(name)), 'pino']
+    .flatMap((name) => [name, `${name}/*`]);
 }
 
 export async function buildAll() {
   const { build } = await import('esbuild');
-  const common = { bundle: true, platform: 'node', target: 'node20', format: 'esm', external: externals(), logLevel: 'warning', absWorkingDir: root };
+  // CommonJS libraries bundled into ESM still call require() for Node's built-ins: give them the real one.
+  const banner = { js: "import { createRequire as __lkRequire } from 'node:module'; const require = __lkRequire(import.meta.url);" };
+  const common = { bundle: true, platform: 'node', target: 'node20', format: 'esm', external: externals(), banner, logLevel: 'warning', absWorkingDir: root };
   rmSync(STAMP, { force: true });
   rmSync(join(root, 'dist-cli'), { recursive: true, force: true });
   await build({ ...common, entryPoints: ['src-cli/main.ts'], outdir: 'dist-cli', splitting: true, chunkNames: 'chunks/[name]-[hash]' });
   await build({ ...common, entryPoints: ['src-main/main.ts'], outfile: 'dist-main/main.mjs' });
-  await build({ ...common, entryPoints: ['src-main/preload.ts'], outfile: 'dist-main/preload.cjs', format: 'cjs', external: ['electron'] });
+  await build({ ...common, entryPoints: ['src-main/preload.ts'], outfile: 'dist-main/preload.cjs', format: 'cjs', external: ['electron'], banner: undefined });
   // The renderer's one build recipe lives with the server, which also uses it in development.
   const { register } = await import('tsx/esm/api');
   const unregister = register();

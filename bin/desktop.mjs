@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// npm start / npm run dist: builds the desktop app's files (main process, preload, renderer),
-// then runs Electron or electron-builder. Where Electron cannot be had, it says so in one
+// npm start / npm run dist: runs Electron or electron-builder on the build `npm ci` made
+// (bin/build.mjs: main process, preload, renderer), building first when it is missing or
+// older than the sources. Where Electron cannot be had, it says so in one
 // line and exits 1, never with a stack trace.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { register } from 'tsx/esm/api';
+import { buildAll, isBuildFresh } from './build.mjs';
 import { electronBinary, electronPackage, MISSING_ELECTRON } from './electronBinary.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -16,20 +16,10 @@ const fail = (message) => {
   process.exit(1);
 };
 
-/** dist-main/main.mjs (dependencies stay in node_modules), dist-main/preload.cjs (sandboxed preloads must be CommonJS), dist-renderer/. */
-async function buildDesktop() {
-  const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'silent', absWorkingDir: root };
-  await build({ ...common, entryPoints: ['src-main/main.ts'], outfile: 'dist-main/main.mjs', format: 'esm', packages: 'external' });
-  await build({ ...common, entryPoints: ['src-main/preload.ts'], outfile: 'dist-main/preload.cjs', format: 'cjs', external: ['electron'] });
-  register();
-  const { buildRenderer } = await import('../src-server/web/buildRenderer.ts');
-  await buildRenderer(join(root, 'dist-renderer'));
-}
-
 const command = process.argv[2];
 if (!['start', 'build', 'dist'].includes(command)) fail('usage: desktop.mjs start|build|dist');
 try {
-  await buildDesktop();
+  if (command === 'build' || !isBuildFresh()) await buildAll();
 } catch (err) {
   fail(`could not build the desktop app: ${err.message.split('\n')[0]}`);
 }

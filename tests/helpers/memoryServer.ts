@@ -1,7 +1,7 @@
 // A Latchkey server in its own process for the memory test, started with --expose-gc so the
 // test can ask for a full collection before it reads RSS: what is left then is what the
 // server holds, not garbage not yet collected. Prints one JSON line with its URLs and
-// credentials; answers each "rss" line on stdin with its RSS in bytes after two collections.
+// credentials; answers each "rss" line on stdin with its RSS and used heap in bytes after two collections.
 import { createInterface } from 'node:readline';
 import { API_KEY_DEFAULT_LIFETIME_MS } from '../../src-server/tokens/createTokenService.ts';
 import { startServer } from './startServer.ts';
@@ -24,7 +24,8 @@ for await (const line of createInterface({ input: process.stdin })) {
   gc();
   await new Promise((r) => setImmediate(r));
   gc();
-  process.stdout.write(`${process.memoryUsage().rss}\n`);
+  const { rss, heapUsed } = process.memoryUsage();
+  process.stdout.write(`${JSON.stringify({ rss, heapUsed })}\n`);
 }
 await s.close();
 process.exit(0);

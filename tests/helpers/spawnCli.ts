@@ -13,20 +13,23 @@ export function spawnCli(args: string[], env: Record<string, string> = {}) {
   child.stdout.on('data', (c) => { stdout += c; poke(); });
   child.stderr.on('data', (c) => { stderr += c; poke(); });
   const exit = new Promise<number>((resolve) => child.once('exit', (code) => { poke(); resolve(code ?? -1); }));
+  async function waitFor(text: () => string, re: RegExp): Promise<RegExpExecArray> {
+    for (;;) {
+      const m = re.exec(text());
+      if (m) return m;
+      if (child.exitCode !== null) throw new Error(`latchkey exited ${child.exitCode} before ${re}: ${stderr}`);
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  }
   return {
     child,
     exit,
     stdout: () => stdout,
     stderr: () => stderr,
     /** Resolves with the first match of `re` in stderr; rejects if the process ends first. */
-    async waitForStderr(re: RegExp): Promise<RegExpExecArray> {
-      for (;;) {
-        const m = re.exec(stderr);
-        if (m) return m;
-        if (child.exitCode !== null) throw new Error(`latchkey exited ${child.exitCode} before ${re}: ${stderr}`);
-        await new Promise<void>((r) => waiters.push(r));
-      }
-    },
+    waitForStderr: (re: RegExp) => waitFor(() => stderr, re),
+    /** The same, in stdout. */
+    waitForStdout: (re: RegExp) => waitFor(() => stdout, re),
   };
 }
 
