@@ -169,7 +169,9 @@ describe('memory stays flat under load and fuzz', { timeout: 180_000 }, () => {
     const summary = `${show(start)} after warm-up, ${show(afterSoak)} after the soak (${soak.requests.total} requests), ` +
       `${show(end)} after the fuzz (statuses ${JSON.stringify(Object.fromEntries(statuses))})`;
     console.log(summary);
+    // The allocator gives memory back late, so a reading can sit above the steady state; the fuzz is held to the
+    // lowest reading before it, which makes the check stricter, never looser.
     assert.ok(afterSoak.rss - start.rss <= ALLOWED_GROWTH_MB, summary);
-    assert.ok(end.rss - start.rss <= ALLOWED_GROWTH_MB, summary);
+    assert.ok(end.rss - Math.min(start.rss, afterSoak.rss) <= ALLOWED_GROWTH_MB, summary);
   });
 });
