@@ -1,7 +1,6 @@
 // What `latchkey` loads, and when: the compiled build (never tsx or esbuild) at start, the
 // heavy modules only on first use, and no server code at all for a client command.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
