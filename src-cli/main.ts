@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { resolveHome } from '../src-server/app/prepareHome.ts';
+import { resolveHome, runningServer } from '../src-server/app/prepareHome.ts';
 import { ClientError, createLatchkeyClient, resolveBaseUrl, type AuditEventView, type KeyView } from '../src-server/client/createLatchkeyClient.ts';
 import { foldFailures } from '../src-server/audit/foldFailures.ts';
 import { openBrowser } from '../src-server/client/openBrowser.ts';
@@ -8,7 +9,7 @@ import { loginWithBrowser, loginWithDeviceCode } from '../src-server/client/runC
 import { removeTokenFile, resolveToken, tokenFilePath, writeTokenFile } from '../src-server/client/tokenFile.ts';
 import { revealHidden } from '../src-server/text/revealHidden.ts';
 import { formatTable } from './formatTable.ts';
-import { createSecretFile, readPasswordTwice, readStdinLine } from './readSecret.ts';
+import { createSecretFile, readApprovalCode, readPasswordTwice, readStdinLine } from './readSecret.ts';
 
 const port = (value: string) => {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535');
@@ -19,14 +20,21 @@ const port = (value: string) => {
 function clientCommand(parent: Command, name: string, description: string) {
   return parent.command(name).description(description)
     .option('--json', 'print machine-readable JSON')
-    .option('--base-url <url>', 'the Latchkey server (default: $LATCHKEY_URL, else http://localhost:8787)')
+    .option('--base-url <url>', 'the Latchkey server (default: $LATCHKEY_URL, else the one running on $LATCHKEY_HOME or ~/.latchkey, found through its server.lock, else http://localhost:8787)')
     .option('--token <token>', 'bearer token (default: $LATCHKEY_API_TOKEN, else the file from: latchkey auth login)');
 }
 
 type ClientOpts = { json?: boolean; baseUrl?: string; token?: string };
 // Every text the CLI prints may hold names a stranger chose: hidden characters are shown as escapes, never sent to the terminal.
 const warn = (line: string) => process.stderr.write(`latchkey: warning: ${revealHidden(line)}\n`);
-const client = (opts: ClientOpts) => createLatchkeyClient(resolveBaseUrl(opts.baseUrl), { token: resolveToken(opts.token)?.token, onWarning: warn });
+// Without --base-url or LATCHKEY_URL, the server running on this home folder, on whatever port it took.
+const client = (opts: ClientOpts) => createLatchkeyClient(resolveBaseUrl(opts.baseUrl, process.env, () => runningServer(resolveHome(undefined))?.local),
+  { token: resolveToken(opts.token)?.token, onWarning: warn });
+/** "4 min 10 s" until an ISO time, or "expired". */
+const expiresIn = (iso: string) => {
+  const s = Math.round((Date.parse(iso) - Date.now()) / 1000);
+  return s <= 0 ? 'expired' : `${Math.floor(s / 60)} min ${s % 60} s`;
+};
 const scopeList = (value: string) => value.split(/[\s,]+/).filter(Boolean);
 const print = (opts: ClientOpts, json: unknown, human: () => string) => {
   process.stdout.write(`${opts.json ? revealHidden(JSON.stringify(json, null, 2), 'json') : revealHidden(human())}\n`);
@@ -34,6 +42,11 @@ const print = (opts: ClientOpts, json: unknown, human: () => string) => {
 
 // Loaded on first use: only `tunnel start` and `fallback totp enable` draw a code.
 const qr = async (url: string) => (await import('qrcode')).default.toString(url, { type: 'terminal', small: true });
+
+/** The version in package.json, one folder up from both src-cli/ and the compiled dist-cli/. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 /** What bin/latchkey.mjs knows about how it runs: compiled, with a prebuilt renderer, or from the sources. */
 export interface CliRuntime {
@@ -44,7 +57,9 @@ let runtime: CliRuntime = {};
 
 const program = new Command('latchkey')
   .description('Passkey gate for reaching this computer from your phone through a tunnel.')
-  .showHelpAfterError('(run with --help for usage)');
+  .version(packageVersion(), '-V, --version', 'print the version')
+  // Usage errors are one line like every other error: "latchkey: option '--code <nn>' … (run with --help for usage)".
+  .configureOutput({ outputError: (text, write) => write(`latchkey: ${text.trim().replace(/^error: /, '')} (run with --help for usage)\n`) });
 
 program.command('serve').description('start the Latchkey server (local and remote listeners)')
   .option('--home <dir>', 'data folder (default: $LATCHKEY_HOME, else ~/.latchkey)')
@@ -79,14 +94,29 @@ clientCommand(devices, 'list', 'list trusted devices (passkeys, and browsers tru
   const rows = list.map((d) => ({ ...d, kind: d.kind === 'browser' ? `browser (${String(d.method)})` : 'passkey' }));
   print(opts, list, () => formatTable(rows, ['id', 'name', 'kind', 'device_type', 'origin', 'fingerprint', 'created_at', 'last_used_at'], 'No trusted devices.'));
 });
-clientCommand(devices, 'pending', 'list devices waiting for approval').action(async (opts: ClientOpts) => {
+clientCommand(devices, 'pending', 'list devices waiting for approval (approve with the code each one shows)').action(async (opts: ClientOpts) => {
   const { pending } = await client(opts).pending();
-  print(opts, pending, () => formatTable(pending, ['id', 'code', 'name', 'device_type', 'origin', 'fingerprint', 'ip', 'created_at'], 'No device is waiting for approval.'));
+  // No code column: the code is read off the requesting device, so approving means looking at it.
+  const rows = pending.map((p) => ({ ...p, expires: expiresIn(String(p.expires_at)) }));
+  print(opts, pending, () => formatTable(rows, ['id', 'name', 'device_type', 'origin', 'fingerprint', 'ip', 'created_at', 'expires'], 'No device is waiting for approval.'));
 });
-clientCommand(devices, 'approve', 'approve a pending device').argument('<id>', 'request id (see: devices pending)')
-  .action(async (id: string, opts: ClientOpts) => {
-    const result = await client(opts).approve(id);
-    print(opts, result, () => `approved ${id}: device ${(result.device as { id: string; name: string }).id} (${(result.device as { name: string }).name})`);
+const twoDigits = (value: string) => {
+  if (!/^\d{2}$/.test(value)) throw new InvalidArgumentError('must be the two-digit code the device shows');
+  return value;
+};
+clientCommand(devices, 'approve', 'approve a pending device: give the code it shows (--code), with or without its id')
+  .argument('[id]', 'request id (see: devices pending); without it, --code picks the one request showing that code')
+  .addOption(new Option('--code <nn>', 'the two-digit code the requesting device shows').argParser(twoDigits))
+  .action(async (id: string | undefined, opts: ClientOpts & { code?: string }) => {
+    let result: Record<string, unknown>;
+    if (id === undefined) {
+      if (!opts.code) throw new ClientError('code_required', 'give the code the device shows: latchkey devices approve --code NN (or an id: devices approve ID)');
+      result = await client(opts).approveByCode(opts.code);
+    } else {
+      result = await client(opts).approve(id, opts.code ?? await readApprovalCode());
+    }
+    const device = result.device as { id: string; name: string };
+    print(opts, result, () => `approved ${String(result.approved)}: device ${device.id} (${device.name})`);
   });
 clientCommand(devices, 'deny', 'deny a pending device').argument('<id>', 'request id (see: devices pending)')
   .action(async (id: string, opts: ClientOpts) => {

@@ -14,6 +14,15 @@ export async function readPasswordTwice(): Promise<string> {
   return first;
 }
 
+/** The code the requesting device shows, asked on the terminal; without one, it must come as --code. */
+export async function readApprovalCode(): Promise<string> {
+  if (!process.stdin.isTTY) throw new ClientError('code_required', 'no terminal to ask for the code on: give the code the device shows with --code NN');
+  const { read } = await import('read');
+  const code = (await read({ prompt: 'Code shown on the device: ', output: process.stderr })).trim();
+  if (!/^\d{2}$/.test(code)) throw new ClientError('invalid_code', 'the code is the two digits the requesting device shows; nothing was approved');
+  return code;
+}
+
 /** The first line of standard input, without its line ending. */
 export async function readStdinLine(): Promise<string> {
   let text = '';

@@ -122,3 +122,9 @@ function isAlive(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** The server running on this home folder, from its `server.lock`, if one is alive and listening. */
+export function runningServer(home: string): LockInfo | null {
+  const held = readLock(join(home, 'server.lock'));
+  return held && held.local && isAlive(held.pid) ? held : null;
+}

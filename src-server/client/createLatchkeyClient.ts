@@ -5,9 +5,12 @@ export { ClientError };
 
 export const DEFAULT_LOCAL_URL = 'http://localhost:8787';
 
-/** `--base-url`, else LATCHKEY_URL, else the default local listener. */
-export function resolveBaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const raw = flag ?? env.LATCHKEY_URL ?? DEFAULT_LOCAL_URL;
+/**
+ * `--base-url`, else LATCHKEY_URL, else the server running on this home folder (its
+ * `server.lock` names its local listener, whatever port it took), else the default port.
+ */
+export function resolveBaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, running?: () => string | undefined): string {
+  const raw = flag ?? (env.LATCHKEY_URL || undefined) ?? running?.() ?? DEFAULT_LOCAL_URL;
   try {
     const url = new URL(raw);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
@@ -95,7 +98,8 @@ export function createLatchkeyClient(baseUrl: string, opts: ClientOptions = {}) 
     whoami: () => call<Record<string, any>>('GET', '/api/whoami'),
     devices: () => call<{ devices: Record<string, unknown>[] }>('GET', '/api/devices'),
     pending: () => call<{ pending: Record<string, unknown>[] }>('GET', '/api/devices/pending'),
-    approve: (requestId: string) => call<Record<string, unknown>>('POST', `/api/devices/${id(requestId)}/approve`),
+    approve: (requestId: string, code: string) => call<Record<string, unknown>>('POST', `/api/devices/${id(requestId)}/approve`, { code }),
+    approveByCode: (code: string) => call<Record<string, unknown>>('POST', '/api/devices/pending/approve', { code }),
     deny: (requestId: string) => call<Record<string, unknown>>('POST', `/api/devices/${id(requestId)}/deny`),
     revoke: (deviceId: string) => call<Record<string, unknown>>('DELETE', `/api/devices/${id(deviceId)}`),
     origins: () => call<{ origins: string[] }>('GET', '/api/origins'),

@@ -16,7 +16,7 @@ export function buildTrayState(pending: readonly PendingView[], apps: ReadonlyAr
       ...(alerts ? [{ label: alarm, action: { kind: 'open-window', route: { kind: 'settings', page: 'activity' } } as const }] : []),
       { label: waiting },
       ...pending.map((p) => ({
-        label: `${p.name} · ${p.browser} · code ${p.code}…`,
+        label: `${p.name} · ${p.browser} · ${p.origin}…`,
         action: { kind: 'open-window', route: { kind: 'approval', id: p.id } } as const,
       })),
       { label: '', separator: true },

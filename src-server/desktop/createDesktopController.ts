@@ -1,6 +1,6 @@
 import type { Services } from '../app/Services.ts';
 import type { PendingView } from '../devices/createPendingRegistry.ts';
-import { approvePending, denyPending } from '../devices/decidePending.ts';
+import { denyPending } from '../devices/decidePending.ts';
 import { buildTrayState } from './buildTrayState.ts';
 import { APPROVE, describeBackupCodeNotification, describePendingNotification } from './describePendingNotification.ts';
 import type { BackupCodeUse } from '../fallbacks/completeFallbackSignIn.ts';
@@ -12,9 +12,9 @@ const KEY_CHECK_MS = 12 * 3600_000;
 
 /**
  * The desktop app's behaviour, with the windowing system behind `DesktopUi`: turns the
- * server's pending-device events into notifications and the tray menu, and the user's
- * Approve / Deny back into the same approve/deny the web UI and CLI use. The approval
- * logic itself stays in the server (decidePending).
+ * server's pending-device events into notifications and the tray menu. A notification's
+ * Deny uses the same deny the web UI and CLI use; its Approve opens the approval window, where
+ * the person picks the phone's code. The approval logic itself stays in the server (decidePending).
  */
 export function createDesktopController(s: Services, ui: DesktopUi, opts: { canShowActions: boolean }) {
   const shown = new Map<string, NotificationHandle>();
@@ -22,10 +22,9 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
 
   const refreshTray = () => ui.setTray(buildTrayState(s.pending.list(), s.apps.list(), s.alerts.list().unacknowledged));
 
-  async function decide(id: string, approve: boolean) {
+  function deny(id: string) {
     try {
-      if (approve) await approvePending(s, id, DESKTOP);
-      else denyPending(s, id, DESKTOP);
+      denyPending(s, id, DESKTOP);
     } catch (err) {
       ui.showError((err as Error).message);
     }
@@ -33,7 +32,8 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
 
   const onAdded = (p: PendingView) => {
     const handle = ui.notify(describePendingNotification(p, opts.canShowActions), {
-      onAction: (label) => void decide(p.id, label === APPROVE),
+      // Approve opens the window where the code is picked; Deny needs no code.
+      onAction: (label) => (label === APPROVE ? ui.openWindow({ kind: 'approval', id: p.id }) : deny(p.id)),
       // Where actions cannot be shown (or the body is clicked), the approval window has the same facts and both buttons.
       onClick: () => ui.openWindow({ kind: 'approval', id: p.id }),
     });

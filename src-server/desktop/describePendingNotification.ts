@@ -3,23 +3,33 @@ import type { NotificationSpec } from './DesktopUi.ts';
 import { FALLBACK_LABELS, type FallbackMethod } from '../fallbacks/fallbackMethods.ts';
 import type { BackupCodeUse } from '../fallbacks/completeFallbackSignIn.ts';
 
-export const APPROVE = 'Approve';
+// Approving means picking the phone's code, which a notification cannot ask: this opens the approval window.
+export const APPROVE = 'Approve…';
 export const DENY = 'Deny';
 
 /**
- * "New device wants access: iPhone · Safari · from https://box.alice.ts.net · code 47".
- * The code is what the person compares with the phone's screen before approving.
+ * "box.alice.ts.net wants access: iPhone · Safari. Pick the code it shows to approve."
+ * The origin leads (the one fact that catches phishing); the code is never shown here: the
+ * person picks it from three in the approval window, reading it off the phone.
  */
 export function describePendingNotification(p: PendingView, canShowActions: boolean): NotificationSpec {
   const who = p.name && p.name !== p.device_type ? `${p.name} (${p.device_type})` : p.device_type;
   // A browser without a passkey proved who it is with a fallback; the approver should know which.
   const how = p.kind === 'browser' ? ` · no passkey, signed in with ${FALLBACK_LABELS[p.method as FallbackMethod] ?? p.method}` : '';
   return {
-    title: p.kind === 'browser' ? 'New browser wants access' : 'New device wants access',
-    body: `${who} · ${p.browser} · from ${p.origin}${how} · code ${p.code}`,
+    title: `${hostOf(p.origin)} wants access`,
+    body: `${p.kind === 'browser' ? 'A new browser' : 'A new device'}: ${who} · ${p.browser}${how}. Pick the code it shows to approve.`,
     actions: canShowActions ? [APPROVE, DENY] : [],
   };
 }
+
+const hostOf = (origin: string) => {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return origin;
+  }
+};
 
 /** "Backup code used from iPhone · Safari at 1.2.3.4, 7 codes left": no approval was asked, so the owner is told. */
 export function describeBackupCodeNotification(use: BackupCodeUse): NotificationSpec {

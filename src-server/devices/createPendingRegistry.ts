@@ -15,7 +15,10 @@ const OUTCOME_TTL_MS = 10 * 60_000;
 /** A device waiting for approval. Held in memory only: a denial or expiry leaves nothing on disk. */
 export interface PendingRequest {
   id: string;
+  /** Shown on the requesting device only. */
   code: string;
+  /** What the approver picks from: the code and two others, shuffled (number matching, against approval fatigue). */
+  choices: string[];
   name: string;
   device_type: string;
   browser: string;
@@ -30,7 +33,8 @@ export interface PendingRequest {
   device: TrustedDevice;
 }
 
-export type PendingView = Omit<PendingRequest, 'device'> & { kind: 'passkey' | 'browser'; method: string };
+/** What the approver sees: never the code itself, only the choices to pick it from. */
+export type PendingView = Omit<PendingRequest, 'device' | 'code'> & { kind: 'passkey' | 'browser'; method: string };
 export type Outcome = 'approved' | 'denied' | 'expired';
 export type Decision = 'approved' | 'denied';
 
@@ -55,8 +59,9 @@ const hash = (secret: string) => createHash('sha256').update(secret).digest();
 export type PendingRegistry = ReturnType<typeof createPendingRegistry>;
 
 /**
- * Pending device requests. Each one gets a short match code (shown on both screens, so the
- * person approving can tell their phone from an attacker's — SECURITY.md §3) and a random
+ * Pending device requests. Each one gets a short match code, shown on the requesting device
+ * only; the approver picks it from three (number matching, so the person approving must look
+ * at their phone and can tell it from an attacker's — SECURITY.md §3), and a random
  * secret that only the requesting browser holds, in a cookie, to learn the outcome.
  * Emits `added` and `resolved` so the desktop can notify without polling.
  */
@@ -80,12 +85,26 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
     for (const [id, o] of outcomes) if (o.at + OUTCOME_TTL_MS <= now) outcomes.delete(id);
   }
 
-  function freshCode(): string {
+  /** A code no waiting request shows (so `devices approve --code` names one request), and two decoys unlike any of them. */
+  function freshCode(): { code: string; choices: string[] } {
     const taken = new Set([...live.values()].map((e) => e.request.code));
-    for (;;) {
-      const code = String(randomInt(10, 100));
-      if (!taken.has(code)) return code;
+    const draw = () => {
+      for (;;) {
+        const n = String(randomInt(10, 100));
+        if (!taken.has(n)) {
+          taken.add(n);
+          return n;
+        }
+      }
+    };
+    const code = draw();
+    const choices = [code, draw(), draw()];
+    // Fisher–Yates with the CSPRNG: where the right one sits must not be guessable either.
+    for (let i = choices.length - 1; i > 0; i--) {
+      const j = randomInt(0, i + 1);
+      [choices[i], choices[j]] = [choices[j]!, choices[i]!];
     }
+    return { code, choices };
   }
 
   return {
@@ -109,13 +128,13 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
       }
     },
 
-    create(input: Omit<PendingRequest, 'id' | 'code' | 'created_at' | 'expires_at'>, source: PendingSource): { request: PendingView; secret: string } {
+    create(input: Omit<PendingRequest, 'id' | 'code' | 'choices' | 'created_at' | 'expires_at'>, source: PendingSource): { request: PendingView; code: string; secret: string } {
       this.assertRoom(source);
       const now = clock.now();
       const request: PendingRequest = {
         ...input,
         id: `req_${randomBytes(6).toString('base64url')}`,
-        code: freshCode(),
+        ...freshCode(),
         created_at: new Date(now).toISOString(),
         expires_at: new Date(now + limits.ttlMs).toISOString(),
       };
@@ -124,7 +143,29 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
       timer.unref();
       live.set(request.id, { request, source, secretHash: hash(secret), expiresAt: now + limits.ttlMs, timer, deciding: null });
       events.emit('added', view(request));
-      return { request: view(request), secret };
+      return { request: view(request), code: request.code, secret };
+    },
+
+    /** The code a waiting request's device shows (the requester learns it through `statusFor`; tests read it here). */
+    codeOf(id: string): string | undefined {
+      return live.get(id)?.request.code;
+    },
+
+    /** The open request showing this code, if any (codes are unique among waiting requests). */
+    idForCode(code: string): string | null {
+      prune();
+      for (const e of live.values()) if (!e.deciding && e.request.code === code) return e.request.id;
+      return null;
+    },
+
+    /**
+     * The decision a pick makes: the code the requesting device shows approves; any other
+     * denies (a wrong pick means the person is not looking at that device). Claimed like `claim`.
+     */
+    claimPick(id: string, picked: string): { request: PendingRequest; decision: Decision } {
+      const code = live.get(id)?.request.code;
+      const decision: Decision = code !== undefined && code.length === picked.length && timingSafeEqual(Buffer.from(code), Buffer.from(picked)) ? 'approved' : 'denied';
+      return { request: this.claim(id, decision), decision };
     },
 
     /** Requests still open for a decision (one being decided right now is not). */
@@ -176,11 +217,11 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
      * What the requesting browser sees; `approved` is handed out once, then forgotten
      * (`peek` looks without using it up, for the event stream that only announces it).
      */
-    statusFor(secret: string, peek = false): { status: 'pending'; request: PendingView } | { status: Outcome; id: string; deviceId?: string } | null {
+    statusFor(secret: string, peek = false): { status: 'pending'; request: PendingView; code: string } | { status: Outcome; id: string; deviceId?: string } | null {
       prune();
       const h = hash(secret);
       for (const entry of live.values()) {
-        if (timingSafeEqual(entry.secretHash, h)) return { status: 'pending', request: view(entry.request) };
+        if (timingSafeEqual(entry.secretHash, h)) return { status: 'pending', request: view(entry.request), code: entry.request.code };
       }
       for (const [id, o] of outcomes) {
         if (!timingSafeEqual(o.secretHash, h)) continue;
@@ -197,7 +238,7 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
 }
 
 function view(r: PendingRequest): PendingView {
-  const { device, ...rest } = r;
+  const { device, code: _code, ...rest } = r;
   // The approver is told how the requester proved itself: a new passkey, or which fallback.
   return { ...rest, kind: device.kind === 'browser' ? 'browser' : 'passkey', method: device.kind === 'browser' ? device.method : 'passkey' };
 }

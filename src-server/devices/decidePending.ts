@@ -10,14 +10,21 @@ export interface Decider {
 }
 
 /**
- * Approves a pending device (a new passkey, or a browser that signed in with a fallback). The decision is claimed first, synchronously, so a Deny (or a
+ * Approves a pending device (a new passkey, or a browser that signed in with a fallback) when
+ * `picked` is the code the device shows; any other pick denies it. The decision is claimed first, synchronously, so a Deny (or a
  * second Approve) arriving while the passkey is being written gets 409 `already_decided`;
  * the passkey is trusted once it is durably on disk, and only then is the approval
  * acknowledged, audited and told to the phone. The one implementation behind the web UI,
  * the CLI and the desktop notification's Approve button.
  */
-export async function approvePending(s: Services, id: string, by: Decider) {
-  const pending = s.pending.claim(id, 'approved');
+export async function approvePending(s: Services, id: string, picked: string, by: Decider) {
+  const { request: pending, decision } = s.pending.claimPick(id, picked);
+  if (decision === 'denied') {
+    s.pending.settle(id);
+    s.audit.record({ outcome: 'failure', method: 'deny', origin: pending.origin, ip: pending.ip, request_id: id, reason: 'wrong_code_picked', denied_by: by.via, approver_ip: by.ip });
+    throw new LatchkeyError('code_mismatch',
+      `Code ${picked} is not the one the requesting device shows, so the request was denied. If it was yours, pair again from it and pick the code it shows.`, 409);
+  }
   const device = pending.device;
   if (isPasskey(device) && s.store.getByCredentialId(device.credential_id)) {
     s.pending.release(id);
@@ -31,8 +38,15 @@ export async function approvePending(s: Services, id: string, by: Decider) {
     throw err;
   }
   s.pending.settle(id, device.id);
-  s.audit.record({ outcome: 'success', method: 'approve', device_id: device.id, kind: device.kind ?? 'passkey', origin: pending.origin, ip: pending.ip, request_id: id, approved_by: by.via, approver_ip: by.ip });
+  s.audit.record({ outcome: 'success', method: 'approve', device_id: device.id, kind: device.kind ?? 'passkey', origin: pending.origin, ip: pending.ip, request_id: id, approved_by: by.via, approver_ip: by.ip, code_matched: true });
   return { approved: id, device: deviceView(device) };
+}
+
+/** Approves the one waiting request whose device shows `code` (`latchkey devices approve --code`). */
+export function approvePendingByCode(s: Services, code: string, by: Decider) {
+  const id = s.pending.idForCode(code);
+  if (!id) throw new LatchkeyError('no_pending_with_code', `No device waiting for approval shows code ${code}. See: latchkey devices pending`, 404);
+  return approvePending(s, id, code, by);
 }
 
 /** Denies a pending device; nothing of it is stored. Loses to any decision claimed before it. */

@@ -75,7 +75,7 @@ export async function completeFallbackSignIn(
     return { status: 'signed_in' as const, device: deviceView(device), offer_passkey: offerPasskey, backup_codes_left: opts.backupCodesLeft };
   }
 
-  const { request: pending, secret } = s.pending.create({
+  const { request: pending, code, secret } = s.pending.create({
     name: device.name, device_type: device.device_type, browser: device.browser, os: device.os,
     origin: ctx.origin, rp_id: device.rp_id, fingerprint: device.fingerprint, ip: ctx.ip, device,
   }, pendingSourceOf(request));
@@ -83,7 +83,7 @@ export async function completeFallbackSignIn(
   setDeviceCookie(reply, ctx.origin, cookieSecret);
   setPairingCookie(reply, ctx.origin, secret, 10 * 60);
   s.audit.record({ ...audit, outcome: 'info', reason: 'pending_approval', request_id: pending.id });
-  return { status: 'pending' as const, request: { id: pending.id, code: pending.code, name: pending.name, expires_at: pending.expires_at } };
+  return { status: 'pending' as const, request: { id: pending.id, code, name: pending.name, expires_at: pending.expires_at } };
 }
 
 /** Every backup-code sign-in is told to the desktop: the computer's owner should know the glass was broken. */

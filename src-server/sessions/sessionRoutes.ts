@@ -44,7 +44,7 @@ export function sessionRoutes(app: FastifyInstance, s: Services) {
       throw new LatchkeyError('pairing_not_found', 'This browser has no pairing request waiting. Start again from the Pair screen.', 404);
     }
     if (status.status === 'pending') {
-      return { status: 'pending', code: status.request.code, expires_at: status.request.expires_at };
+      return { status: 'pending', code: status.code, expires_at: status.request.expires_at };
     }
     clearPairingCookie(reply, ctx.origin);
     const device = status.deviceId ? s.store.get(status.deviceId) : undefined;

@@ -156,13 +156,13 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
       return { status: 'trusted', device: deviceView(passkey) };
     }
 
-    const { request: pending, secret } = s.pending.create({
+    const { request: pending, code, secret } = s.pending.create({
       name: passkey.name, device_type: ua.device_type, browser: ua.browser, os: ua.os,
       origin: ctx.origin, rp_id: ceremony.rpId, fingerprint: passkey.fingerprint, ip: ctx.ip, device: passkey,
     }, sourceOf(request));
     s.audit.record({ outcome: 'info', method: 'passkey-register', origin: ctx.origin, ip: ctx.ip, reason: 'pending_approval', request_id: pending.id });
     setPairingCookie(reply, ctx.origin, secret, 10 * 60);
-    return { status: 'pending', request: { id: pending.id, code: pending.code, name: pending.name, expires_at: pending.expires_at } };
+    return { status: 'pending', request: { id: pending.id, code, name: pending.name, expires_at: pending.expires_at } };
   });
 
   app.post('/auth/login/options', { config: ceremonyLimit }, async (request) => {

@@ -83,7 +83,11 @@ describe('the latchkey CLI', () => {
     children.push(server.child);
     const { local } = await server.ready;
     for (const args of [
+      ['devices', 'approve', 'req_missing', '--code', '47', '--base-url', local],
       ['devices', 'approve', 'req_missing', '--base-url', local],
+      ['devices', 'approve', '--base-url', local],
+      ['devices', 'approve', '--code', '4x', '--base-url', local],
+      ['devices', 'approve', '--code', '47', '--base-url', local],
       ['devices', 'revoke', 'dev_missing', '--base-url', local],
       ['origins', 'add', 'http://plain.example', '--base-url', local],
       ['devices', 'list', '--base-url', 'http://localhost:1'],
@@ -95,6 +99,8 @@ describe('the latchkey CLI', () => {
       assert.match(r.stderr, /^latchkey: /);
       assert.ok(!/\n\s+at /.test(r.stderr), 'no stack trace');
     }
+    assert.match((await latchkey(['devices', 'approve', 'req_missing', '--base-url', local])).stderr, /give the code the device shows with --code NN/);
+    assert.match((await latchkey(['devices', 'approve', '--code', '47', '--base-url', local])).stderr, /No device waiting for approval shows code 47/);
     const unreachable = await latchkey(['devices', 'list', '--base-url', 'http://localhost:1']);
     assert.match(unreachable.stderr, /cannot reach the Latchkey server at http:\/\/localhost:1/);
   });
@@ -153,5 +159,28 @@ describe('the latchkey CLI', () => {
     const list = await latchkey(['devices', 'list', '--help']);
     assert.match(list.stdout, /--json/);
     assert.match(list.stdout, /--base-url/);
+  });
+
+  it('--version prints the package version', async () => {
+    const r = await latchkey(['--version']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout.trim(), JSON.parse(readFileSync('package.json', 'utf8')).version);
+  });
+
+  it('without --base-url or LATCHKEY_URL, client commands find the server running on the home folder through server.lock, on any port', async () => {
+    const home = tempHome();
+    const server = serve([], { LATCHKEY_HOME: home });
+    children.push(server.child);
+    const { local } = await server.ready;
+    assert.notEqual(new URL(local).port, '8787', 'a port other than the default');
+    const env: Record<string, string> = { LATCHKEY_HOME: home };
+    const list = await latchkey(['origins', 'add', 'https://found.example.ts.net'], { ...env, LATCHKEY_URL: '' });
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(readFileSync(join(home, 'config.json'), 'utf8'), /found\.example\.ts\.net/, 'the command reached that server');
+    await stop(server.child);
+    // With the server gone, its lock is gone (or stale) and the default is tried, and named in the error.
+    const gone = await latchkey(['devices', 'list'], { ...env, LATCHKEY_URL: '' });
+    assert.notEqual(gone.code, 0);
+    assert.match(gone.stderr, /^latchkey: cannot reach the Latchkey server at http:\/\/localhost:8787/);
   });
 });

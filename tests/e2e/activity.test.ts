@@ -27,7 +27,7 @@ describe('Activity page and alert banner (real Chromium, nginx TLS front)', () =
     browser = await launchChromium(tls.chromiumArgs);
     // A phone whose owner (or an attacker) named it with markup.
     const waiting = await phoneWaiting(browser, box, HOSTILE);
-    await server.api('POST', `/.latchkey/api/devices/${server.lk.services.pending.list()[0]!.id}/approve`);
+    await server.api('POST', `/.latchkey/api/devices/${server.lk.services.pending.list()[0]!.id}/approve`, { code: server.lk.services.pending.codeOf(server.lk.services.pending.list()[0]!.id) });
     await waiting.page.getByTestId('signed-in-as').waitFor();
     phone = waiting.page;
     // A name with a right-to-left override, as an older version could have stored it.

@@ -116,7 +116,7 @@ describe('latchkey auth login in real Chromium with a virtual authenticator', ()
       const { context, page, code } = await phoneWaiting(browser, box, name);
       if (approve) {
         const pending = (await server.api('GET', '/.latchkey/api/devices/pending')).body.pending.find((p: any) => p.code === code);
-        assert.equal((await server.api('POST', `/.latchkey/api/devices/${pending.id}/approve`)).status, 200);
+        assert.equal((await server.api('POST', `/.latchkey/api/devices/${pending.id}/approve`, { code: server.lk.services.pending.codeOf(pending.id) })).status, 200);
         await page.getByTestId('signed-in-as').getByText(name).waitFor();
       }
       return { context, page };

@@ -223,7 +223,7 @@ describe('sign-in fallbacks in real Chromium through the nginx TLS front, with r
     await asker.page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
     const [pending] = server.lk.services.pending.list();
     assert.deepEqual([pending!.name, pending!.method], ['Library PC', 'email']);
-    await server.api('POST', `/.latchkey/api/devices/${pending!.id}/approve`);
+    await server.api('POST', `/.latchkey/api/devices/${pending!.id}/approve`, { code: server.lk.services.pending.codeOf(pending!.id) });
     await asker.page.getByRole('heading', { name: 'Signed in' }).waitFor();
     await asker.page.getByRole('button', { name: 'Not now' }).click();
     await asker.page.getByTestId('signed-in-as').getByText('Library PC').waitFor();

@@ -30,7 +30,7 @@ describe('cross-origin handoff through the stable auth origin (real Chromium, TL
     // The phone pairs once, at the auth origin.
     const { context, page } = await phoneWaiting(browser, box, 'Alice phone');
     const [pending] = server.lk.services.pending.list();
-    await server.api('POST', `/.latchkey/api/devices/${pending!.id}/approve`);
+    await server.api('POST', `/.latchkey/api/devices/${pending!.id}/approve`, { code: server.lk.services.pending.codeOf(pending!.id) });
     await page.getByTestId('signed-in-as').getByText('Alice phone').waitFor();
     phone = { page, close: () => context.close(), deviceId: server.lk.services.store.list()[0]!.id };
   });

@@ -59,16 +59,21 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
       const pending = JSON.parse(await cli('devices', 'pending', '--json', '--base-url', server.local));
       assert.equal(pending.length, 1);
       const p = pending[0];
-      for (const key of ['id', 'name', 'origin', 'device_type', 'fingerprint', 'code', 'ip', 'created_at']) assert.ok(p[key], `pending.${key}`);
+      for (const key of ['id', 'name', 'origin', 'device_type', 'fingerprint', 'choices', 'ip', 'created_at', 'expires_at']) assert.ok(p[key], `pending.${key}`);
       assert.equal(p.name, 'iPhone', 'default name guessed from the User-Agent');
       assert.equal(p.device_type, 'iPhone');
       assert.equal(p.origin, box);
-      assert.equal(p.code, code, 'the match code shown on the phone is the one listed on the computer');
+      assert.equal(p.code, undefined, 'the computer never lists the code: the person reads it off the phone');
+      assert.ok(p.choices.includes(code), 'the code the phone shows is among the three the approver picks from');
+      const table = await cli('devices', 'pending', '--base-url', server.local);
+      assert.match(table, /expires/);
+      assert.match(table, /\d+ min \d+ s/);
       assert.equal(p.ip, '127.0.0.1');
       assert.equal(storedPasskeys().length, 0, 'nothing is trusted before approval');
       assert.equal((await whoami(page)).status, 401, 'a pending device has no access');
 
-      const approved = await cli('devices', 'approve', p.id, '--base-url', server.local);
+      // The code read off the phone picks the request: no id needed.
+      const approved = await cli('devices', 'approve', '--code', code, '--base-url', server.local);
       assert.match(approved, new RegExp(`approved ${p.id}`));
 
       await page.getByTestId('signed-in-as').getByText('iPhone').waitFor();
@@ -113,7 +118,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
     const phone = await phoneWaiting(box, 'Alice phone');
     try {
       const p = await pendingFor(phone.code);
-      await server.api('POST', `/.latchkey/api/devices/${p.id}/approve`);
+      await server.api('POST', `/.latchkey/api/devices/${p.id}/approve`, { code: server.lk.services.pending.codeOf(p.id) });
       await phone.page.getByTestId('signed-in-as').getByText('Alice phone').waitFor();
 
       await phone.context.clearCookies();
@@ -154,7 +159,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
       assert.equal((await server.api('GET', '/.latchkey/api/devices/pending')).body.pending.length, 0);
       assert.equal((await whoami(phone.page)).status, 401);
       // A second decision on the same request is refused clearly.
-      const again = await server.api('POST', `/.latchkey/api/devices/${p.id}/approve`);
+      const again = await server.api('POST', `/.latchkey/api/devices/${p.id}/approve`, { code: server.lk.services.pending.codeOf(p.id) });
       assert.deepEqual([again.status, again.body.error, again.body.outcome], [409, 'already_decided', 'denied']);
     } finally {
       await phone.context.close();
@@ -168,7 +173,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
       const p = await pendingFor(phone.code);
       server.clock.advance(5 * 60_000 + 1000);
       await phone.page.getByText('The request expired before it was approved.').waitFor();
-      const late = await server.api('POST', `/.latchkey/api/devices/${p.id}/approve`);
+      const late = await server.api('POST', `/.latchkey/api/devices/${p.id}/approve`, { code: server.lk.services.pending.codeOf(p.id) });
       assert.deepEqual([late.status, late.body.error], [410, 'pending_expired']);
       assert.equal(storedPasskeys().length, before);
     } finally {
@@ -345,7 +350,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
   it('refuses and audits a cloned passkey whose signature counter goes backwards', async () => {
     const phone = await phoneWaiting(box, 'Original');
     try {
-      await server.api('POST', `/.latchkey/api/devices/${(await pendingFor(phone.code)).id}/approve`);
+      await server.api('POST', `/.latchkey/api/devices/${(await pendingFor(phone.code)).id}/approve`, { code: server.lk.services.pending.codeOf((await pendingFor(phone.code)).id) });
       await phone.page.getByTestId('signed-in-as').getByText('Original').waitFor();
       await phone.context.clearCookies();
       await phone.page.goto(`${box}/`);

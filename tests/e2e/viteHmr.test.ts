@@ -61,7 +61,7 @@ describe('a stock Vite dev server behind the gate, through a TLS tunnel, HMR inc
       await page.getByRole('button', { name: 'Set up passkey' }).click();
       await page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
       const [pending] = (await server.api('GET', '/.latchkey/api/devices/pending')).body.pending;
-      assert.equal((await server.api('POST', `/.latchkey/api/devices/${pending.id}/approve`)).status, 200);
+      assert.equal((await server.api('POST', `/.latchkey/api/devices/${pending.id}/approve`, { code: server.lk.services.pending.codeOf(pending.id) })).status, 200);
 
       // Back on the page it asked for: the Vite app itself, served through nginx → Latchkey → Vite.
       await page.waitForURL(`${box}/`);

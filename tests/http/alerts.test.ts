@@ -164,7 +164,7 @@ describe('the audit API: scope audit:read, filters, plain words; last used is tr
   it('a token needs audit:read; pages are newest first with text, filtered server-side; a phone in use shows when it was last used', async () => {
     const phone = softBrowser(s.remotePort, { ip: '203.0.113.20' });
     const paired = await phone.pair('Alice phone');
-    await s.api('POST', `/.latchkey/api/devices/${paired.body.request.id}/approve`);
+    await s.api('POST', `/.latchkey/api/devices/${paired.body.request.id}/approve`, { code: s.lk.services.pending.codeOf(paired.body.request.id) });
     await phone.send('GET', '/.latchkey/auth/pairing/status');
     const id = s.lk.services.store.list()[0]!.id;
     assert.equal(s.lk.services.store.get(id)!.last_used_at, null);

@@ -112,10 +112,13 @@ describe('bad input gets a clear 4xx, and nothing is stored', () => {
     assert.equal(r.body.reason, 'session_expired');
   });
   it('unknown ids and bad origins on the local API', async () => {
-    expectError(await s.api('POST', '/.latchkey/api/devices/req_nope/approve'), 404, 'pending_not_found');
+    expectError(await s.api('POST', '/.latchkey/api/devices/req_nope/approve', { code: '47' }), 404, 'pending_not_found');
+    expectError(await s.api('POST', '/.latchkey/api/devices/req_nope/approve'), 400, 'invalid_request');
+    expectError(await s.api('POST', '/.latchkey/api/devices/req_nope/approve', { code: '4' }), 400, 'invalid_request');
+    expectError(await s.api('POST', '/.latchkey/api/devices/pending/approve', { code: '47' }), 404, 'no_pending_with_code');
     expectError(await s.api('POST', '/.latchkey/api/devices/req_nope/deny'), 404, 'pending_not_found');
     expectError(await s.api('DELETE', '/.latchkey/api/devices/dev_nope'), 404, 'device_not_found');
-    expectError(await s.api('POST', '/.latchkey/api/devices/..%2F..%2Fetc/approve'), 400, 'invalid_request');
+    expectError(await s.api('POST', '/.latchkey/api/devices/..%2F..%2Fetc/approve', { code: '47' }), 400, 'invalid_request');
     expectError(await s.api('POST', '/.latchkey/api/origins', { origin: 'http://box.example' }), 400, 'invalid_origin');
     expectError(await s.api('POST', '/.latchkey/api/origins', { origin: 'https://10.0.0.1' }), 400, 'invalid_origin');
     expectError(await s.api('POST', '/.latchkey/api/origins', { origin: 'https://box.example/path' }), 400, 'invalid_origin');

@@ -26,7 +26,7 @@ describe('decisions are atomic: Approve and Deny race, parallel approvals, paral
 
   it('Approve, then Deny while the approval is being written: Deny gets 409 already_decided (approved); audit, phone and store all say approved', async () => {
     const { phone, id } = await pairedPhone();
-    const approve = s.api('POST', `/.latchkey/api/devices/${id}/approve`);
+    const approve = s.api('POST', `/.latchkey/api/devices/${id}/approve`, { code: s.lk.services.pending.codeOf(id) });
     // The moment the Approve has claimed the request (it leaves the list), and not a fixed delay:
     // two HTTP requests on two connections are not guaranteed to be read in the order they were sent.
     while (s.lk.services.pending.list().some((p) => p.id === id)) await new Promise((r) => setImmediate(r));
@@ -44,7 +44,7 @@ describe('decisions are atomic: Approve and Deny race, parallel approvals, paral
   it('Deny then Approve: Approve gets 409 already_decided (denied), nothing is stored, the phone is told denied', async () => {
     const { phone, id } = await pairedPhone();
     const before = readFileSync(join(s.home, 'trusted-passkeys.json'), 'utf8');
-    const [d, a] = await Promise.all([s.api('POST', `/.latchkey/api/devices/${id}/deny`), s.api('POST', `/.latchkey/api/devices/${id}/approve`)]);
+    const [d, a] = await Promise.all([s.api('POST', `/.latchkey/api/devices/${id}/deny`), s.api('POST', `/.latchkey/api/devices/${id}/approve`, { code: s.lk.services.pending.codeOf(id) })]);
     assert.equal(d.status, 200);
     assert.deepEqual([a.status, a.body.error, a.body.outcome], [409, 'already_decided', 'denied']);
     assert.equal(readFileSync(join(s.home, 'trusted-passkeys.json'), 'utf8'), before);
@@ -55,7 +55,7 @@ describe('decisions are atomic: Approve and Deny race, parallel approvals, paral
   it('50 parallel Approves: one succeeds, 49 get already_decided, the phone is told approved and one device is stored', async () => {
     const { phone, id } = await pairedPhone();
     const devicesBefore = s.lk.services.store.list().length;
-    const results = await Promise.all(Array.from({ length: 50 }, () => s.api('POST', `/.latchkey/api/devices/${id}/approve`)));
+    const results = await Promise.all(Array.from({ length: 50 }, () => s.api('POST', `/.latchkey/api/devices/${id}/approve`, { code: s.lk.services.pending.codeOf(id) })));
     assert.equal(results.filter((r) => r.status === 200).length, 1);
     assert.ok(results.filter((r) => r.status !== 200).every((r) => r.status === 409 && r.body.error === 'already_decided' && r.body.outcome === 'approved'));
     assert.equal(s.lk.services.store.list().length, devicesBefore + 1);
@@ -122,7 +122,7 @@ describe('ceremony refusals are classified from our own checks, never from clien
   it('a forged assertion with a low counter is signature_invalid; only a validly signed backwards counter is counter_regression', async () => {
     const phone = softBrowser(s.remotePort, { ip: '198.51.100.9' });
     const paired = await phone.pair('Counting phone');
-    assert.equal((await s.api('POST', `/.latchkey/api/devices/${paired.body.request.id}/approve`)).status, 200);
+    assert.equal((await s.api('POST', `/.latchkey/api/devices/${paired.body.request.id}/approve`, { code: s.lk.services.pending.codeOf(paired.body.request.id) })).status, 200);
     assert.equal((await phone.signIn({ counter: 10 })).body.status, 'signed_in');
     const forged = await phone.signIn({ counter: 3, forgeSignature: true });
     assert.deepEqual([forged.status, forged.body.error], [400, 'signature_invalid']);

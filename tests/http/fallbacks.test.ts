@@ -58,7 +58,7 @@ describe('sign-in fallbacks: a fallback proves who you are, approval still makes
     // A signed-in phone on the tunnel.
     const phone = stranger();
     const paired = await phone.pair('Phone');
-    await s.api('POST', `/.latchkey/api/devices/${paired.body.request.id}/approve`);
+    await s.api('POST', `/.latchkey/api/devices/${paired.body.request.id}/approve`, { code: s.lk.services.pending.codeOf(paired.body.request.id) });
     await phone.send('GET', '/.latchkey/auth/pairing/status');
     for (const [method, path, body] of [
       ['POST', '/.latchkey/api/fallbacks/backup-codes', undefined],
@@ -142,9 +142,10 @@ describe('sign-in fallbacks: a fallback proves who you are, approval still makes
     assert.equal(devicesFile(s), devicesBefore, 'nothing trusted before approval');
     assert.equal((await laptop.send('GET', '/.latchkey/api/whoami')).status, 401);
     const [pending] = s.lk.services.pending.list().filter((p) => p.id === first.body.request.id);
-    assert.deepEqual([pending!.kind, pending!.method, pending!.name, pending!.code], ['browser', 'password', 'Work laptop', first.body.request.code]);
+    assert.deepEqual([pending!.kind, pending!.method, pending!.name], ['browser', 'password', 'Work laptop']);
+    assert.ok(pending!.choices.includes(first.body.request.code), 'the code the browser shows is among the approver\'s choices');
 
-    await s.api('POST', `/.latchkey/api/devices/${pending!.id}/approve`);
+    await s.api('POST', `/.latchkey/api/devices/${pending!.id}/approve`, { code: s.lk.services.pending.codeOf(pending!.id) });
     const status = await laptop.send('GET', '/.latchkey/auth/pairing/status');
     assert.deepEqual([status.body.status, status.body.device.kind], ['approved', 'browser']);
     const cookie = String(status.headers['set-cookie']);

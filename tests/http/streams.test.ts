@@ -86,7 +86,7 @@ describe('the phone learns the pairing outcome from a stream', () => {
         res.on('end', () => resolve(text));
       }).end());
       await new Promise((r) => setTimeout(r, 200));
-      assert.equal((await s.api('POST', `/.latchkey/api/devices/${pending.id}/approve`)).status, 200);
+      assert.equal((await s.api('POST', `/.latchkey/api/devices/${pending.id}/approve`, { code: s.lk.services.pending.codeOf(pending.id) })).status, 200);
       assert.equal(await received, 'event: outcome\ndata: {"status":"approved"}\n\n', 'the stream ends with the outcome');
     } finally {
       await s.close();
@@ -109,7 +109,7 @@ describe('the pairing stream and the outcome it announces', () => {
       }).end());
 
       const a = create('dev_a');
-      await s.api('POST', `/.latchkey/api/devices/${a.request.id}/approve`);
+      await s.api('POST', `/.latchkey/api/devices/${a.request.id}/approve`, { code: s.lk.services.pending.codeOf(a.request.id) });
       assert.equal(await listen(a.secret), 'event: outcome\ndata: {"status":"approved"}\n\n', 'already decided: announced at once');
       const status = await new Promise<{ code: number; cookie: string }>((resolve) => httpRequest({ host: '127.0.0.1', port: s.remotePort, path: '/.latchkey/auth/pairing/status', headers: { host: 'box.alice.ts.net', 'x-forwarded-proto': 'https', cookie: `__Host-lk_pairing=${a.secret}` } }, (res) => {
         res.resume();

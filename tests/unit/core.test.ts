@@ -50,13 +50,23 @@ describe('pending registry', () => {
 
   const from = (ip: string, listener: 'local' | 'remote' = 'remote') => ({ ip, listener });
 
-  it('gives distinct two-digit match codes, caps at 5 per listener and 2 per client, and frees room when one expires', () => {
+  it('gives distinct two-digit match codes, offers each among three distinct choices without showing which, caps at 5 per listener and 2 per client, and frees room when one expires', () => {
     const clock = createManualClock();
     const reg = createPendingRegistry(clock);
     const codes = new Set<string>();
-    for (let i = 0; i < 5; i++) codes.add(reg.create(input(`p${i}`), from(`203.0.113.${i}`)).request.code);
+    const positions = new Set<number>();
+    for (let i = 0; i < 5; i++) {
+      const { request, code } = reg.create(input(`p${i}`), from(`203.0.113.${i}`));
+      codes.add(code);
+      assert.equal(new Set(request.choices).size, 3);
+      assert.ok(request.choices.includes(code));
+      assert.ok(!('code' in request), 'the approver\'s view never carries the code');
+      assert.equal(reg.idForCode(code), request.id);
+      positions.add(request.choices.indexOf(code));
+    }
     assert.equal(codes.size, 5);
     for (const code of codes) assert.match(code, /^\d{2}$/);
+    assert.ok(positions.size > 1 || codes.size < 5, 'the right choice does not always sit in one place');
     assert.throws(() => reg.create(input('sixth'), from('203.0.113.99')), (e: { code?: string; statusCode?: number }) => e.code === 'too_many_pending' && e.statusCode === 429);
     assert.ok(reg.create(input('at the computer'), from('127.0.0.1', 'local')).request.id, 'the local listener has its own room');
     clock.advance(5 * 60_000);

@@ -5,6 +5,7 @@ import { buildTrayState } from '../../src-server/desktop/buildTrayState.ts';
 import { checkNavigation, isTrustedSender } from '../../src-server/desktop/checkNavigation.ts';
 import { createDesktopController } from '../../src-server/desktop/createDesktopController.ts';
 import { describePendingNotification } from '../../src-server/desktop/describePendingNotification.ts';
+import { approvePending } from '../../src-server/devices/decidePending.ts';
 import type { DesktopUi, NotificationSpec, TrayState, WindowRoute } from '../../src-server/desktop/DesktopUi.ts';
 import { windowUrl } from '../../src-server/desktop/windowUrl.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
@@ -43,36 +44,41 @@ describe('desktop controller (main-process logic, driven through a fake DesktopU
   after(() => s.close());
 
   let clients = 0;
-  const request = (id: string, name = 'iPhone') => s.lk.services.pending.create({
+  const requestWithCode = (id: string, name = 'iPhone') => s.lk.services.pending.create({
     name, device_type: 'iPhone', browser: 'Mobile Safari 17', os: 'iOS 17.4', origin: 'https://box.alice.ts.net',
     rp_id: 'alice.ts.net', fingerprint: 'abcd ef01 2345 6789', ip: '100.64.0.7', device: passkey(id),
-  }, { listener: 'remote', ip: `100.64.0.${++clients}` }).request;
+  }, { listener: 'remote', ip: `100.64.0.${++clients}` });
+  const request = (id: string, name = 'iPhone') => requestWithCode(id, name).request;
   /** A decision made elsewhere, e.g. with `latchkey devices deny`. */
   const denyElsewhere = (id: string) => {
     s.lk.services.pending.claim(id, 'denied');
     s.lk.services.pending.settle(id);
   };
 
-  it('a pending device → a notification at once, with Approve / Deny where the platform has actions; Approve trusts it and updates the tray', async () => {
+  it('a pending device → a notification at once, origin first and no code; Approve… opens the approval window (the code is picked there); the right pick trusts it and updates the tray', async () => {
     const f = fakeUi();
     const c = createDesktopController(s.lk.services, f.ui, { canShowActions: true });
     try {
       assert.equal(f.tray().badge, '');
-      const p = request('dev_a');
+      const { request: p, code } = requestWithCode('dev_a');
       assert.equal(f.notes.length, 1);
       assert.deepEqual(f.notes[0]!.spec, {
-        title: 'New device wants access',
-        body: `iPhone · Mobile Safari 17 · from https://box.alice.ts.net · code ${p.code}`,
-        actions: ['Approve', 'Deny'],
+        title: 'box.alice.ts.net wants access',
+        body: 'A new device: iPhone · Mobile Safari 17. Pick the code it shows to approve.',
+        actions: ['Approve…', 'Deny'],
       });
+      assert.ok(!JSON.stringify(f.notes[0]!.spec).includes(code), 'the code itself is never on the computer\'s screen');
       assert.equal(f.tray().badge, '1');
       assert.match(f.tray().tooltip, /1 device waiting/);
-      const item = f.tray().items.find((i) => i.label.includes(`code ${p.code}`));
+      const item = f.tray().items.find((i) => i.label.startsWith('iPhone · Mobile Safari 17 · https://box.alice.ts.net'));
       assert.deepEqual(item?.action, { kind: 'open-window', route: { kind: 'approval', id: p.id } });
 
-      f.notes[0]!.press('Approve');
-      await new Promise((r) => setImmediate(r));
-      await new Promise((r) => setTimeout(r, 50));
+      f.notes[0]!.press('Approve…');
+      assert.deepEqual(f.windows, [{ kind: 'approval', id: p.id }]);
+      assert.equal(s.lk.services.store.get('dev_a'), undefined, 'the notification alone approves nothing');
+      assert.equal(p.choices.length, 3);
+      assert.ok(p.choices.includes(code));
+      await approvePending(s.lk.services, p.id, code, { via: 'desktop', ip: 'desktop-app' });
       assert.ok(s.lk.services.store.get('dev_a'), 'approved devices are stored');
       assert.equal(f.notes[0]!.closed, true, 'the notification goes once decided');
       assert.equal(f.tray().badge, '');
@@ -89,7 +95,7 @@ describe('desktop controller (main-process logic, driven through a fake DesktopU
     try {
       const p = request('dev_b', 'Bob phone');
       assert.deepEqual(f.notes[0]!.spec.actions, [], 'Linux and Windows notifications carry no buttons');
-      assert.match(f.notes[0]!.spec.body, /^Bob phone \(iPhone\) · /);
+      assert.match(f.notes[0]!.spec.body, /^A new device: Bob phone \(iPhone\) · /);
       f.notes[0]!.click();
       assert.deepEqual(f.windows, [{ kind: 'approval', id: p.id }]);
       f.notes[0]!.press('Deny');
@@ -110,7 +116,7 @@ describe('desktop controller (main-process logic, driven through a fake DesktopU
     try {
       const p = request('dev_d');
       denyElsewhere(p.id);
-      f.notes[0]!.press('Approve');
+      f.notes[0]!.press('Deny');
       await new Promise((r) => setTimeout(r, 20));
       assert.equal(f.errors.length, 1);
       assert.match(f.errors[0]!, /already denied/);
@@ -241,9 +247,9 @@ describe('desktop rules', () => {
     assert.equal(empty.items[0]!.label, 'No device is waiting for approval');
     assert.equal(empty.items[0]!.action, undefined);
     assert.equal(empty.items.at(-1)!.label, 'Quit Latchkey');
-    const spec = describePendingNotification({ id: 'r', code: '47', name: 'iPhone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net', fingerprint: 'f', ip: 'i', created_at: '', expires_at: '', kind: 'passkey', method: 'passkey' }, true);
-    assert.equal(`${spec.title}: ${spec.body}`, 'New device wants access: iPhone · Safari · from https://box.alice.ts.net · code 47');
-    const browser = describePendingNotification({ id: 'r', code: '12', name: 'Laptop', device_type: 'Desktop', browser: 'Chrome', os: 'Linux', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net', fingerprint: 'f', ip: 'i', created_at: '', expires_at: '', kind: 'browser', method: 'password' }, true);
-    assert.equal(`${browser.title}: ${browser.body}`, 'New browser wants access: Laptop (Desktop) · Chrome · from https://box.alice.ts.net · no passkey, signed in with a password · code 12');
+    const spec = describePendingNotification({ id: 'r', choices: ['47', '12', '80'], name: 'iPhone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net', fingerprint: 'f', ip: 'i', created_at: '', expires_at: '', kind: 'passkey', method: 'passkey' }, true);
+    assert.equal(`${spec.title}: ${spec.body}`, 'box.alice.ts.net wants access: A new device: iPhone · Safari. Pick the code it shows to approve.');
+    const browser = describePendingNotification({ id: 'r', choices: ['47', '12', '80'], name: 'Laptop', device_type: 'Desktop', browser: 'Chrome', os: 'Linux', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net', fingerprint: 'f', ip: 'i', created_at: '', expires_at: '', kind: 'browser', method: 'password' }, true);
+    assert.equal(`${browser.title}: ${browser.body}`, 'box.alice.ts.net wants access: A new browser: Laptop (Desktop) · Chrome · no passkey, signed in with a password. Pick the code it shows to approve.');
   });
 });
