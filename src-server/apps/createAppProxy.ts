@@ -14,7 +14,7 @@ import type { GateRequest, RequestContext } from '../gate/RequestContext.ts';
 import type { Listener } from '../gate/resolveOrigin.ts';
 import { runGate } from '../gate/runGate.ts';
 import { safeReturnPath } from '../handoff/authOriginOf.ts';
-import { messagePage } from '../handoff/messagePage.ts';
+import { ERROR_PAGE_CSP, errorPage, wantsHtml } from '../errors/errorPage.ts';
 import { isLatchkeyPath, lk } from '../web/latchkeyPaths.ts';
 import type { App, AppRegistry } from './createAppRegistry.ts';
 import type { AssertionSigner } from './createAssertionSigner.ts';
@@ -39,7 +39,6 @@ function withoutLatchkeyCookies(header: string): string {
   return header.split(';').map((c) => c.trim()).filter((c) => c && !LATCHKEY_COOKIES.has(c.slice(0, c.indexOf('=') < 0 ? undefined : c.indexOf('=')).trim())).join('; ');
 }
 
-const isNavigation = (req: IncomingMessage) => (req.method === 'GET' || req.method === 'HEAD') && String(req.headers.accept ?? '').includes('text/html');
 const hasBody = (req: IncomingMessage) => req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
 
 /** Response headers the gate adds (a refreshed session cookie, a token's expiry Warning), kept until the app answers. */
@@ -94,9 +93,9 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
     for (const [k, v] of extra) headers[k] = k === 'set-cookie' ? [...[headers[k] ?? []].flat(), v] : v;
     // An unread body (a refused upload) is not drained: the connection is closed instead.
     if (!req.complete && hasBody(req)) headers.connection = 'close';
-    if (isNavigation(req) && err.statusCode >= 500) {
-      res.writeHead(err.statusCode, { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'self'" });
-      res.end(messagePage(err.statusCode === 504 ? 'The app is not answering' : 'The app is not running', err.message, { href: lk('/'), text: 'Latchkey home' }));
+    if (wantsHtml(req.method, req.headers)) {
+      res.writeHead(err.statusCode, { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': ERROR_PAGE_CSP });
+      res.end(errorPage(err));
       return;
     }
     res.writeHead(err.statusCode, { ...headers, 'content-type': 'application/json; charset=utf-8' });
@@ -249,7 +248,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
         res.end();
         return;
       }
-      if (e.code === 'auth_required' && isNavigation(req) && req.method === 'GET') {
+      if (e.code === 'auth_required' && wantsHtml(req.method, req.headers) && req.method === 'GET') {
         // A person's browser goes to sign in (or pair) and comes back to the page it asked for.
         noteSignInRedirect(request);
         res.writeHead(302, { location: `${lk('/signin')}?${new URLSearchParams({ next: safeReturnPath(req.url) })}`, 'cache-control': 'no-store' });

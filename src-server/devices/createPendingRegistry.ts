@@ -35,7 +35,7 @@ export interface PendingRequest {
 
 /** What the approver sees: never the code itself, only the choices to pick it from. */
 export type PendingView = Omit<PendingRequest, 'device' | 'code'> & { kind: 'passkey' | 'browser'; method: string };
-export type Outcome = 'approved' | 'denied' | 'expired';
+export type Outcome = 'approved' | 'denied' | 'expired' | 'cancelled';
 export type Decision = 'approved' | 'denied';
 
 /** Where a request came from, for the caps. */
@@ -227,6 +227,22 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
         if (!timingSafeEqual(o.secretHash, h)) continue;
         if (o.outcome === 'approved' && !peek) outcomes.delete(id);
         return { status: o.outcome, id, deviceId: o.deviceId };
+      }
+      return null;
+    },
+
+    /**
+     * The requesting browser withdraws its own request (Cancel on the phone). Only the holder
+     * of the secret can, and not once a decision is being made. Returns the withdrawn request.
+     */
+    cancel(secret: string): PendingView | null {
+      prune();
+      const h = hash(secret);
+      for (const [id, entry] of live) {
+        if (entry.deciding || !timingSafeEqual(entry.secretHash, h)) continue;
+        const withdrawn = view(entry.request);
+        settle(id, 'cancelled');
+        return withdrawn;
       }
       return null;
     },

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DISPLAY_TEXT_PATTERN } from '../text/revealHidden.ts';
+import { ERROR_PAGE_CSP, errorPage, wantsHtml } from './errorPage.ts';
 import { LatchkeyError } from './LatchkeyError.ts';
 
 // Fastify's own client errors, given stable codes and plain messages.
@@ -18,7 +19,12 @@ const FASTIFY_CODES: Record<string, [code: string, message: string]> = {
  */
 export function errorHandler(error: FastifyError | LatchkeyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof LatchkeyError) {
-    return reply.code(error.statusCode).headers(error.headers).send({ error: error.code, message: error.message, ...error.extra });
+    reply.code(error.statusCode).headers(error.headers);
+    // A person's navigation gets a page in words; scripts and the app's own calls keep the JSON.
+    if (wantsHtml(request.method, request.headers)) {
+      return reply.headers({ 'content-security-policy': ERROR_PAGE_CSP, 'cache-control': 'no-store' }).type('text/html; charset=utf-8').send(errorPage(error));
+    }
+    return reply.send({ error: error.code, message: error.message, ...error.extra });
   }
   if ('validation' in error && error.validation) {
     const first = error.validation[0];

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { GateReply, GateRequest } from './RequestContext.ts';
 import type { Services } from '../app/Services.ts';
 import { sessionCookieName } from '../sessions/createSessionService.ts';
-import { clearSessionCookie } from '../sessions/sessionCookies.ts';
+import { clearSessionCookie, setEndedCookie } from '../sessions/sessionCookies.ts';
 import { startSession } from '../sessions/startSession.ts';
 import { looksLikeToken } from '../tokens/tokenFormat.ts';
 import { isLoopbackRequest } from './isLoopbackRequest.ts';
@@ -54,6 +54,7 @@ export async function authenticate(request: GateRequest, reply: GateReply, s: Se
       origin: ctx.origin, ip: ctx.ip, reason: ctx.sessionProblem,
     });
     clearSessionCookie(reply, ctx.origin);
+    if (check.ok) setEndedCookie(reply, ctx.origin, check.deviceId);
   }
 
   if (ctx.listener === 'local' && s.config.loopback_auth_bypass && isLoopbackRequest(request)) {

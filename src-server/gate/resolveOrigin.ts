@@ -38,7 +38,8 @@ export function resolveOrigin(
   const origin = origins.forHost(host);
   if (!origin) {
     throw new LatchkeyError('unknown_host',
-      `This Latchkey does not answer for "${host || '(no Host)'}". If this is your tunnel's address, run on the computer: latchkey origins add https://${host || 'YOUR-HOST'}`, 421);
+      `This Latchkey does not answer for "${host || '(no Host)'}". If this is your tunnel's address, run on the computer: latchkey origins add https://${host || 'YOUR-HOST'}`, 421,
+      host ? { host } : {});
   }
   return { origin, rpId: rpIdForHost(new URL(origin).hostname, rpIdOverride) };
 }

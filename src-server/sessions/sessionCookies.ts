@@ -52,3 +52,18 @@ export function setLinkCookie(reply: GateReply, origin: string, secret: string) 
 export function clearPairingCookie(reply: GateReply, origin: string) {
   set(reply, pairingCookieName(origin), '', { ...baseOptions(origin), sameSite: 'strict', maxAge: 0, expires: new Date(0) });
 }
+
+/**
+ * Set when a session is refused because its device was removed, so the page can say so
+ * plainly ("This phone was removed…") instead of showing Sign in as if nothing happened.
+ * It holds the removed device's id, which names nothing once the device is gone.
+ */
+export const endedCookieName = (origin: string) => (origin.startsWith('https://') ? '__Host-lk_ended' : 'lk_ended');
+
+export function setEndedCookie(reply: GateReply, origin: string, deviceId: string) {
+  set(reply, endedCookieName(origin), deviceId, { ...baseOptions(origin), maxAge: 7 * 86_400 });
+}
+
+export function clearEndedCookie(reply: GateReply, origin: string) {
+  set(reply, endedCookieName(origin), '', { ...baseOptions(origin), maxAge: 0, expires: new Date(0) });
+}

@@ -6,7 +6,8 @@ import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { isPersonAtComputer } from '../gate/isPersonAtComputer.ts';
 import { tokenView } from '../tokens/tokenView.ts';
 import { handoffStartUrl } from '../handoff/authOriginOf.ts';
-import { clearPairingCookie, clearSessionCookie, pairingCookieName } from './sessionCookies.ts';
+import { readAuditPage } from '../audit/readAudit.ts';
+import { clearPairingCookie, clearSessionCookie, endedCookieName, pairingCookieName } from './sessionCookies.ts';
 import { startSession } from './startSession.ts';
 import { trustedBrowserOf } from '../fallbacks/completeFallbackSignIn.ts';
 
@@ -33,6 +34,7 @@ export function sessionRoutes(app: FastifyInstance, s: Services) {
       suggested_name: describeUserAgent(request.headers['user-agent']).device_type,
       // Set when this origin signs in through the stable auth origin (auth_origin) instead of here.
       handoff_url: handoffStartUrl(s, ctx.origin),
+      ended: ctx.via === null ? endedSession(s, request.cookies[endedCookieName(ctx.origin)]) : null,
     };
   });
 
@@ -56,6 +58,19 @@ export function sessionRoutes(app: FastifyInstance, s: Services) {
     return { status: status.status === 'approved' ? 'denied' : status.status };
   });
 
+  // Cancel on the waiting phone: the request leaves the computer's list and notification at once.
+  app.post('/auth/pairing/cancel', async (request, reply) => {
+    const ctx = request.lk;
+    const secret = request.cookies[pairingCookieName(ctx.origin)];
+    const withdrawn = secret ? s.pending.cancel(secret) : null;
+    if (!withdrawn) {
+      throw new LatchkeyError('pairing_not_found', 'This browser has no request waiting to cancel: it was already decided, or it expired.', 404);
+    }
+    clearPairingCookie(reply, ctx.origin);
+    s.audit.record({ outcome: 'info', method: 'pairing-cancel', origin: ctx.origin, ip: ctx.ip, request_id: withdrawn.id });
+    return { cancelled: withdrawn.id };
+  });
+
   app.post('/auth/logout', async (request, reply) => {
     clearSessionCookie(reply, request.lk.origin);
     return { signed_out: true };
@@ -71,4 +86,11 @@ export function whoamiRoutes(api: FastifyInstance, s: Services) {
     device: request.lk.device ? deviceView(request.lk.device) : null,
     token: request.lk.token ? tokenView(request.lk.token, s.tokens, s.clock.now(), request.lk.device?.name) : null,
   }));
+}
+
+/** Why this browser's session ended, when its device was removed: when, from the audit trail. */
+function endedSession(s: Services, deviceId: string | undefined): { reason: 'device_removed'; removed_at: string | null } | null {
+  if (!deviceId || s.store.get(deviceId)) return null;
+  const removal = readAuditPage(s.audit.home, { method: 'revoke', device: deviceId, limit: 1 }).events[0];
+  return { reason: 'device_removed', removed_at: removal?.time ?? null };
 }

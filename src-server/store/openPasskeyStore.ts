@@ -18,6 +18,9 @@ interface DeviceCommon {
 export interface TrustedPasskey extends DeviceCommon {
   /** Absent in files written before fallbacks existed; those are all passkeys. */
   kind?: 'passkey';
+  /** The browser and system it was set up from (absent in files written before they were kept). */
+  browser?: string;
+  os?: string;
   credential_id: string;
   public_key: string;
   counter: number;

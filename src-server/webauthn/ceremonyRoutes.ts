@@ -136,6 +136,8 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
       public_key: Buffer.from(info.credential.publicKey).toString('base64url'),
       name: name || ua.device_type,
       device_type: ua.device_type,
+      browser: ua.browser,
+      os: ua.os,
       origin: ctx.origin,
       rp_id: ceremony.rpId,
       fingerprint: fingerprintOf(info.credential.publicKey),
