@@ -1,4 +1,5 @@
 import { lk } from '../src-server/web/latchkeyPaths.ts';
+import type { PendingView } from '../src-server/devices/createPendingRegistry.ts';
 
 /** A failed call to our own server, carrying its stable error code. */
 export class ApiError extends Error {
@@ -34,6 +35,8 @@ export interface AuthState {
   handoff_url: string | null;
   grace: { mode: 'pair-only' | 'open'; active: boolean };
   fallbacks: { methods: FallbackMethod[]; password_needs_totp: boolean; trusted_browser: boolean };
+  /** Set when this browser's device was removed: the page says so instead of offering Sign in as if nothing happened. */
+  ended: { reason: 'device_removed'; removed_at: string | null } | null;
 }
 
 export type FallbackMethod = 'backup-code' | 'totp' | 'password' | 'email';
@@ -46,27 +49,16 @@ export interface Device {
   method?: string;
   name: string;
   device_type: string;
+  browser?: string;
+  os?: string;
   origin: string;
   fingerprint: string;
   created_at: string;
   last_used_at: string | null;
 }
 
-export interface Pending {
-  id: string;
-  code: string;
-  name: string;
-  device_type: string;
-  browser: string;
-  os: string;
-  origin: string;
-  fingerprint: string;
-  ip: string;
-  created_at: string;
-  expires_at: string;
-  kind: 'passkey' | 'browser';
-  method: string;
-}
+/** A request waiting for approval, as the server shows it to the approver (never its code: only the choices). */
+export type Pending = PendingView;
 
 /** Turns a WebAuthn browser error into a sentence; the user cancelling is the common case. */
 export function describeError(err: unknown): string {
@@ -79,6 +71,24 @@ export function describeError(err: unknown): string {
 }
 
 export const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : 'never');
+
+/** "22 Nov" (this year) or "22 Nov 2025". */
+export const day = (iso: string) => {
+  const d = new Date(iso);
+  // The pages are in English; day-month reads the same everywhere ("22 Nov", never "11/22").
+  return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', ...(d.getFullYear() === new Date().getFullYear() ? {} : { year: 'numeric' }) });
+};
+
+/** "Active now", "5 min ago", "3 h ago", "2 days ago", or "Never used". Last use is written at most once a minute. */
+export function ago(iso: string | null, now = Date.now()): string {
+  if (!iso) return 'Never used';
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 120) return 'Active now';
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
+  const days = Math.floor(s / 86_400);
+  return days < 30 ? `${days} day${days === 1 ? '' : 's'} ago` : `on ${day(iso)}`;
+}
 
 /**
  * Where to go after signing in or pairing: the `next` the gate put in the address (the app

@@ -34,6 +34,7 @@ export function useApprovalWait(waiting: boolean): WaitOutcome {
         if (s.status === 'approved') setOutcome({ kind: 'approved' });
         else if (s.status === 'denied') setOutcome({ kind: 'ended', message: 'The request was denied on the computer.' });
         else if (s.status === 'expired') setOutcome({ kind: 'ended', message: 'The request expired before it was approved. Try again.' });
+        else if (s.status === 'cancelled') setOutcome({ kind: 'ended', message: 'The request was cancelled.' });
       } catch (err) {
         if (settled) return;
         settled = true;

@@ -13,13 +13,13 @@ const LABELS: Record<FallbackMethod, string> = {
 
 export type FallbackResult =
   | { status: 'signed_in'; offer_passkey: boolean; backup_codes_left?: number }
-  | { status: 'pending'; request: { code: string } };
+  | { status: 'pending'; request: { code: string; expires_at: string } };
 
 type Phase =
   | { kind: 'choose' }
   | { kind: 'form'; method: FallbackMethod }
   | { kind: 'mailed'; to: string }
-  | { kind: 'waiting'; code: string }
+  | { kind: 'waiting'; code: string; expiresAt?: string }
   | { kind: 'signed-in'; offerPasskey: boolean; codesLeft?: number }
   | { kind: 'ended'; message: string };
 
@@ -38,10 +38,12 @@ export function FallbackSignIn({ state, onSignedIn }: { state: AuthState; onSign
   }, [outcome, state.rp_id]);
 
   const done = (r: FallbackResult) => setPhase(r.status === 'pending'
-    ? { kind: 'waiting', code: r.request.code }
+    ? { kind: 'waiting', code: r.request.code, expiresAt: r.request.expires_at }
     : { kind: 'signed-in', offerPasskey: r.offer_passkey, codesLeft: r.backup_codes_left });
 
-  if (phase.kind === 'waiting') return <WaitingForApproval code={phase.code} />;
+  if (phase.kind === 'waiting') {
+    return <WaitingForApproval code={phase.code} expiresAt={phase.expiresAt} onCancelled={() => setPhase(methods.length === 1 ? { kind: 'form', method: methods[0]! } : { kind: 'choose' })} />;
+  }
   if (phase.kind === 'signed-in') return <OfferPasskey offer={phase.offerPasskey} codesLeft={phase.codesLeft} onContinue={onSignedIn} />;
   if (phase.kind === 'ended') {
     return (

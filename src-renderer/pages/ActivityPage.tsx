@@ -87,8 +87,6 @@ export function ActivityPage({ state }: { state: AuthState }) {
   const rows = foldFailures(events);
   return (
     <section className="card">
-      <p className="crumbs">Settings → Activity · <a href={lk('/settings/security')}>Security</a> · <a href={lk('/')}>Home</a></p>
-      <h1>Activity</h1>
       {alerts && <AlertList view={alerts} onChange={loadAlerts} canAck={state.person_at_computer} />}
       <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
         <label className="inline">Outcome{' '}

@@ -1,43 +1,40 @@
 import { useEffect, useState } from 'react';
 import { api, type Pending } from '../api.ts';
 import { PendingCard } from '../components/PendingCard.tsx';
+import { StatusMessage } from '../components/StatusMessage.tsx';
 import { desktop } from '../desktop.ts';
+import { useDecide } from '../useDecide.ts';
 
 /**
  * The desktop app's approval window for one request (`/approve?request=ID`), opened from the
- * notification or the tray: the same facts and buttons as Pending approvals.
+ * notification or the tray: the same card as the Pending page, alone.
  */
 export function ApprovalWindowPage() {
   const id = new URLSearchParams(window.location.search).get('request') ?? '';
   const [pending, setPending] = useState<Pending | null | undefined>(undefined);
-  const [outcome, setOutcome] = useState<{ text: string; bad?: boolean } | null>(null);
-
-  useEffect(() => {
-    api<{ pending: Pending[] }>('/api/devices/pending').then(
-      (r) => setPending(r.pending.find((p) => p.id === id) ?? null),
-      (err) => setOutcome({ text: (err as Error).message, bad: true }),
-    );
-  }, [id]);
-
-  async function decide(p: Pending, action: 'approve' | 'deny') {
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const load = async () => {
     try {
-      await api(`/api/devices/${encodeURIComponent(p.id)}/${action}`, { method: 'POST' });
-      setOutcome({ text: action === 'approve' ? `Approved ${p.name}. It is signed in now.` : `Denied ${p.name}. Nothing was stored.` });
-      setPending(null);
-      // Leave the outcome readable for a moment, then close the window (desktop app only).
-      window.setTimeout(() => void desktop()?.closeWindow(), 1500);
+      setPending((await api<{ pending: Pending[] }>('/api/devices/pending')).pending.find((p) => p.id === id) ?? null);
     } catch (err) {
-      setOutcome({ text: (err as Error).message, bad: true });
+      setLoadError((err as Error).message);
     }
-  }
+  };
+  useEffect(() => void load(), [id]);
+  const { status, busy, pick, deny } = useDecide(load);
+  const decided = async (ok: Promise<boolean>) => {
+    // Leave the outcome readable for a moment, then close the window (desktop app only).
+    if (await ok) window.setTimeout(() => void desktop()?.closeWindow(), 1500);
+  };
 
   return (
-    <section className="card">
-      <h1>New device wants access</h1>
-      {pending === undefined && !outcome && <p className="muted">Loading…</p>}
-      {pending === null && !outcome && <p className="muted" role="status">This request is no longer waiting: it was approved, denied, or it expired.</p>}
-      {pending && <PendingCard p={pending} onDecide={decide} />}
-      {outcome && <p className={outcome.bad ? 'error' : 'ok'} role="status">{outcome.text}</p>}
-    </section>
+    <main className="bare">
+      <h1 className="page-title">Approve device</h1>
+      {pending === undefined && !loadError && <p className="muted">Loading…</p>}
+      {loadError && <p className="error" role="alert">{loadError}</p>}
+      {pending === null && !status && <p className="muted" role="status">This request is no longer waiting: it was approved, denied, cancelled, or it expired.</p>}
+      {pending && <PendingCard p={pending} busy={busy} onPick={(p, c) => void decided(pick(p, c))} onDeny={(p) => void decided(deny(p))} />}
+      <StatusMessage status={status} />
+    </main>
   );
 }

@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import { lk } from '../../src-server/web/latchkeyPaths.ts';
 import { api, type AuthState } from '../api.ts';
 import { AppList } from '../components/AppList.tsx';
 import { useApps, type AppEntry } from '../useApps.ts';
@@ -41,8 +40,6 @@ export function AppsPage({ state }: { state: AuthState }) {
 
   return (
     <section className="card">
-      <p className="crumbs">Settings → Apps · <a href={lk('/')}>Home</a> · <a href={lk('/settings/security')}>Security</a></p>
-      <h1>Apps</h1>
       <p className="muted">Local web apps behind the gate: a phone reaches them through your tunnel after pairing, the computer at this address.</p>
       {apps && apps.length === 0 && <p>No apps yet.</p>}
       {apps && apps.length > 0 && <AppList apps={apps} onRemove={local ? remove : undefined} />}

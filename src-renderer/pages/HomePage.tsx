@@ -4,6 +4,8 @@ import type { AlertsView } from '../components/AlertList.tsx';
 import { AppList } from '../components/AppList.tsx';
 import { useApps } from '../useApps.ts';
 import { lk } from '../../src-server/web/latchkeyPaths.ts';
+import { Link } from 'wouter';
+import { usePending } from '../PendingContext.tsx';
 
 const DISMISSED = 'latchkey.pairPromptDismissed';
 
@@ -25,13 +27,14 @@ export function HomePage({ state }: { state: AuthState }) {
   const loadAlerts = useCallback(() => api<AlertsView>('/api/alerts').then(setAlerts, () => {}), []);
   useEffect(() => void loadAlerts(), [loadAlerts]);
   const open = alerts?.alerts.filter((a) => !a.acknowledged_at) ?? [];
+  const { pending } = usePending();
   const withoutPasskey = !state.device && (state.person_at_computer || state.via === 'open' || state.via === 'grace');
   return (
     <>
       {open.length > 0 && (
         <aside className="card alert-banner" role="alert" aria-label="Alerts">
           {open.slice(0, 3).map((a) => <p key={a.id}><strong>Alert:</strong> {a.text}</p>)}
-          <a className="button" href={lk('/settings/activity')}>Review activity</a>{' '}
+          <Link className="button" href="/activity">Review activity</Link>{' '}
           {state.person_at_computer
             ? <button className="secondary" onClick={() => void Promise.all(open.map((a) => api(`/api/alerts/${encodeURIComponent(a.id)}/ack`, { method: 'POST' }))).then(loadAlerts)}>Acknowledge</button>
             : <p className="small muted">Acknowledge it on the computer running Latchkey.</p>}
@@ -43,29 +46,29 @@ export function HomePage({ state }: { state: AuthState }) {
             You got in without a passkey ({state.person_at_computer ? 'on this computer' : 'the gate is open'}).
             Set up a passkey so this device can sign in when that changes.
           </p>
-          <a className="button" href={lk('/settings/privacy')}>Set up passkey</a>{' '}
+          <Link className="button" href="/devices">Set up passkey</Link>{' '}
           <button className="secondary" onClick={() => { pairPrompt.dismiss(); setHidden(true); }}>Dismiss</button>
+        </aside>
+      )}
+      {pending.length > 0 && (
+        <aside className="card prompt" aria-label="Pending requests">
+          <p><strong>{pending.length} device{pending.length === 1 ? '' : 's'} waiting for approval.</strong></p>
+          <Link href="/pending" className="button">Review</Link>
         </aside>
       )}
       {apps && apps.length > 0 && (
         <section className="card">
-          <h1>Your apps</h1>
+          <h2>Your apps</h2>
           <AppList apps={apps} />
         </section>
       )}
-      <section className="card">
-        <h1>Latchkey</h1>
+      <section className="card" aria-labelledby="this-device">
+        <h2 id="this-device">This device</h2>
         <p data-testid="signed-in-as">
           {state.device ? <>Signed in as <strong>{state.device.name}</strong></> : <>Signed in ({state.via})</>}
         </p>
-        <ul className="links">
-          <li><a href={lk('/settings/privacy')}>Settings → Privacy</a></li>
-          <li><a href={lk('/settings/keys')}>Settings → API keys</a></li>
-          <li><a href={lk('/settings/apps')}>Settings → Apps</a></li>
-          <li><a href={lk('/settings/activity')}>Settings → Activity</a></li>
-          {state.person_at_computer && <li><a href={lk('/settings/remote')}>Settings → Remote access</a></li>}
-          {state.person_at_computer && <li><a href={lk('/approvals')}>Pending approvals</a></li>}
-        </ul>
+        {state.device && <p className="muted small">{state.device.kind === 'browser' ? 'A browser trusted without a passkey' : 'Signs in with a passkey'} · {state.origin}</p>}
+        {state.via === 'session' && <button className="secondary" onClick={() => void api('/auth/logout', { method: 'POST' }).then(() => window.location.assign(lk('/signin')))}>Sign out</button>}
       </section>
     </>
   );

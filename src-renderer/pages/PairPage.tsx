@@ -8,7 +8,8 @@ import { WaitingForApproval } from '../components/WaitingForApproval.tsx';
 
 type Phase =
   | { kind: 'form' }
-  | { kind: 'waiting'; code: string }
+  | { kind: 'waiting'; code: string; expiresAt: string }
+  | { kind: 'approved' }
   | { kind: 'done'; message: string; tone: 'ok' | 'bad' };
 
 /** The Pair screen: name the device, make a passkey, then wait for approval on the computer. */
@@ -21,7 +22,7 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
 
   const outcome = useApprovalWait(phase.kind === 'waiting');
   useEffect(() => {
-    if (outcome?.kind === 'approved') onSignedIn();
+    if (outcome?.kind === 'approved') setPhase({ kind: 'approved' });
     else if (outcome?.kind === 'ended') setPhase({ kind: 'done', tone: 'bad', message: outcome.message });
   }, [outcome, onSignedIn]);
 
@@ -33,7 +34,7 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
       const response = await startRegistration({ optionsJSON: ready.options });
       const result = await api('/auth/register/verify', { method: 'POST', body: { ceremony_id: ready.ceremony_id, name, response } });
       if (result.status === 'trusted') onSignedIn();
-      else setPhase({ kind: 'waiting', code: result.request.code });
+      else setPhase({ kind: 'waiting', code: result.request.code, expiresAt: result.request.expires_at });
     } catch (err) {
       setError(describeError(err));
       void refresh();
@@ -42,12 +43,15 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
     }
   }
 
-  if (phase.kind === 'waiting') return <WaitingForApproval code={phase.code} />;
+  if (phase.kind === 'waiting') {
+    return <WaitingForApproval code={phase.code} expiresAt={phase.expiresAt} onCancelled={() => { setPhase({ kind: 'form' }); void refresh(); }} />;
+  }
+  if (phase.kind === 'approved') return <Approved device={name} host={new URL(state.origin).host} onContinue={onSignedIn} />;
   if (phase.kind === 'done') {
     return (
       <section className="card">
         <h1>Pair</h1>
-        <p className={phase.tone === 'bad' ? 'error' : ''} role="status">{phase.message}</p>
+        <p className={phase.tone === 'bad' ? 'error' : ''} role={phase.tone === 'bad' ? 'alert' : 'status'}>{phase.message}</p>
         <button onClick={() => { setPhase({ kind: 'form' }); void refresh(); }}>Try again</button>
       </section>
     );
@@ -61,6 +65,21 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
       <button disabled={!ready || busy || !name.trim()} onClick={setUp}>Set up passkey</button>
       {(error ?? optionsError) && <p className="error" role="alert">{error ?? optionsError}</p>}
       {state.has_passkeys && <p><a href={lk('/signin')}>Sign in with passkey</a> instead</p>}
+    </section>
+  );
+}
+
+/** The moment of success on the phone, then on to what it came for (the app, or the launcher). */
+function Approved({ device, host, onContinue }: { device: string; host: string; onContinue: () => void }) {
+  useEffect(() => {
+    const id = window.setTimeout(onContinue, 2000);
+    return () => window.clearTimeout(id);
+  }, [onContinue]);
+  return (
+    <section className="card success" aria-live="polite">
+      <h1>Approved</h1>
+      <p data-testid="approved">This {device} can now reach <strong>{host}</strong>.</p>
+      <button onClick={onContinue}>Continue</button>
     </section>
   );
 }

@@ -1,6 +1,8 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, when } from '../api.ts';
-import { lk } from '../../src-server/web/latchkeyPaths.ts';
+import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.tsx';
+import { StatusMessage } from '../components/StatusMessage.tsx';
+import { useApi } from '../useApi.ts';
 
 interface TunnelStatus {
   running: boolean;
@@ -11,75 +13,122 @@ interface TunnelStatus {
 }
 
 /**
- * Settings → Remote access: start Tailscale Serve/Funnel or a cloudflared tunnel pointed at
- * the remote listener, then scan its URL with the phone. On the computer only.
+ * Remote access, phone first: the address to open on the phone with its QR code and Copy;
+ * then the addresses Latchkey answers for, as a list to edit; then the tunnel tools, the
+ * missing ones folded under "Set up …". On the computer only.
  */
 export function RemoteAccessPage() {
-  const [status, setStatus] = useState<TunnelStatus | null>(null);
-  const [message, setMessage] = useState<{ text: string; bad?: boolean } | null>(null);
-  const [busy, setBusy] = useState(false);
+  const tunnel = useApi<TunnelStatus>('/api/tunnel');
+  const origins = useApi<{ origins: string[] }>('/api/origins');
+  const [qr, setQr] = useState<string | null>(null);
+  const [newOrigin, setNewOrigin] = useState('');
   const [name, setName] = useState('');
   const [hostname, setHostname] = useState('');
+  const [copied, setCopied] = useState(false);
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
 
-  const load = useCallback(async () => {
-    try {
-      setStatus(await api<TunnelStatus>('/api/tunnel'));
-    } catch (err) {
-      setMessage({ text: (err as Error).message, bad: true });
-    }
-  }, []);
-  useEffect(() => void load(), [load]);
+  const t = tunnel.data;
+  const phoneUrl = t?.tunnel?.url ?? origins.data?.origins[0] ?? null;
+  useEffect(() => {
+    setCopied(false);
+    if (!phoneUrl) return setQr(null);
+    if (t?.tunnel?.url === phoneUrl) return setQr(t.tunnel.qr);
+    void api<{ qr: string }>(`/api/origins/qr?origin=${encodeURIComponent(phoneUrl)}`).then((r) => setQr(r.qr), () => setQr(null));
+  }, [phoneUrl, t?.tunnel?.url, t?.tunnel?.qr]);
 
-  async function act(path: string, body?: Record<string, unknown>) {
-    setBusy(true);
-    setMessage(null);
-    try {
-      const r = await api(path, { method: 'POST', body });
-      setMessage({ text: r.url ? `Tunnel up at ${r.url}.` : `Stopped ${r.stopped}.` });
-    } catch (err) {
-      setMessage({ text: (err as Error).message, bad: true });
-    }
-    setBusy(false);
-    await load();
-  }
+  const tunnelAction = (path: string, body?: Record<string, unknown>) => tunnel.run(async () => {
+    const r = await api(path, { method: 'POST', body });
+    await origins.reload();
+    return r;
+  }, (r) => (r.url ? `Tunnel up at ${r.url}.` : `Stopped ${r.stopped}.`));
 
-  const t = status?.tools;
-  const none = t && !t.tailscale.installed && !t.cloudflared.installed;
+  const copy = () => void navigator.clipboard.writeText(phoneUrl!).then(() => setCopied(true), () => setCopied(false));
+  const tools = t?.tools;
+
   return (
-    <section className="card">
-      <p className="crumbs">Settings → Remote access · <a href={lk('/settings/security')}>Security</a> · <a href={lk('/settings/privacy')}>Privacy</a></p>
-      <h1>Remote access</h1>
-      {status?.tunnel ? (
-        <div data-testid="tunnel">
-          <p>Reach Latchkey from your phone at <strong data-testid="tunnel-url">{status.tunnel.url}</strong> ({status.tunnel.tool}, {status.tunnel.mode}, since {when(status.tunnel.started_at)}).</p>
-          <img className="qr" src={status.tunnel.qr} width={256} height={256} alt={`QR code for ${status.tunnel.url}`} />
-          <p className="muted small">Scan it with the phone's camera, then pair the phone there.</p>
-          <button className="danger" disabled={busy} onClick={() => act('/api/tunnel/stop')}>Stop tunnel</button>
-        </div>
-      ) : status && (
-        <>
-          {status.last_end && <p className="error">The last tunnel ended: {status.last_end}</p>}
-          <p>Tunnels point at the remote listener, port {status.remote_port}; its URL is allowed while the tunnel runs.</p>
-          <h2>Tailscale {t?.tailscale.installed ? <span className="muted small">{t.tailscale.version}</span> : null}</h2>
-          <button disabled={busy || !t?.tailscale.installed} onClick={() => act('/api/tunnel/start', { tool: 'tailscale' })}>Start Tailscale Serve (your tailnet)</button>{' '}
-          <button className="secondary" disabled={busy || !t?.tailscale.installed} onClick={() => act('/api/tunnel/start', { tool: 'tailscale', funnel: true })}>Start Tailscale Funnel (internet)</button>
-          <h2>cloudflared {t?.cloudflared.installed ? <span className="muted small">{t.cloudflared.version}</span> : null}</h2>
-          <button disabled={busy || !t?.cloudflared.installed} onClick={() => act('/api/tunnel/start', { tool: 'cloudflared' })}>Start a quick tunnel</button>
-          <p className="muted small">A quick tunnel gets a new random address each time; set <code>auth_origin</code> so passkeys keep working.</p>
-          <label htmlFor="cf-name">Named tunnel</label>
-          <input id="cf-name" value={name} maxLength={100} placeholder="latchkey" onChange={(e) => setName(e.target.value)} />
-          <label htmlFor="cf-host">Its hostname</label>
-          <input id="cf-host" value={hostname} maxLength={300} placeholder="https://latchkey.example.com" onChange={(e) => setHostname(e.target.value)} />
-          <button className="secondary" disabled={busy || !t?.cloudflared.installed || !name || !hostname} onClick={() => act('/api/tunnel/start', { tool: 'cloudflared', name, hostname })}>Start named tunnel</button>
-          {none && (
-            <div className="warning" data-testid="no-tools">
-              <p>Neither tailscale nor cloudflared is installed. Install one: <a href="https://tailscale.com/download">tailscale.com/download</a> (then run <code>tailscale up</code>) or <a href="https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/downloads/">cloudflared</a>.</p>
-              <p>Any other tunnel works too: point it at <code>http://127.0.0.1:{status.remote_port}</code> and allow its URL with <code>latchkey origins add https://YOUR-HOST</code>.</p>
+    <>
+      <section className="card" aria-labelledby="phone-address">
+        <h2 id="phone-address">Open this on your phone</h2>
+        {phoneUrl ? (
+          <div data-testid="tunnel">
+            <p className="phone-url"><strong data-testid="tunnel-url">{phoneUrl}</strong></p>
+            <button type="button" onClick={copy}>{copied ? 'Copied' : 'Copy'}</button>
+            {qr && <img className="qr" src={qr} width={256} height={256} alt={`QR code for ${phoneUrl}`} />}
+            <p className="muted small">Scan it with the phone's camera, then pair the phone there.
+              {t?.tunnel && <> Through {t.tunnel.tool} ({t.tunnel.mode}) since {when(t.tunnel.started_at)}.</>}</p>
+            {t?.tunnel && <button className="danger" disabled={tunnel.busy} onClick={() => void tunnelAction('/api/tunnel/stop')}>Stop tunnel</button>}
+          </div>
+        ) : (
+          <p className="muted">No address yet: start a tunnel below, or add the address of one you run yourself.</p>
+        )}
+        {t?.last_end && <p className="error">The last tunnel ended: {t.last_end}</p>}
+        <StatusMessage status={tunnel.status} />
+      </section>
+
+      <section className="card" aria-labelledby="allowed">
+        <h2 id="allowed">Allowed addresses</h2>
+        <p className="muted small">Latchkey answers only for these https addresses on the remote listener (port {t?.remote_port ?? '…'}).</p>
+        <ul className="origin-list">
+          {origins.data?.origins.map((o) => (
+            <li key={o}>
+              <span className="origin">{o}</span>
+              <button className="secondary" aria-label={`Remove ${o}`} onClick={() => setConfirm({
+                title: `Stop answering for ${o}?`, body: 'Phones that use this address are refused until it is added again.', confirm: 'Remove',
+                onConfirm: () => void origins.run(() => api('/api/origins/remove', { method: 'POST', body: { origin: o } }), () => `Removed ${o}.`),
+              })}>Remove</button>
+            </li>
+          ))}
+          {origins.data?.origins.length === 0 && <li className="muted">None yet.</li>}
+        </ul>
+        <form onSubmit={(e) => {
+          e.preventDefault();
+          void origins.run(() => api('/api/origins', { method: 'POST', body: { origin: newOrigin.trim() } }), () => `Added ${newOrigin.trim()}.`).then((r) => r && setNewOrigin(''));
+        }}>
+          <label htmlFor="new-origin">Add an address</label>
+          <input id="new-origin" value={newOrigin} maxLength={300} placeholder="https://box.example.ts.net" onChange={(e) => setNewOrigin(e.target.value)} />
+          <button type="submit" disabled={!newOrigin.trim() || origins.busy}>Add</button>
+        </form>
+        <StatusMessage status={origins.status} />
+      </section>
+
+      {t && !t.tunnel && (
+        <section className="card" aria-labelledby="tools">
+          <h2 id="tools">Start a tunnel</h2>
+          {tools?.tailscale.installed ? (
+            <div className="tool">
+              <h3>Tailscale <span className="muted small">{tools.tailscale.version}</span></h3>
+              <button disabled={tunnel.busy} onClick={() => void tunnelAction('/api/tunnel/start', { tool: 'tailscale' })}>Start Tailscale Serve (your tailnet)</button>{' '}
+              <button className="secondary" disabled={tunnel.busy} onClick={() => void tunnelAction('/api/tunnel/start', { tool: 'tailscale', funnel: true })}>Start Tailscale Funnel (internet)</button>
             </div>
+          ) : (
+            <details className="tool">
+              <summary>Set up Tailscale</summary>
+              <p>Install it from <a href="https://tailscale.com/download">tailscale.com/download</a>, run <code>tailscale up</code>, then come back here.</p>
+            </details>
           )}
-        </>
+          {tools?.cloudflared.installed ? (
+            <div className="tool">
+              <h3>cloudflared <span className="muted small">{tools.cloudflared.version}</span></h3>
+              <button disabled={tunnel.busy} onClick={() => void tunnelAction('/api/tunnel/start', { tool: 'cloudflared' })}>Start a quick tunnel</button>
+              <p className="muted small">A quick tunnel gets a new random address each time; set <code>auth_origin</code> so passkeys keep working.</p>
+              <label htmlFor="cf-name">Named tunnel</label>
+              <input id="cf-name" value={name} maxLength={100} placeholder="latchkey" onChange={(e) => setName(e.target.value)} />
+              <label htmlFor="cf-host">Its hostname</label>
+              <input id="cf-host" value={hostname} maxLength={300} placeholder="https://latchkey.example.com" onChange={(e) => setHostname(e.target.value)} />
+              <button className="secondary" disabled={tunnel.busy || !name || !hostname} onClick={() => void tunnelAction('/api/tunnel/start', { tool: 'cloudflared', name, hostname })}>Start named tunnel</button>
+            </div>
+          ) : (
+            <details className="tool">
+              <summary>Set up cloudflared</summary>
+              <p>Install <a href="https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/downloads/">cloudflared</a>, then come back here.</p>
+            </details>
+          )}
+          {!tools?.tailscale.installed && !tools?.cloudflared.installed && (
+            <p className="muted small" data-testid="no-tools">Any other tunnel works too: point it at <code>http://127.0.0.1:{t.remote_port}</code> and add its address above.</p>
+          )}
+        </section>
       )}
-      {message && <p className={message.bad ? 'error' : 'ok'} role="status">{message.text}</p>}
-    </section>
+      <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
+    </>
   );
 }

@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, when } from '../api.ts';
-import { lk } from '../../src-server/web/latchkeyPaths.ts';
 
 interface Key {
   id: string;
@@ -81,8 +80,6 @@ export function SettingsKeysPage() {
 
   return (
     <section className="card">
-      <p className="crumbs"><a href={lk('/settings/privacy')}>Settings → Privacy</a> · Settings → API keys</p>
-      <h1>API keys</h1>
       {expiring.map((k) => (
         <p key={k.id} className="warning" role="alert">
           “{k.name}” expires in {k.expires_in_days} day{k.expires_in_days === 1 ? '' : 's'} ({when(k.expires_at)}). {k.kind === 'cli' ? 'Sign the command line in again.' : 'Rotate it.'}

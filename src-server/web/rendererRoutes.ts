@@ -3,9 +3,10 @@ import { listenerPort } from '../gate/resolveOrigin.ts';
 import { safeReturnPath } from '../handoff/authOriginOf.ts';
 import { lk } from './latchkeyPaths.ts';
 import type { RendererBundle } from './buildRenderer.ts';
+import { PAGE_ALIASES, PAGE_TABLE } from './pagePaths.ts';
 
-/** The client-side routes of the React app, below the prefix; anything else is a 404. */
-export const PAGES = ['/', '/pair', '/signin', '/settings/privacy', '/settings/security', '/settings/keys', '/settings/remote', '/settings/apps', '/settings/activity', '/approvals', '/approve', '/cli-login', '/fallback/email'] as const;
+/** The client-side routes of the React app, below the prefix (the renderer's own table); anything else is a 404. */
+export const PAGES = PAGE_TABLE.map((p) => p.path);
 
 const html = `<!doctype html>
 <html lang="en">
@@ -29,6 +30,12 @@ export function rendererRoutes(app: FastifyInstance, bundle: RendererBundle) {
         return reply.redirect(`http://localhost:${listenerPort(request)}${safeReturnPath(request.url)}`);
       }
       return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+    });
+  }
+  for (const [old, page] of Object.entries(PAGE_ALIASES)) {
+    app.get(old, async (request, reply) => {
+      const query = request.url.indexOf('?');
+      return reply.redirect(`${lk(page)}${query === -1 ? '' : request.url.slice(query)}`);
     });
   }
   app.get('/assets/app.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(bundle.js));

@@ -94,7 +94,7 @@ describe('latchkey fallback … on the computer', () => {
     assert.equal(JSON.parse(readFileSync(join(s.home, 'fallbacks.json'), 'utf8')).password, null);
     const unknown = await run(['fallback', 'disable', 'sms', ...base]);
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /^error: command-argument value 'sms' is invalid for argument 'method'\. Allowed choices are backup-code, totp, password, email\.\n/);
+    assert.match(unknown.stderr, /^latchkey: command-argument value 'sms' is invalid for argument 'method'\. Allowed choices are backup-code, totp, password, email\. \(run with --help for usage\)\n$/);
     assert.match((await run(['fallback', 'status', ...base])).stdout, /^password\s+off\s+latchkey fallback password set$/m);
   });
 });

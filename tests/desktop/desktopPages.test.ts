@@ -47,7 +47,7 @@ describe('the desktop app\'s per-launch secret and its pages, in real Chromium a
     assert.ok(!readFileSync(s.lk.services.audit.file, 'utf8').includes(SECRET));
   });
 
-  it('approval window shows the facts and approves; Trusted Devices lists the phone; Remove asks, then refuses it at once; it can pair again', async () => {
+  it('approval window shows the facts and approves by picking the phone\'s code; Devices lists the phone; Remove asks in a dialog, then refuses it at once; it can pair again', async () => {
     const phone = await phoneWaiting(browser, box, 'Alice phone');
     const code = phone.code;
     // The Electron main process adds this header to its windows' requests; here Chromium does.
@@ -57,27 +57,31 @@ describe('the desktop app\'s per-launch secret and its pages, in real Chromium a
       const [pending] = s.lk.services.pending.list();
 
       await win.goto(`${s.local}/.latchkey/approve?request=${pending!.id}`);
-      await win.getByRole('heading', { name: 'New device wants access' }).waitFor();
+      await win.getByRole('heading', { name: `${new URL(box).host} wants access` }).waitFor();
       const card = win.locator(`[data-request-id="${pending!.id}"]`);
-      assert.match(await card.innerText(), new RegExp(`Alice phone\\s+code ${code}[\\s\\S]*iPhone · Mobile Safari[\\s\\S]*${box.replace(/\./g, '\\.')}[\\s\\S]*${pending!.fingerprint}`));
-      await card.getByRole('button', { name: 'Approve' }).click();
+      assert.match(await card.innerText(), new RegExp(`calls itself .Alice phone., detected as iPhone · Mobile Safari[\\s\\S]*${box.replace(/\./g, '\\.')}[\\s\\S]*${pending!.fingerprint}`));
+      assert.ok(!(await card.innerText()).includes(`code ${code}`), 'the right code is not labelled: the person picks it');
+      await card.getByRole('button', { name: `Approve: the device shows ${code}` }).click();
       await win.getByText('Approved Alice phone. It is signed in now.').waitFor();
       await phone.page.getByTestId('signed-in-as').getByText('Alice phone').waitFor();
 
       await win.goto(`${s.local}/.latchkey/approve?request=${pending!.id}`);
       await win.getByText('This request is no longer waiting').waitFor();
 
+      // The old name still lands on Devices.
       await win.goto(`${s.local}/.latchkey/settings/security`);
-      const row = win.locator('tr', { hasText: 'Alice phone' });
+      await win.getByRole('heading', { name: 'Devices', level: 1 }).waitFor();
+      const row = win.locator('li.device', { hasText: 'Alice phone' });
       await row.waitFor();
-      assert.match(await row.innerText(), /iPhone/);
-      let asked = '';
-      win.once('dialog', (d) => { asked = d.message(); void d.dismiss(); });
-      await row.getByRole('button', { name: 'Remove' }).click();
-      assert.match(asked, /^Remove "Alice phone"\?/);
-      assert.equal(s.lk.services.store.list().length, 1, 'dismissed: nothing removed');
-      win.once('dialog', (d) => void d.accept());
-      await row.getByRole('button', { name: 'Remove' }).click();
+      assert.match(await row.innerText(), /iPhone · Mobile Safari 17[\s\S]*Passkey|Passkey[\s\S]*iPhone · Mobile Safari/);
+      await row.getByRole('button', { name: 'Remove Alice phone' }).click();
+      const dialog = win.getByRole('dialog', { name: 'Remove Alice phone?' });
+      await dialog.waitFor();
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      assert.equal(s.lk.services.store.list().length, 1, 'cancelled: nothing removed');
+      await row.getByRole('button', { name: 'Remove Alice phone' }).click();
+      await dialog.getByRole('button', { name: 'Remove' }).click();
       await win.getByText('Removed Alice phone.').waitFor();
       assert.equal(await row.count(), 0);
       assert.equal(await phone.page.evaluate(async () => (await fetch('/.latchkey/api/whoami')).status), 401);

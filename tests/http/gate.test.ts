@@ -162,9 +162,9 @@ describe('listeners and the gate', () => {
   });
 
   it('redirects the local UI from 127.0.0.1 to localhost, since an IP cannot be an RP ID', async () => {
-    const r = await local({ host: `127.0.0.1:${s.localPort}` }, '/.latchkey/settings/privacy');
+    const r = await local({ host: `127.0.0.1:${s.localPort}` }, '/.latchkey/devices');
     assert.equal(r.status, 302);
-    assert.equal(r.headers.location, `http://localhost:${s.localPort}/.latchkey/settings/privacy`);
+    assert.equal(r.headers.location, `http://localhost:${s.localPort}/.latchkey/devices`);
   });
 });
 

@@ -1,0 +1,85 @@
+import { startRegistration } from '@simplewebauthn/browser';
+import { useState } from 'react';
+import { ago, api, day, describeError, type AuthState, type Device } from '../api.ts';
+import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.tsx';
+import { StatusMessage } from '../components/StatusMessage.tsx';
+import { useApi } from '../useApi.ts';
+import { useCeremonyOptions } from '../useCeremonyOptions.ts';
+
+const METHOD_LABELS: Record<string, string> = { password: 'password', totp: 'authenticator code', email: 'email link', 'backup-code': 'backup code' };
+
+/**
+ * Devices: every trusted device (passkeys, and browsers trusted through a fallback) with what
+ * tells them apart, and Remove, which asks first. A removed device is refused on its next
+ * request (sessions and tokens alike) and can pair again later. Below: a passkey for this device.
+ */
+export function DevicesPage({ state, reloadState }: { state: AuthState; reloadState: () => Promise<void> }) {
+  const { data, status, setStatus, run, reload } = useApi<{ devices: Device[] }>('/api/devices');
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
+  const [name, setName] = useState(state.suggested_name);
+  const { ready, error: optionsError, refresh } = useCeremonyOptions('/auth/register/options', state.rp_id !== null);
+
+  const askRemove = (d: Device) => setConfirm({
+    title: `Remove ${d.name}?`,
+    body: d.id === state.device?.id
+      ? 'This is the device you are using: it is signed out at once, and needs to pair again to get back in.'
+      : 'It is refused on its next request, and the CLI tokens it approved stop working. It can pair again later.',
+    confirm: 'Remove',
+    onConfirm: () => void run(() => api(`/api/devices/${encodeURIComponent(d.id)}`, { method: 'DELETE' }), () => `Removed ${d.name}.`)
+      .then(() => (d.id === state.device?.id ? reloadState() : undefined)),
+  });
+
+  async function setUp() {
+    if (!ready) return;
+    try {
+      const response = await startRegistration({ optionsJSON: ready.options });
+      const result = await api('/auth/register/verify', { method: 'POST', body: { ceremony_id: ready.ceremony_id, name, response } });
+      setStatus(result.status === 'trusted'
+        ? { text: `Passkey "${name}" is set up.`, tone: 'ok' }
+        : { text: `Waiting for approval on the computer: pick code ${result.request.code} there.`, tone: 'info' });
+      await reload();
+    } catch (err) {
+      setStatus({ text: describeError(err), tone: 'bad' });
+    }
+    void refresh();
+  }
+
+  const devices = data?.devices ?? [];
+  return (
+    <>
+      <section className="card">
+        <p className="muted">Every device that can reach this computer through Latchkey. Remove any you do not recognise.</p>
+        {data && devices.length === 0 && <p className="muted">No trusted devices yet.</p>}
+        <ul className="device-list">
+          {devices.map((d) => (
+            <li key={d.id} className="device" data-device-id={d.id}>
+              <div className="device-head">
+                <strong className="device-name">{d.name}</strong>
+                {d.id === state.device?.id && <span className="tag">This device</span>}
+                <span className="tag neutral">{d.kind === 'browser' ? `No passkey · ${METHOD_LABELS[d.method ?? ''] ?? d.method}` : 'Passkey'}</span>
+              </div>
+              <p className="device-facts">
+                {[d.device_type, d.browser, d.os].filter(Boolean).join(' · ')}
+                <br />
+                <span className="muted">{d.origin}</span>
+              </p>
+              <p className="device-facts small muted">
+                {ago(d.last_used_at)} · registered {day(d.created_at)} · fingerprint <code>{d.fingerprint}</code>
+              </p>
+              <button className="danger" onClick={() => askRemove(d)} aria-label={`Remove ${d.name}`}>Remove</button>
+            </li>
+          ))}
+        </ul>
+        <StatusMessage status={status} />
+      </section>
+      <section className="card">
+        <h2>Set up a passkey on this device</h2>
+        <label htmlFor="device-name">Device name</label>
+        <input id="device-name" value={name} maxLength={64} onChange={(e) => setName(e.target.value)} />
+        <button disabled={!ready || !name.trim()} onClick={setUp}>Set up passkey</button>
+        {optionsError && <p className="error">{optionsError}</p>}
+      </section>
+      <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
+    </>
+  );
+}

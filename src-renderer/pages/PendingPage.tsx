@@ -1,0 +1,17 @@
+import { PendingCard } from '../components/PendingCard.tsx';
+import { StatusMessage } from '../components/StatusMessage.tsx';
+import { usePending } from '../PendingContext.tsx';
+import { useDecide } from '../useDecide.ts';
+
+/** Requests waiting for approval, on the computer only, newest pushed in as they arrive. */
+export function PendingPage() {
+  const { pending, reload } = usePending();
+  const { status, busy, pick, deny } = useDecide(reload);
+  return (
+    <>
+      <StatusMessage status={status} />
+      {pending.length === 0 && <section className="card"><p className="muted">No device is waiting for approval.</p></section>}
+      {pending.map((p) => <PendingCard key={p.id} p={p} busy={busy} onPick={pick} onDeny={deny} />)}
+    </>
+  );
+}
