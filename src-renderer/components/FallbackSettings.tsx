@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, when } from '../api.ts';
+import { ConfirmDialog, type ConfirmRequest } from './ConfirmDialog.tsx';
 
 interface MethodStatus { enabled: boolean; last_used_at: string | null }
 interface Status {
@@ -47,15 +48,17 @@ export function FallbackSettings({ canChange }: { canChange: boolean }) {
     }
   }
 
-  const turnOff = (method: string, label: string) => {
-    if (!window.confirm(`Turn off ${label}? Its secret is forgotten; setting it up again makes a new one.`)) return;
-    void change(() => api(`/api/fallbacks/${method}`, { method: 'DELETE' }), `${label[0]!.toUpperCase()}${label.slice(1)} is off.`);
-  };
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
+  const turnOff = (method: string, label: string) => setConfirm({
+    title: `Turn off ${label}?`, body: 'Its secret is forgotten; setting it up again makes a new one.', confirm: 'Turn off',
+    onConfirm: () => void change(() => api(`/api/fallbacks/${method}`, { method: 'DELETE' }), `${label[0]!.toUpperCase()}${label.slice(1)} is off.`),
+  });
 
-  const newCodes = async () => {
-    if (status?.backup_codes.enabled && !window.confirm('Make a new set? The old codes stop working at once.')) return;
-    await change(async () => setCodes((await api<{ codes: string[] }>('/api/fallbacks/backup-codes', { method: 'POST' })).codes),
-      'New backup codes made. Save them now: they are not shown again.');
+  const makeCodes = () => void change(async () => setCodes((await api<{ codes: string[] }>('/api/fallbacks/backup-codes', { method: 'POST' })).codes),
+    'New backup codes made. Save them now: they are not shown again.');
+  const newCodes = () => {
+    if (!status?.backup_codes.enabled) return makeCodes();
+    setConfirm({ title: 'Make a new set of backup codes?', body: 'The old codes stop working at once.', confirm: 'Make new codes', onConfirm: makeCodes });
   };
 
   if (!status) return <p className="muted">{message?.text ?? 'Loading sign-in fallbacks…'}</p>;
@@ -156,6 +159,7 @@ export function FallbackSettings({ canChange }: { canChange: boolean }) {
         )}
       </div>
       {message && <p className={message.bad ? 'error' : 'ok'} role="status">{message.text}</p>}
+      <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.tsx';
 import { api, type AuthState } from '../api.ts';
 import { AppList } from '../components/AppList.tsx';
 import { useApps, type AppEntry } from '../useApps.ts';
@@ -10,6 +11,7 @@ import { useApps, type AppEntry } from '../useApps.ts';
 export function AppsPage({ state }: { state: AuthState }) {
   const { apps, error, load } = useApps();
   const [name, setName] = useState('');
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   const [upstream, setUpstream] = useState('http://127.0.0.1:');
   const [path, setPath] = useState('/');
   const [message, setMessage] = useState<{ text: string; bad?: boolean } | null>(null);
@@ -27,8 +29,11 @@ export function AppsPage({ state }: { state: AuthState }) {
     }
   }
 
-  async function remove(app: AppEntry) {
-    if (!window.confirm(`Take "${app.name}" from behind the gate? Its address stops working through Latchkey; the app itself keeps running.`)) return;
+  const remove = (app: AppEntry) => setConfirm({
+    title: `Take "${app.name}" from behind the gate?`, body: 'Its address stops working through Latchkey; the app itself keeps running.', confirm: 'Remove', onConfirm: () => void removeNow(app),
+  });
+
+  async function removeNow(app: AppEntry) {
     try {
       await api(`/api/apps/${encodeURIComponent(app.name)}`, { method: 'DELETE' });
       await load();
@@ -57,6 +62,7 @@ export function AppsPage({ state }: { state: AuthState }) {
         </form>
       )}
       {message && <p className={message.bad ? 'error' : 'ok'} role="status">{message.text}</p>}
+      <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
     </section>
   );
 }

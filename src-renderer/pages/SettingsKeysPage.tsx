@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.tsx';
 import { api, when } from '../api.ts';
 
 interface Key {
@@ -22,6 +23,7 @@ const GRACES = [['0', 'stops at once'], ['1h', 'works 1 more hour'], ['24h', 'wo
 /** Settings → API keys: create (secret shown once), rotate with a grace period, revoke, expiry warnings. */
 export function SettingsKeysPage() {
   const [keys, setKeys] = useState<Key[]>([]);
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   const [message, setMessage] = useState<{ text: string; bad?: boolean } | null>(null);
   const [secret, setSecret] = useState<{ id: string; value: string } | null>(null);
   const [name, setName] = useState('');
@@ -64,8 +66,11 @@ export function SettingsKeysPage() {
     }
   }
 
-  async function revoke(key: Key) {
-    if (!window.confirm(`Revoke "${key.name}"? Anything using it is refused on its next request.`)) return;
+  const revoke = (key: Key) => setConfirm({
+    title: `Revoke "${key.name}"?`, body: 'Anything using it is refused on its next request.', confirm: 'Revoke', onConfirm: () => void revokeNow(key),
+  });
+
+  async function revokeNow(key: Key) {
     try {
       await api(`/api/keys/${encodeURIComponent(key.id)}`, { method: 'DELETE' });
       await load();
@@ -136,6 +141,7 @@ export function SettingsKeysPage() {
       </select>
       <button disabled={!name.trim() || scopes.length === 0} onClick={create}>Create key</button>
       {message && <p className={message.bad ? 'error' : 'ok'} role="status">{message.text}</p>}
+      <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
     </section>
   );
 }

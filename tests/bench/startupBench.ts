@@ -2,7 +2,8 @@
 // made, a fresh home folder) against a bare Fastify server from the same node_modules, both
 // started the same way (node, a script, ready when it prints its URL), interleaved in one
 // run. Ready is the time from spawn to that line; idle RSS is read 2 s later from the OS.
-// Median of 3 each. Targets: ready within 2.5x the bare server's time, RSS within 2x.
+// Median of 3 each. Targets: ready within 2.5x the bare server's time, RSS within 2x; and a
+// client command (`devices list`) against the running server in under 0.4 s end to end.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,14 @@ function rssMb(pid: number): number {
   }
 }
 
+/** How long a client command takes end to end against a running server (it loads no server code). */
+async function clientCommandMs(localUrl: string): Promise<number> {
+  const started = performance.now();
+  execFileSync(process.execPath, ['bin/latchkey.mjs', 'devices', 'list', '--json', '--base-url', localUrl], { cwd: root, stdio: 'ignore', env: { ...process.env, LATCHKEY_API_TOKEN: '' } });
+  return performance.now() - started;
+}
+const cliRuns: number[] = [];
+
 async function startOnce(args: string[]): Promise<{ readyMs: number; rssMb: number }> {
   const home = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
   const started = performance.now();
@@ -36,8 +45,8 @@ async function startOnce(args: string[]): Promise<{ readyMs: number; rssMb: numb
   let err = '';
   child.stderr.on('data', (c) => { err += c; });
   try {
+    let out = '';
     const readyMs = await new Promise<number>((resolve, reject) => {
-      let out = '';
       child.stdout.on('data', (c) => {
         out += c;
         if (out.includes('\n')) resolve(performance.now() - started);
@@ -45,7 +54,9 @@ async function startOnce(args: string[]): Promise<{ readyMs: number; rssMb: numb
       child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code} before it was ready: ${err}`)));
     });
     await new Promise((r) => setTimeout(r, IDLE_MS));
-    return { readyMs, rssMb: rssMb(child.pid!) };
+    const rss = rssMb(child.pid!);
+    if (out.startsWith('{')) cliRuns.push(await clientCommandMs((JSON.parse(out) as { local: string }).local));
+    return { readyMs, rssMb: rss };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -72,4 +83,6 @@ for (const [name, xs] of rows) {
 const readyRatio = lk!.readyMs / base!.readyMs;
 const rssRatio = lk!.rssMb / base!.rssMb;
 console.log(`start-up ratio ${readyRatio.toFixed(2)} (target <= 2.5), idle memory ratio ${rssRatio.toFixed(2)} (target <= 2.0)`);
-process.exitCode = readyRatio <= 2.5 && rssRatio <= 2 ? 0 : 1;
+const cliMs = median(cliRuns);
+console.log(`latchkey devices list against the running server: ${cliMs.toFixed(0)} ms end to end, median of ${cliRuns.length} (target < 400 ms)`);
+process.exitCode = readyRatio <= 2.5 && rssRatio <= 2 && cliMs < 400 ? 0 : 1;

@@ -52,7 +52,7 @@ describe('the desktop app (Electron)', { skip: binary ? false : `skipped: ${MISS
     await nginx?.stop();
   });
 
-  it('launch → a phone pairs → the tray lists it → Approve in the approval window → it is under Trusted Devices → Remove', async () => {
+  it('launch → a phone pairs → the tray lists it → the approval window approves by picking the phone\'s code → it is under Devices → Remove', async () => {
     const lock = JSON.parse(readFileSync(join(home, 'server.lock'), 'utf8'));
     assert.equal(lock.pid, app.process().pid, 'the app runs the server itself');
 
@@ -60,22 +60,21 @@ describe('the desktop app (Electron)', { skip: binary ? false : `skipped: ${MISS
 
     const tray = await app.evaluate(() => (globalThis as any).latchkeyE2E.tray());
     assert.equal(tray.badge, '1');
-    assert.ok(tray.items.some((i: { label: string }) => i.label.includes(`code ${code}`)), 'the tray menu lists the request');
+    assert.ok(tray.items.some((i: { label: string }) => i.label.startsWith('Alice phone · ')), 'the tray menu lists the request');
+    assert.ok(!tray.items.some((i: { label: string }) => i.label.includes(code)), 'the code is never on the computer\'s screen');
 
     const approvalWindow = app.waitForEvent('window');
     assert.ok(await app.evaluate(() => (globalThis as any).latchkeyE2E.run('Alice phone · ')), 'the tray item opens the approval window');
     const approval = await approvalWindow;
-    await approval.getByText(`code ${code}`).waitFor();
-    await approval.getByRole('button', { name: 'Approve' }).click();
+    await approval.getByRole('button', { name: `Approve: the device shows ${code}` }).click();
     await page.getByTestId('signed-in-as').getByText('Alice phone').waitFor();
 
     const settingsWindow = app.waitForEvent('window');
     await app.evaluate(() => (globalThis as any).latchkeyE2E.run('Trusted Devices'));
     const settings = await settingsWindow;
-    const row = settings.locator('tr', { hasText: 'Alice phone' });
-    await row.waitFor();
-    settings.once('dialog', (d) => void d.accept());
-    await row.getByRole('button', { name: 'Remove' }).click();
+    const row = settings.locator('li.device', { hasText: 'Alice phone' });
+    await row.getByRole('button', { name: 'Remove Alice phone' }).click();
+    await settings.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
     await settings.getByText('Removed Alice phone.').waitFor();
     const after = await page.evaluate(async () => (await fetch('/.latchkey/api/whoami')).status);
     assert.equal(after, 401, 'the removed phone is refused on its next request');

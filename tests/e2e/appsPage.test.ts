@@ -47,11 +47,11 @@ describe('Settings → Apps and the launcher in real Chromium', () => {
       assert.match(await page.locator('body').innerText(), /"x-latchkey-auth-method":"loopback"/);
 
       await page.goto(`${s.local}/.latchkey/settings/apps`);
-      page.once('dialog', (d) => void d.dismiss());
       await page.locator('li', { hasText: 'notes' }).getByRole('button', { name: 'Remove' }).click();
-      assert.equal(await page.getByTestId('health-notes').count(), 1, 'dismissing keeps it');
-      page.once('dialog', (d) => void d.accept());
+      await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+      assert.equal(await page.getByTestId('health-notes').count(), 1, 'cancelling keeps it');
       await page.locator('li', { hasText: 'notes' }).getByRole('button', { name: 'Remove' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
       await page.getByRole('status').getByText('Removed notes.').waitFor();
       assert.equal(await page.getByTestId('health-notes').count(), 0);
     } finally {

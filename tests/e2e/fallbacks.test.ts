@@ -35,7 +35,7 @@ describe('sign-in fallbacks in real Chromium through the nginx TLS front, with r
     browser = await launchChromium(tls.chromiumArgs);
     // The person at the computer: Latchkey's own localhost UI, in through the loopback bypass.
     desk = await newDevice(browser);
-    await desk.page.goto(`${server.local}/.latchkey/settings/security`);
+    await desk.page.goto(`${server.local}/.latchkey/security`);
     await desk.page.getByRole('heading', { name: 'Sign-in fallbacks' }).waitFor();
   });
   after(async () => {
@@ -90,11 +90,11 @@ describe('sign-in fallbacks in real Chromium through the nginx TLS front, with r
     assert.equal(await whoami(page), 401, 'nothing granted before approval');
 
     // Approve on the computer, where the card says how the browser proved itself.
-    await desk.page.goto(`${server.local}/.latchkey/approvals`);
+    await desk.page.goto(`${server.local}/.latchkey/pending`);
     const card = desk.page.locator('.request', { hasText: 'Hotel laptop' });
     await card.waitFor();
-    assert.match(await card.innerText(), new RegExp(`code ${code}[\\s\\S]*Signed in with\\s+a password \\(no passkey`));
-    await card.getByRole('button', { name: 'Approve' }).click();
+    assert.match(await card.innerText(), /A browser that calls itself .Hotel laptop.[\s\S]*Signed in with\s+a password \(no passkey/);
+    await card.getByRole('button', { name: `Approve: the device shows ${code}` }).click();
 
     await page.getByRole('heading', { name: 'Signed in' }).waitFor();
     await page.getByText('This browser is signed in without a passkey, for up to 12 hours.').waitFor();
@@ -117,22 +117,23 @@ describe('sign-in fallbacks in real Chromium through the nginx TLS front, with r
     await page.getByRole('heading', { name: 'Signed in' }).waitFor();
     assert.equal(server.lk.services.pending.list().length, 0, 'no new request');
 
-    // Trusted Devices lists it as a browser without a passkey; Remove refuses it on its next request.
-    await desk.page.goto(`${server.local}/.latchkey/settings/security`);
-    const row = desk.page.locator('tr', { hasText: 'Hotel laptop' });
-    assert.match(await row.innerText(), /browser \(no passkey\) · password/);
-    desk.page.once('dialog', (d) => void d.accept());
-    await row.getByRole('button', { name: 'Remove' }).click();
+    // Devices lists it as a browser without a passkey; Remove refuses it on its next request.
+    await desk.page.goto(`${server.local}/.latchkey/devices`);
+    const row = desk.page.locator('li.device', { hasText: 'Hotel laptop' });
+    assert.match(await row.innerText(), /No passkey · password/);
+    await row.getByRole('button', { name: 'Remove Hotel laptop' }).click();
+    await desk.page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
     await desk.page.getByText('Removed Hotel laptop.').waitFor();
     assert.equal(await whoami(page), 401);
     await page.reload();
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByRole('heading', { name: /^Removed from box\.alice\.ts\.net/ }).waitFor();
     await laptop.context.close();
   });
 
   it('authenticator code alone (the only method left on) goes straight to its form and also waits for approval', async () => {
-    desk.page.once('dialog', (d) => void d.accept());
+    await desk.page.goto(`${server.local}/.latchkey/security`);
     await section('password').getByRole('button', { name: 'Turn off' }).click();
+    await desk.page.getByRole('dialog', { name: 'Turn off the password?' }).getByRole('button', { name: 'Turn off' }).click();
     await desk.page.getByRole('status').getByText('The password is off.').waitFor();
     const other = await newDevice(browser);
     await other.page.goto(`${box}/.latchkey/`);
@@ -150,7 +151,7 @@ describe('sign-in fallbacks in real Chromium through the nginx TLS front, with r
   });
 
   it('a browser without WebAuthn goes straight to the fallbacks and says why; a backup code lets it in at once, and the desktop is told', async () => {
-    await desk.page.goto(`${server.local}/.latchkey/settings/security`);
+    await desk.page.goto(`${server.local}/.latchkey/security`);
     await section('backup-code').getByRole('button', { name: 'Make backup codes' }).click();
     await desk.page.getByLabel('New backup codes').locator('code').first().waitFor();
     const codes = await desk.page.getByLabel('New backup codes').locator('code').allInnerTexts();
@@ -181,7 +182,7 @@ describe('sign-in fallbacks in real Chromium through the nginx TLS front, with r
   });
 
   it('email link: sent by real mail; a scanner\'s GET and another browser change nothing; the asking browser confirms, waits for approval, and the link then works no more', async () => {
-    await desk.page.goto(`${server.local}/.latchkey/settings/security`);
+    await desk.page.goto(`${server.local}/.latchkey/security`);
     await desk.page.getByLabel('Send sign-in links to').fill('alice@example.com');
     await desk.page.getByRole('button', { name: 'Save address' }).click();
     await desk.page.getByRole('status').getByText('Sign-in links will go to alice@example.com.').waitFor();

@@ -51,10 +51,10 @@ describe('cross-origin handoff through the stable auth origin (real Chromium, TL
     const page = phone.page;
     const links: string[] = [];
     page.on('request', (r) => { if (r.url().includes('/.latchkey/auth/handoff?')) links.push(r.url()); });
-    await page.goto(`${quick}/.latchkey/settings/privacy`);
+    await page.goto(`${quick}/.latchkey/devices`);
     await page.getByRole('link', { name: `Sign in at ${new URL(box).host}` }).click();
-    await page.getByRole('heading', { name: 'Passkeys', exact: true }).waitFor();
-    assert.equal(page.url(), `${quick}/.latchkey/settings/privacy`, 'back where it started, with no token in the address');
+    await page.getByRole('heading', { name: 'Devices', exact: true, level: 1 }).waitFor();
+    assert.equal(page.url(), `${quick}/.latchkey/devices`, 'back where it started, with no token in the address');
     const me = await whoami(page);
     assert.equal(me.status, 200);
     assert.deepEqual([me.body.via, me.body.device.name], ['session', 'Alice phone']);
@@ -158,7 +158,7 @@ describe('auth_origin "localhost": a browser on the computer signs in on the loc
     try {
       const { page } = await newDevice(browser);
       await addAuthenticator(page);
-      await page.goto(`${server.local}/.latchkey/settings/privacy`);
+      await page.goto(`${server.local}/.latchkey/devices`);
       await page.getByLabel('Device name').fill('Desk');
       await page.getByRole('button', { name: 'Set up passkey' }).click();
       await page.getByText('Passkey "Desk" is set up.').waitFor();

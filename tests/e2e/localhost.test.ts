@@ -22,18 +22,19 @@ describe('passkeys on http://localhost (local listener)', () => {
       const prompt = page.getByRole('complementary', { name: 'Pair prompt' });
       await prompt.waitFor();
 
-      // Dismissing sticks across reloads; Settings → Privacy → Show pair prompt again restores it.
+      // Dismissing sticks across reloads; Security → Show pair prompt again restores it.
       await prompt.getByRole('button', { name: 'Dismiss' }).click();
       await page.reload();
       await page.getByText('Signed in (loopback)').waitFor();
       assert.equal(await prompt.count(), 0);
 
-      await page.goto(`${server.local}/.latchkey/settings/privacy`);
+      await page.goto(`${server.local}/.latchkey/security`);
       await page.getByRole('button', { name: 'Show pair prompt again' }).click();
+      await page.goto(`${server.local}/.latchkey/devices`);
       await page.getByLabel('Device name').fill('Desk');
       await page.getByRole('button', { name: 'Set up passkey' }).click();
       await page.getByText('Passkey "Desk" is set up.').waitFor();
-      await page.locator('tr', { hasText: 'Desk' }).getByRole('button', { name: 'Revoke' }).waitFor();
+      await page.locator('li.device', { hasText: 'Desk' }).getByRole('button', { name: 'Remove Desk' }).waitFor();
 
       const creds = await auth.credentials();
       assert.equal(creds.length, 1);

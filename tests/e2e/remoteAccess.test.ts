@@ -25,7 +25,8 @@ describe('Settings → Remote access in real Chromium (stand-in cloudflared)', (
     const { context, page } = await newDevice(browser);
     try {
       await page.goto(`${s.local}/`);
-      await page.getByRole('link', { name: 'Settings → Remote access' }).click();
+      await page.getByRole('navigation').getByRole('link', { name: 'Remote access' }).click();
+      await page.getByText('No address yet').waitFor();
       await page.getByRole('button', { name: 'Start a quick tunnel' }).click();
       const url = 'https://calm-river-maple-stone.trycloudflare.com';
       assert.equal(await page.getByTestId('tunnel-url').innerText(), url);
@@ -40,7 +41,7 @@ describe('Settings → Remote access in real Chromium (stand-in cloudflared)', (
     }
   });
 
-  it('with neither tool installed, it says how to install one and how to point any tunnel at the remote port', async () => {
+  it('with neither tool installed, each folds under "Set up …", and it says how to point any tunnel at the remote port', async () => {
     const bare = await startServer({ toolEnv: { ...process.env, PATH: '/nonexistent' } });
     const { context, page } = await newDevice(browser);
     try {
@@ -48,7 +49,17 @@ describe('Settings → Remote access in real Chromium (stand-in cloudflared)', (
       const help = page.getByTestId('no-tools');
       await help.waitFor();
       assert.match(await help.innerText(), new RegExp(`point it at http://127\\.0\\.0\\.1:${bare.remotePort}`));
-      assert.equal(await page.getByRole('button', { name: 'Start a quick tunnel' }).isDisabled(), true);
+      assert.equal(await page.getByRole('button', { name: 'Start a quick tunnel' }).count(), 0, 'no button for a tool that is not there');
+      await page.getByText('Set up cloudflared').click();
+      await page.getByRole('link', { name: 'cloudflared' }).waitFor();
+      assert.ok(await page.getByText('Set up Tailscale').isVisible());
+      // An address added by hand is the phone's address, with its QR code.
+      await page.getByLabel('Add an address').fill('https://box.example.ts.net');
+      await page.getByRole('button', { name: 'Add', exact: true }).click();
+      await page.getByRole('status').getByText('Added https://box.example.ts.net.').waitFor();
+      assert.equal(await page.getByTestId('tunnel-url').innerText(), 'https://box.example.ts.net');
+      const shot = PNG.sync.read(await page.getByRole('img', { name: 'QR code for https://box.example.ts.net' }).screenshot());
+      assert.equal(jsQR(new Uint8ClampedArray(shot.data), shot.width, shot.height)?.data, 'https://box.example.ts.net');
     } finally {
       await context.close();
       await bare.close();

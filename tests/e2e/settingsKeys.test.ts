@@ -25,8 +25,8 @@ describe('Settings → API keys in real Chromium', () => {
     const { context, page } = await newDevice(browser);
     try {
       await page.goto(`${s.local}/`);
-      await page.getByRole('link', { name: 'Settings → API keys' }).click();
-      await page.getByRole('heading', { name: 'API keys' }).waitFor();
+      await page.getByRole('navigation').getByRole('link', { name: 'API keys' }).click();
+      await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
 
       await page.getByLabel('Name', { exact: true }).fill('grafana');
       await page.getByLabel('devices:read').check();
@@ -66,13 +66,13 @@ describe('Settings → API keys in real Chromium', () => {
       await page.getByRole('alert').getByText(/“grafana” expires in 2[34] days/).waitFor();
       assert.match((await whoami(rotated)).warning ?? '', /expires in/);
 
-      let dialog = '';
-      page.once('dialog', (d) => { dialog = d.message(); void d.dismiss(); });
       await row.getByRole('button', { name: 'Revoke' }).click();
-      assert.match(dialog, /^Revoke "grafana"\?/);
-      assert.equal((await whoami(rotated)).status, 200, 'dismissing the confirm revokes nothing');
-      page.once('dialog', (d) => void d.accept());
+      const dialog = page.getByRole('dialog', { name: 'Revoke "grafana"?' });
+      await dialog.getByText('Anything using it is refused on its next request.').waitFor();
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      assert.equal((await whoami(rotated)).status, 200, 'cancelling revokes nothing');
       await row.getByRole('button', { name: 'Revoke' }).click();
+      await dialog.getByRole('button', { name: 'Revoke' }).click();
       await page.getByText('Revoked "grafana".').waitFor();
       assert.equal(await row.count(), 0);
       const gone = await whoami(rotated);

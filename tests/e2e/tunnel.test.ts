@@ -40,9 +40,10 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
 
   const phoneWaiting = (origin: string, name?: string) => phoneWaitingAt(browser, origin, name);
 
+  /** The request the phone showing `code` made, as the computer lists it (the list never names the code itself). */
   async function pendingFor(code: string) {
     const { body } = await server.api('GET', '/.latchkey/api/devices/pending');
-    return body.pending.find((p: any) => p.code === code);
+    return body.pending.find((p: any) => p.id === server.lk.services.pending.idForCode(code));
   }
 
   const whoami = (page: Page) => page.evaluate(async () => {
@@ -137,8 +138,10 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
       assert.equal(after.body.reason, 'device_revoked');
       assert.ok(audit().some((e) => e.method === 'session' && e.reason === 'device_revoked' && e.device_id === deviceId));
 
-      // Its passkey no longer signs in either.
+      // The phone is told plainly, and its passkey no longer signs in either.
       await phone.page.goto(`${box}/`);
+      await phone.page.getByRole('heading', { name: /^Removed from box\.alice\.ts\.net/ }).waitFor();
+      await phone.page.goto(`${box}/.latchkey/signin`);
       await phone.page.getByRole('button', { name: 'Sign in with passkey' }).click();
       await phone.page.getByRole('alert').getByText('not trusted here').waitFor();
     } finally {
@@ -159,7 +162,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
       assert.equal((await server.api('GET', '/.latchkey/api/devices/pending')).body.pending.length, 0);
       assert.equal((await whoami(phone.page)).status, 401);
       // A second decision on the same request is refused clearly.
-      const again = await server.api('POST', `/.latchkey/api/devices/${p.id}/approve`, { code: server.lk.services.pending.codeOf(p.id) });
+      const again = await server.api('POST', `/.latchkey/api/devices/${p.id}/approve`, { code: phone.code });
       assert.deepEqual([again.status, again.body.error, again.body.outcome], [409, 'already_decided', 'denied']);
     } finally {
       await phone.context.close();
@@ -173,7 +176,7 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
       const p = await pendingFor(phone.code);
       server.clock.advance(5 * 60_000 + 1000);
       await phone.page.getByText('The request expired before it was approved.').waitFor();
-      const late = await server.api('POST', `/.latchkey/api/devices/${p.id}/approve`, { code: server.lk.services.pending.codeOf(p.id) });
+      const late = await server.api('POST', `/.latchkey/api/devices/${p.id}/approve`, { code: phone.code });
       assert.deepEqual([late.status, late.body.error], [410, 'pending_expired']);
       assert.equal(storedPasskeys().length, before);
     } finally {
@@ -298,29 +301,29 @@ describe('pairing a phone through a TLS tunnel (nginx → remote listener)', () 
     }
   });
 
-  it('the desktop web UI shows the request with its facts, Approve signs the phone in, and Revoke in Settings ends its session', async () => {
+  it('the desktop web UI shows the request with its facts, picking the phone\'s code signs the phone in, and Remove in Devices ends its session', async () => {
     const phone = await phoneWaiting(box, 'Kitchen iPad');
     const desk = await newDevice(browser);
     try {
-      await desk.page.goto(`${server.local}/.latchkey/approvals`);
+      await desk.page.goto(`${server.local}/.latchkey/pending`);
       const card = desk.page.locator('article', { hasText: 'Kitchen iPad' });
       await card.waitFor();
       const text = await card.innerText();
-      assert.match(text, new RegExp(`code ${phone.code}`));
+      assert.match(text, new RegExp(`^${new URL(box).host.replace(/\./g, '\\.')} wants access`));
       for (const fact of [box, '127.0.0.1', 'iPhone', 'Mobile Safari', 'iOS']) assert.ok(text.includes(fact), `shows ${fact}`);
       const pending = await pendingFor(phone.code);
       assert.ok(text.includes(pending.fingerprint), 'shows the passkey fingerprint');
 
-      await card.getByRole('button', { name: 'Approve' }).click();
+      await card.getByRole('button', { name: `Approve: the device shows ${phone.code}` }).click();
       await desk.page.getByText('Approved Kitchen iPad.').waitFor();
       await phone.page.getByTestId('signed-in-as').getByText('Kitchen iPad').waitFor();
       assert.equal((await whoami(phone.page)).status, 200);
 
-      await desk.page.goto(`${server.local}/.latchkey/settings/privacy`);
-      const row = desk.page.locator('tr', { hasText: 'Kitchen iPad' });
-      desk.page.once('dialog', (d) => void d.accept());
-      await row.getByRole('button', { name: 'Revoke' }).click();
-      await desk.page.getByText('Revoked Kitchen iPad.').waitFor();
+      await desk.page.goto(`${server.local}/.latchkey/devices`);
+      const row = desk.page.locator('li.device', { hasText: 'Kitchen iPad' });
+      await row.getByRole('button', { name: 'Remove Kitchen iPad' }).click();
+      await desk.page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+      await desk.page.getByText('Removed Kitchen iPad.').waitFor();
       await row.waitFor({ state: 'detached', timeout: 5000 });
       const after = await whoami(phone.page);
       assert.equal(after.status, 401);

@@ -79,7 +79,7 @@ describe('renderer pages (unit, jsdom with a fake API)', () => {
     render(createElement(ApprovalWindowPage));
     await screen.findByRole('heading', { name: 'box.alice.ts.net wants access' });
     for (const fact of ['iPhone · Mobile Safari 17 · iOS 17.4', 'https://box.alice.ts.net', '100.64.0.7', 'abcd ef01 2345 6789']) assert.ok(screen.getByText(fact), fact);
-    assert.ok(screen.getByText('Alice phone', { selector: 'q' }), 'the name it typed, as a claim');
+    assert.ok(screen.getByText('“Alice phone”'), 'the name it typed, quoted as a claim');
     const choices = screen.getAllByRole('button', { name: /^Approve: the device shows/ });
     assert.deepEqual(choices.map((b) => b.textContent), ['12', '47', '80']);
     await act(async () => { fireEvent.click(screen.getByRole('button', { name: 'Approve: the device shows 47' })); });
