@@ -1,27 +1,11 @@
-import { useCallback, useEffect, useState } from 'react';
-import { api } from './api.ts';
+import type { AppView } from '../src-server/client/createLatchkeyClient.ts';
+import { useApi } from './useApi.ts';
 
-export interface AppEntry {
-  name: string;
-  upstream: string;
-  path: string;
-  origins: string[] | null;
-  health?: 'up' | 'down';
-  source?: 'config' | 'flag';
-}
+/** An app as the server shows it (the same view the API and CLI use). */
+export type AppEntry = AppView;
 
 /** The apps this browser can open (all of them on the computer), each with the server's health check. */
 export function useApps() {
-  const [apps, setApps] = useState<AppEntry[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = useCallback(async () => {
-    try {
-      setApps((await api<{ apps: AppEntry[] }>('/api/apps')).apps);
-      setError(null);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  }, []);
-  useEffect(() => void load(), [load]);
-  return { apps, error, load };
+  const api = useApi<{ apps: AppEntry[] }>('/api/apps');
+  return { ...api, apps: api.data?.apps ?? null };
 }

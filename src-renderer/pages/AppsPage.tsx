@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.tsx';
+import { StatusMessage } from '../components/StatusMessage.tsx';
 import { api, type AuthState } from '../api.ts';
 import { AppList } from '../components/AppList.tsx';
 import { useApps, type AppEntry } from '../useApps.ts';
@@ -9,46 +10,32 @@ import { useApps, type AppEntry } from '../useApps.ts';
  * Adding and removing happen on the computer only (the server refuses them elsewhere).
  */
 export function AppsPage({ state }: { state: AuthState }) {
-  const { apps, error, load } = useApps();
+  const { apps, status, run } = useApps();
   const [name, setName] = useState('');
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   const [upstream, setUpstream] = useState('http://127.0.0.1:');
   const [path, setPath] = useState('/');
-  const [message, setMessage] = useState<{ text: string; bad?: boolean } | null>(null);
   const local = state.person_at_computer;
 
-  async function add(event: React.FormEvent) {
+  function add(event: React.FormEvent) {
     event.preventDefault();
-    try {
+    void run(async () => {
       const { app } = await api<{ app: AppEntry }>('/api/apps', { method: 'POST', body: { name: name.trim(), upstream: upstream.trim(), path: path.trim() || '/' } });
-      await load();
-      setMessage({ text: `Added ${app.name}${app.health === 'up' ? '' : ': it is not answering yet, so start it'}.` });
       setName('');
-    } catch (err) {
-      setMessage({ text: (err as Error).message, bad: true });
-    }
+      return app;
+    }, (app) => `Added ${app.name}${app.health === 'up' ? '' : ': it is not answering yet, so start it'}.`);
   }
 
   const remove = (app: AppEntry) => setConfirm({
-    title: `Take "${app.name}" from behind the gate?`, body: 'Its address stops working through Latchkey; the app itself keeps running.', confirm: 'Remove', onConfirm: () => void removeNow(app),
+    title: `Take "${app.name}" from behind the gate?`, body: 'Its address stops working through Latchkey; the app itself keeps running.', confirm: 'Remove',
+    onConfirm: () => void run(() => api(`/api/apps/${encodeURIComponent(app.name)}`, { method: 'DELETE' }), () => `Removed ${app.name}.`),
   });
-
-  async function removeNow(app: AppEntry) {
-    try {
-      await api(`/api/apps/${encodeURIComponent(app.name)}`, { method: 'DELETE' });
-      await load();
-      setMessage({ text: `Removed ${app.name}.` });
-    } catch (err) {
-      setMessage({ text: (err as Error).message, bad: true });
-    }
-  }
 
   return (
     <section className="card">
       <p className="muted">Local web apps behind the gate: a phone reaches them through your tunnel after pairing, the computer at this address.</p>
       {apps && apps.length === 0 && <p>No apps yet.</p>}
       {apps && apps.length > 0 && <AppList apps={apps} onRemove={local ? remove : undefined} />}
-      {error && <p className="error" role="alert">{error}</p>}
       {local && (
         <form onSubmit={add} aria-label="Add an app">
           <h2>Add an app</h2>
@@ -61,7 +48,7 @@ export function AppsPage({ state }: { state: AuthState }) {
           <button type="submit" disabled={!name.trim()}>Add app</button>
         </form>
       )}
-      {message && <p className={message.bad ? 'error' : 'ok'} role="status">{message.text}</p>}
+      <StatusMessage status={status} />
       <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
     </section>
   );

@@ -1,20 +1,12 @@
-import { useCallback, useEffect, useState } from 'react';
-import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.tsx';
+import { useState } from 'react';
+import type { TokenView } from '../../src-server/tokens/tokenView.ts';
 import { api, when } from '../api.ts';
+import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.tsx';
+import { StatusMessage } from '../components/StatusMessage.tsx';
+import { useApi } from '../useApi.ts';
 
-interface Key {
-  id: string;
-  kind: 'api_key' | 'cli';
-  name: string;
-  scopes: string[];
-  device_name: string | null;
-  created_at: string;
-  expires_at: string;
-  expires_in_days: number;
-  last_used_at: string | null;
-  previous_valid_until: string | null;
-  status: 'active' | 'expiring' | 'expired' | 'revoked';
-}
+/** A key as the server shows it (the same view the API and CLI use). */
+type Key = TokenView;
 
 const SCOPE_CHOICES = ['api:read', 'api:write', 'devices:read', 'devices:write', 'keys:read', 'keys:write', 'origins:read', 'origins:write'];
 const LIFETIMES = [['30d', '30 days'], ['90d', '90 days'], ['1y', '1 year']] as const;
@@ -22,9 +14,9 @@ const GRACES = [['0', 'stops at once'], ['1h', 'works 1 more hour'], ['24h', 'wo
 
 /** Settings → API keys: create (secret shown once), rotate with a grace period, revoke, expiry warnings. */
 export function SettingsKeysPage() {
-  const [keys, setKeys] = useState<Key[]>([]);
+  const { data, status, run } = useApi<{ keys: Key[] }>('/api/keys');
+  const keys = data?.keys ?? [];
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
-  const [message, setMessage] = useState<{ text: string; bad?: boolean } | null>(null);
   const [secret, setSecret] = useState<{ id: string; value: string } | null>(null);
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>(['api:read']);
@@ -32,53 +24,25 @@ export function SettingsKeysPage() {
   const [lifetime, setLifetime] = useState('1y');
   const [grace, setGrace] = useState('24h');
 
-  const load = useCallback(async () => {
-    try {
-      setKeys((await api<{ keys: Key[] }>('/api/keys')).keys);
-    } catch (err) {
-      setMessage({ text: (err as Error).message, bad: true });
-    }
-  }, []);
-  useEffect(() => void load(), [load]);
+  const create = () => run(async () => {
+    const wanted = pathPrefix.trim() ? [...scopes, `path:${pathPrefix.trim()}`] : scopes;
+    const result = await api<{ key: Key; secret: string }>('/api/keys', { method: 'POST', body: { name, scopes: wanted, expires_in: lifetime } });
+    setSecret({ id: result.key.id, value: result.secret });
+    setName('');
+    return result;
+  }, (r) => `Created "${r.key.name}".`);
 
-  async function create() {
-    try {
-      const wanted = pathPrefix.trim() ? [...scopes, `path:${pathPrefix.trim()}`] : scopes;
-      const result = await api<{ key: Key; secret: string }>('/api/keys', { method: 'POST', body: { name, scopes: wanted, expires_in: lifetime } });
-      setSecret({ id: result.key.id, value: result.secret });
-      setMessage({ text: `Created "${result.key.name}".` });
-      setName('');
-      await load();
-    } catch (err) {
-      setMessage({ text: (err as Error).message, bad: true });
-    }
-  }
-
-  async function rotate(key: Key) {
-    try {
-      const result = await api<{ key: Key; secret: string; previous_valid_until: string | null }>(
-        `/api/keys/${encodeURIComponent(key.id)}/rotate`, { method: 'POST', body: { grace } });
-      setSecret({ id: key.id, value: result.secret });
-      setMessage({ text: result.previous_valid_until ? `Rotated "${key.name}". The old secret works until ${when(result.previous_valid_until)}.` : `Rotated "${key.name}". The old secret no longer works.` });
-      await load();
-    } catch (err) {
-      setMessage({ text: (err as Error).message, bad: true });
-    }
-  }
+  const rotate = (key: Key) => run(async () => {
+    const result = await api<{ key: Key; secret: string; previous_valid_until: string | null }>(
+      `/api/keys/${encodeURIComponent(key.id)}/rotate`, { method: 'POST', body: { grace } });
+    setSecret({ id: key.id, value: result.secret });
+    return result;
+  }, (r) => (r.previous_valid_until ? `Rotated "${key.name}". The old secret works until ${when(r.previous_valid_until)}.` : `Rotated "${key.name}". The old secret no longer works.`));
 
   const revoke = (key: Key) => setConfirm({
-    title: `Revoke "${key.name}"?`, body: 'Anything using it is refused on its next request.', confirm: 'Revoke', onConfirm: () => void revokeNow(key),
+    title: `Revoke "${key.name}"?`, body: 'Anything using it is refused on its next request.', confirm: 'Revoke',
+    onConfirm: () => void run(() => api(`/api/keys/${encodeURIComponent(key.id)}`, { method: 'DELETE' }), () => `Revoked "${key.name}".`),
   });
-
-  async function revokeNow(key: Key) {
-    try {
-      await api(`/api/keys/${encodeURIComponent(key.id)}`, { method: 'DELETE' });
-      await load();
-      setMessage({ text: `Revoked "${key.name}".` });
-    } catch (err) {
-      setMessage({ text: (err as Error).message, bad: true });
-    }
-  }
 
   const expiring = keys.filter((k) => k.status === 'expiring');
   const toggle = (scope: string) => setScopes((s) => (s.includes(scope) ? s.filter((x) => x !== scope) : [...s, scope]));
@@ -140,7 +104,7 @@ export function SettingsKeysPage() {
         {LIFETIMES.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
       </select>
       <button disabled={!name.trim() || scopes.length === 0} onClick={create}>Create key</button>
-      {message && <p className={message.bad ? 'error' : 'ok'} role="status">{message.text}</p>}
+      <StatusMessage status={status} />
       <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
     </section>
   );

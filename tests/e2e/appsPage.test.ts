@@ -38,7 +38,7 @@ describe('Settings → Apps and the launcher in real Chromium', () => {
       await page.getByLabel('Name').fill('evil');
       await page.getByLabel('Where it listens').fill('http://93.184.216.34');
       await page.getByRole('button', { name: 'Add app' }).click();
-      await page.getByRole('status').getByText(/not a loopback or private address/).waitFor();
+      await page.getByRole('alert').getByText(/not a loopback or private address/).waitFor();
 
       await page.goto(`${s.local}/.latchkey/`);
       await page.getByRole('heading', { name: 'Your apps' }).waitFor();

@@ -82,7 +82,7 @@ describe('Settings → API keys in real Chromium', () => {
       await page.getByLabel('Name', { exact: true }).fill('broken');
       await page.getByLabel('Only paths under (optional)').fill('/etc/passwd');
       await page.getByRole('button', { name: 'Create key' }).click();
-      await page.getByRole('status').getByText(/Path scope "path:\/etc\/passwd" must be path:\/api\/PREFIX/).waitFor();
+      await page.getByRole('alert').getByText(/Path scope "path:\/etc\/passwd" must be path:\/api\/PREFIX/).waitFor();
       assert.equal((await s.api('GET', '/.latchkey/api/keys')).body.keys.filter((k: any) => k.name === 'broken').length, 0);
     } finally {
       await context.close();
