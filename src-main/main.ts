@@ -8,6 +8,7 @@ import { createLatchkey, type Latchkey } from '../src-server/app/createLatchkey.
 import { resolveHome } from '../src-server/app/prepareHome.ts';
 import { checkNavigation, isTrustedSender } from '../src-server/desktop/checkNavigation.ts';
 import { createDesktopController } from '../src-server/desktop/createDesktopController.ts';
+import type { DesktopUi, NotificationSpec } from '../src-server/desktop/DesktopUi.ts';
 import { DESKTOP_HEADER } from '../src-server/gate/authenticate.ts';
 import { createElectronUi } from './createElectronUi.ts';
 import { IPC } from './ipcChannels.ts';
@@ -49,14 +50,22 @@ async function start() {
     appOrigin, appSession, preload: here('./preload.cjs'), icon: here('../assets/tray.png'),
     onTrayAction: (action) => controller?.run(action),
   });
-  controller = createDesktopController(lk.services, ui, { canShowActions: process.platform === 'darwin' });
-  // The OS tray cannot be clicked by a test driver; end-to-end tests reach the same actions here.
-  if (process.env.LATCHKEY_E2E === '1') {
-    Object.assign(globalThis, { latchkeyE2E: { tray: () => ui.lastTray(), run: (label: string) => {
-      const item = ui.lastTray()?.items.find((i) => i.label.startsWith(label));
-      if (item?.action) controller?.run(item.action);
-      return Boolean(item?.action);
-    } } });
+  // The OS tray and notifications cannot be read by a test driver; end-to-end tests see the same
+  // state here (LATCHKEY_E2E=1 only): the tray as drawn, the notifications as shown, the tray's actions.
+  const shown: NotificationSpec[] = [];
+  const e2e = process.env.LATCHKEY_E2E === '1';
+  const controllerUi: DesktopUi = e2e ? { ...ui, notify: (spec, handlers) => (shown.push(spec), ui.notify(spec, handlers)) } : ui;
+  controller = createDesktopController(lk.services, controllerUi, { canShowActions: process.platform === 'darwin' });
+  if (e2e) {
+    Object.assign(globalThis, { latchkeyE2E: {
+      tray: () => ui.lastTray(),
+      notifications: () => shown,
+      run: (label: string) => {
+        const item = ui.lastTray()?.items.find((i) => i.label.startsWith(label));
+        if (item?.action) controller?.run(item.action);
+        return Boolean(item?.action);
+      },
+    } });
   }
 
   ipcMain.handle(IPC.closeWindow, (event) => {

@@ -13,13 +13,13 @@ const LABELS: Record<FallbackMethod, string> = {
 
 export type FallbackResult =
   | { status: 'signed_in'; offer_passkey: boolean; backup_codes_left?: number }
-  | { status: 'pending'; request: { code: string; expires_at: string } };
+  | { status: 'pending'; request: { code: string; expires_in_s: number } };
 
 type Phase =
   | { kind: 'choose' }
   | { kind: 'form'; method: FallbackMethod }
   | { kind: 'mailed'; to: string }
-  | { kind: 'waiting'; code: string; expiresAt?: string }
+  | { kind: 'waiting'; code: string; expiresInS?: number }
   | { kind: 'signed-in'; offerPasskey: boolean; codesLeft?: number }
   | { kind: 'ended'; message: string };
 
@@ -38,11 +38,11 @@ export function FallbackSignIn({ state, onSignedIn }: { state: AuthState; onSign
   }, [outcome, state.rp_id]);
 
   const done = (r: FallbackResult) => setPhase(r.status === 'pending'
-    ? { kind: 'waiting', code: r.request.code, expiresAt: r.request.expires_at }
+    ? { kind: 'waiting', code: r.request.code, expiresInS: r.request.expires_in_s }
     : { kind: 'signed-in', offerPasskey: r.offer_passkey, codesLeft: r.backup_codes_left });
 
   if (phase.kind === 'waiting') {
-    return <WaitingForApproval code={phase.code} expiresAt={phase.expiresAt} onCancelled={() => setPhase(methods.length === 1 ? { kind: 'form', method: methods[0]! } : { kind: 'choose' })} />;
+    return <WaitingForApproval code={phase.code} expiresInS={phase.expiresInS} onCancelled={() => setPhase(methods.length === 1 ? { kind: 'form', method: methods[0]! } : { kind: 'choose' })} />;
   }
   if (phase.kind === 'signed-in') return <OfferPasskey offer={phase.offerPasskey} codesLeft={phase.codesLeft} onContinue={onSignedIn} />;
   if (phase.kind === 'ended') {

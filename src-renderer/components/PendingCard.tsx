@@ -10,7 +10,7 @@ const METHOD_LABELS: Record<string, string> = { password: 'a password', totp: 'a
  * their own phone cannot rubber-stamp it, and a wrong pick denies it.
  */
 export function PendingCard({ p, busy, onPick, onDeny }: { p: Pending; busy: boolean; onPick: (p: Pending, code: string) => void; onDeny: (p: Pending) => void }) {
-  const left = useCountdown(p.expires_at);
+  const left = useCountdown(p.expires_in_s, p.id);
   const host = new URL(p.origin).host;
   return (
     <article className="request card" data-request-id={p.id} aria-labelledby={`req-${p.id}`}>

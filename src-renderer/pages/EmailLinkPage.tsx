@@ -12,7 +12,7 @@ if (TOKEN) window.history.replaceState(null, '', window.location.pathname);
 type Phase =
   | { kind: 'checking' }
   | { kind: 'ready' }
-  | { kind: 'waiting'; code: string; expiresAt?: string }
+  | { kind: 'waiting'; code: string; expiresInS?: number }
   | { kind: 'signed-in'; offerPasskey: boolean }
   | { kind: 'refused'; message: string };
 
@@ -39,7 +39,7 @@ export function EmailLinkPage({ onSignedIn }: { onSignedIn: () => void }) {
     setBusy(true);
     try {
       const r = await api<FallbackResult>('/auth/fallback/email/confirm', { method: 'POST', body: { token: TOKEN } });
-      setPhase(r.status === 'pending' ? { kind: 'waiting', code: r.request.code, expiresAt: r.request.expires_at } : { kind: 'signed-in', offerPasskey: r.offer_passkey });
+      setPhase(r.status === 'pending' ? { kind: 'waiting', code: r.request.code, expiresInS: r.request.expires_in_s } : { kind: 'signed-in', offerPasskey: r.offer_passkey });
     } catch (err) {
       setPhase({ kind: 'refused', message: (err as Error).message });
     } finally {
@@ -48,7 +48,7 @@ export function EmailLinkPage({ onSignedIn }: { onSignedIn: () => void }) {
   }
 
   if (phase.kind === 'waiting') {
-    return <WaitingForApproval code={phase.code} expiresAt={phase.expiresAt} onCancelled={() => setPhase({ kind: 'refused', message: 'Cancelled. Ask for a new link from the Sign in page.' })} />;
+    return <WaitingForApproval code={phase.code} expiresInS={phase.expiresInS} onCancelled={() => setPhase({ kind: 'refused', message: 'Cancelled. Ask for a new link from the Sign in page.' })} />;
   }
   if (phase.kind === 'signed-in') {
     return <OfferPasskey offer={phase.offerPasskey} onContinue={onSignedIn} />;

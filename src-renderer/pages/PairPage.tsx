@@ -8,7 +8,7 @@ import { WaitingForApproval } from '../components/WaitingForApproval.tsx';
 
 type Phase =
   | { kind: 'form' }
-  | { kind: 'waiting'; code: string; expiresAt: string }
+  | { kind: 'waiting'; code: string; expiresInS: number }
   | { kind: 'approved' }
   | { kind: 'done'; message: string; tone: 'ok' | 'bad' };
 
@@ -34,7 +34,7 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
       const response = await startRegistration({ optionsJSON: ready.options });
       const result = await api('/auth/register/verify', { method: 'POST', body: { ceremony_id: ready.ceremony_id, name, response } });
       if (result.status === 'trusted') onSignedIn();
-      else setPhase({ kind: 'waiting', code: result.request.code, expiresAt: result.request.expires_at });
+      else setPhase({ kind: 'waiting', code: result.request.code, expiresInS: result.request.expires_in_s });
     } catch (err) {
       setError(describeError(err));
       void refresh();
@@ -44,7 +44,7 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
   }
 
   if (phase.kind === 'waiting') {
-    return <WaitingForApproval code={phase.code} expiresAt={phase.expiresAt} onCancelled={() => { setPhase({ kind: 'form' }); void refresh(); }} />;
+    return <WaitingForApproval code={phase.code} expiresInS={phase.expiresInS} onCancelled={() => { setPhase({ kind: 'form' }); void refresh(); }} />;
   }
   if (phase.kind === 'approved') return <Approved device={name} host={new URL(state.origin).host} onContinue={onSignedIn} />;
   if (phase.kind === 'done') {

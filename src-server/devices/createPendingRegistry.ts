@@ -33,8 +33,11 @@ export interface PendingRequest {
   device: TrustedDevice;
 }
 
-/** What the approver sees: never the code itself, only the choices to pick it from. */
-export type PendingView = Omit<PendingRequest, 'device' | 'code'> & { kind: 'passkey' | 'browser'; method: string };
+/**
+ * What the approver sees: never the code itself, only the choices to pick it from. `expires_in_s`
+ * is counted on the server's clock, so a screen whose clock is off still counts down right.
+ */
+export type PendingView = Omit<PendingRequest, 'device' | 'code'> & { kind: 'passkey' | 'browser'; method: string; expires_in_s: number };
 export type Outcome = 'approved' | 'denied' | 'expired' | 'cancelled';
 export type Decision = 'approved' | 'denied';
 
@@ -69,6 +72,7 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
   const events = new EventEmitter();
   const live = new Map<string, Entry>();
   const outcomes = new Map<string, { outcome: Outcome; deviceId?: string; at: number; secretHash: Buffer }>();
+  const view = (r: PendingRequest) => viewAt(r, clock.now());
 
   function settle(id: string, outcome: Outcome, deviceId?: string) {
     const entry = live.get(id);
@@ -253,8 +257,11 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
   };
 }
 
-function view(r: PendingRequest): PendingView {
+function viewAt(r: PendingRequest, nowMs: number): PendingView {
   const { device, code: _code, ...rest } = r;
   // The approver is told how the requester proved itself: a new passkey, or which fallback.
-  return { ...rest, kind: device.kind === 'browser' ? 'browser' : 'passkey', method: device.kind === 'browser' ? device.method : 'passkey' };
+  return {
+    ...rest, kind: device.kind === 'browser' ? 'browser' : 'passkey', method: device.kind === 'browser' ? device.method : 'passkey',
+    expires_in_s: Math.max(0, Math.ceil((Date.parse(r.expires_at) - nowMs) / 1000)),
+  };
 }

@@ -46,7 +46,7 @@ export function sessionRoutes(app: FastifyInstance, s: Services) {
       throw new LatchkeyError('pairing_not_found', 'This browser has no pairing request waiting. Start again from the Pair screen.', 404);
     }
     if (status.status === 'pending') {
-      return { status: 'pending', code: status.code, expires_at: status.request.expires_at };
+      return { status: 'pending', code: status.code, expires_at: status.request.expires_at, expires_in_s: status.request.expires_in_s };
     }
     clearPairingCookie(reply, ctx.origin);
     const device = status.deviceId ? s.store.get(status.deviceId) : undefined;

@@ -164,7 +164,7 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
     }, sourceOf(request));
     s.audit.record({ outcome: 'info', method: 'passkey-register', origin: ctx.origin, ip: ctx.ip, reason: 'pending_approval', request_id: pending.id });
     setPairingCookie(reply, ctx.origin, secret, 10 * 60);
-    return { status: 'pending', request: { id: pending.id, code, name: pending.name, expires_at: pending.expires_at } };
+    return { status: 'pending', request: { id: pending.id, code, name: pending.name, expires_at: pending.expires_at, expires_in_s: pending.expires_in_s } };
   });
 
   app.post('/auth/login/options', { config: ceremonyLimit }, async (request) => {

@@ -13,7 +13,7 @@ const device = (id: string, name: string) => ({
 const pending = {
   id: 'req_1', choices: ['12', '47', '80'], name: 'Alice phone', kind: 'passkey', method: 'passkey', rp_id: 'alice.ts.net', device_type: 'iPhone', browser: 'Mobile Safari 17', os: 'iOS 17.4',
   origin: 'https://box.alice.ts.net', fingerprint: 'abcd ef01 2345 6789', ip: '100.64.0.7',
-  created_at: '2026-11-22T10:00:00.000Z', expires_at: new Date(Date.now() + 5 * 60_000).toISOString(),
+  created_at: '2026-11-22T10:00:00.000Z', expires_at: new Date(Date.now() + 5 * 60_000).toISOString(), expires_in_s: 300,
 };
 
 

@@ -67,6 +67,9 @@ describe('pending registry', () => {
     assert.equal(codes.size, 5);
     for (const code of codes) assert.match(code, /^\d{2}$/);
     assert.ok(positions.size > 1 || codes.size < 5, 'the right choice does not always sit in one place');
+    assert.deepEqual(reg.list().map((p) => p.expires_in_s), [300, 300, 300, 300, 300], 'time left, on the server\'s clock');
+    clock.advance(61_000);
+    assert.equal(reg.list()[0]!.expires_in_s, 239);
     assert.throws(() => reg.create(input('sixth'), from('203.0.113.99')), (e: { code?: string; statusCode?: number }) => e.code === 'too_many_pending' && e.statusCode === 429);
     assert.ok(reg.create(input('at the computer'), from('127.0.0.1', 'local')).request.id, 'the local listener has its own room');
     clock.advance(5 * 60_000);
