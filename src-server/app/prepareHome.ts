@@ -28,12 +28,15 @@ export function prepareHome(home: string, warn: (message: string) => void) {
     throw new StartupError('home_unsafe',
       `${home} belongs to another user (uid ${folder.uid}), so its files could have been written by them; refusing to start. Fix: sudo chown -R ${uid} ${home}, or remove it and start again.`);
   }
+  // Windows keeps files private with ACLs (a profile folder is its user's alone); the POSIX mode
+  // bits Node reports there are synthetic (0666 for any writable file), so they decide nothing.
+  const posixModes = process.platform !== 'win32';
   const mode = folder.mode & 0o777;
-  if (mode & 0o077) {
+  if (posixModes && mode & 0o077) {
     chmodSync(home, 0o700);
     warn(`${home} was readable by other users (mode ${mode.toString(8)}); it is now 0700.`);
   }
-  if (statSync(home).mode & 0o022) {
+  if (posixModes && statSync(home).mode & 0o022) {
     throw new StartupError('home_unsafe', `${home} is still writable by other users after chmod 700; refusing to start. Fix: chmod 700 ${home}`);
   }
   for (const name of HOME_FILES) {
@@ -51,7 +54,7 @@ export function prepareHome(home: string, warn: (message: string) => void) {
     if (uid !== undefined && st.uid !== uid) {
       throw new StartupError('home_unsafe', `${file} belongs to another user (uid ${st.uid}); refusing to start. Fix: sudo chown ${uid} ${file}, or remove it.`);
     }
-    if (st.mode & 0o022) {
+    if (posixModes && st.mode & 0o022) {
       throw new StartupError('home_unsafe', `${file} is writable by other users (mode ${(st.mode & 0o777).toString(8)}); refusing to start. Fix: chmod 600 ${file}`);
     }
   }
