@@ -1,5 +1,7 @@
 import { lk } from '../src-server/web/latchkeyPaths.ts';
 import type { PendingView } from '../src-server/devices/createPendingRegistry.ts';
+import type { DeviceView } from '../src-server/devices/deviceView.ts';
+import type { AuthStateView } from '../src-server/sessions/sessionRoutes.ts';
 
 /** A failed call to our own server, carrying its stable error code. */
 export class ApiError extends Error {
@@ -21,41 +23,13 @@ export async function api<T = any>(path: string, init: { method?: string; body?:
   return data as T;
 }
 
-export interface AuthState {
-  listener: 'local' | 'remote';
-  origin: string;
-  rp_id: string | null;
-  authenticated: boolean;
-  via: 'loopback' | 'session' | 'desktop' | 'token' | 'open' | 'grace' | null;
-  /** The server's one answer to "is this the person at the computer?" (isPersonAtComputer). */
-  person_at_computer: boolean;
-  device: Device | null;
-  has_passkeys: boolean;
-  suggested_name: string;
-  handoff_url: string | null;
-  grace: { mode: 'pair-only' | 'open'; active: boolean };
-  fallbacks: { methods: FallbackMethod[]; password_needs_totp: boolean; trusted_browser: boolean };
-  /** Set when this browser's device was removed: the page says so instead of offering Sign in as if nothing happened. */
-  ended: { reason: 'device_removed'; removed_at: string | null } | null;
-}
+/** What the server says of this browser (`/auth/state`): the server's own type. */
+export type AuthState = AuthStateView;
 
 export type FallbackMethod = 'backup-code' | 'totp' | 'password' | 'email';
 
-export interface Device {
-  id: string;
-  /** A passkey, or a browser trusted through a fallback ("browser (no passkey)"). */
-  kind: 'passkey' | 'browser';
-  /** For a browser: the fallback it was first trusted with. */
-  method?: string;
-  name: string;
-  device_type: string;
-  browser?: string;
-  os?: string;
-  origin: string;
-  fingerprint: string;
-  created_at: string;
-  last_used_at: string | null;
-}
+/** A trusted device as the API shows it: a passkey, or a browser trusted through a fallback ("browser (no passkey)"). */
+export type Device = DeviceView;
 
 /** A request waiting for approval, as the server shows it to the approver (never its code: only the choices). */
 export type Pending = PendingView;

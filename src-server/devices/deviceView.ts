@@ -9,3 +9,6 @@ export function deviceView(d: TrustedDevice) {
   const { public_key: _key, ...rest } = d;
   return { ...rest, kind: 'passkey' as const };
 }
+
+/** What the API returns for a device; the renderer and the CLI's client read the same type. */
+export type DeviceView = ReturnType<typeof deviceView>;

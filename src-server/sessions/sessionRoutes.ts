@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { describeUserAgent } from '../devices/describeUserAgent.ts';
 import { deviceView } from '../devices/deviceView.ts';
@@ -11,32 +11,36 @@ import { clearPairingCookie, clearSessionCookie, endedCookieName, pairingCookieN
 import { startSession } from './startSession.ts';
 import { trustedBrowserOf } from '../fallbacks/completeFallbackSignIn.ts';
 
+/** Where a browser stands, as the page needs it to choose between Pair, Sign in and the app. */
+function authStateOf(s: Services, request: FastifyRequest) {
+  const ctx = request.lk;
+  return {
+    listener: ctx.listener,
+    origin: ctx.origin,
+    rp_id: ctx.rpId,
+    authenticated: ctx.via !== null,
+    via: ctx.via,
+    person_at_computer: isPersonAtComputer(request),
+    device: ctx.device ? deviceView(ctx.device) : null,
+    has_passkeys: s.store.hasPasskeysFor(ctx.origin),
+    grace: { mode: s.config.grace, active: !s.store.hasDevicesFor(ctx.origin) },
+    // Which fallbacks the Sign in page offers (Use another way), and whether this browser is already trusted through one.
+    fallbacks: { methods: s.fallbacks.methodsOn(), password_needs_totp: s.fallbacks.passwordNeedsTotp(), trusted_browser: trustedBrowserOf(s, request) !== undefined },
+    require_auth: s.config.require_auth,
+    suggested_name: describeUserAgent(request.headers['user-agent']).device_type,
+    // Set when this origin signs in through the stable auth origin (auth_origin) instead of here.
+    handoff_url: handoffStartUrl(s, ctx.origin),
+    ended: ctx.via === null ? endedSession(s, request.cookies[endedCookieName(ctx.origin)]) : null,
+  };
+}
+
+/** `GET /.latchkey/auth/state`; the renderer reads this type. */
+export type AuthStateView = ReturnType<typeof authStateOf>;
+
 /** Routes that tell a browser where it stands; none of them grants anything by itself. */
 export function sessionRoutes(app: FastifyInstance, s: Services) {
   // Ungated on purpose: the page needs it to choose between Pair, Sign in and the app.
-  app.get('/auth/state', async (request) => {
-    const ctx = request.lk;
-    const hasPasskeys = s.store.hasPasskeysFor(ctx.origin);
-    const trustedBrowser = trustedBrowserOf(s, request);
-    return {
-      listener: ctx.listener,
-      origin: ctx.origin,
-      rp_id: ctx.rpId,
-      authenticated: ctx.via !== null,
-      via: ctx.via,
-      person_at_computer: isPersonAtComputer(request),
-      device: ctx.device ? deviceView(ctx.device) : null,
-      has_passkeys: hasPasskeys,
-      grace: { mode: s.config.grace, active: !s.store.hasDevicesFor(ctx.origin) },
-      // Which fallbacks the Sign in page offers (Use another way), and whether this browser is already trusted through one.
-      fallbacks: { methods: s.fallbacks.methodsOn(), password_needs_totp: s.fallbacks.passwordNeedsTotp(), trusted_browser: trustedBrowser !== undefined },
-      require_auth: s.config.require_auth,
-      suggested_name: describeUserAgent(request.headers['user-agent']).device_type,
-      // Set when this origin signs in through the stable auth origin (auth_origin) instead of here.
-      handoff_url: handoffStartUrl(s, ctx.origin),
-      ended: ctx.via === null ? endedSession(s, request.cookies[endedCookieName(ctx.origin)]) : null,
-    };
-  });
+  app.get('/auth/state', async (request) => authStateOf(s, request));
 
   app.get('/auth/pairing/status', async (request, reply) => {
     const ctx = request.lk;
