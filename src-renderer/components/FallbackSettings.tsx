@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, when } from '../api.ts';
 import { ConfirmDialog, type ConfirmRequest } from './ConfirmDialog.tsx';
+import { StatusMessage } from './StatusMessage.tsx';
+import type { Status as StatusLine } from '../useApi.ts';
 
 interface MethodStatus { enabled: boolean; last_used_at: string | null }
 interface Status {
@@ -10,7 +12,6 @@ interface Status {
   email: MethodStatus & { address: string | null; smtp_configured: boolean };
 }
 
-type Message = { text: string; bad?: boolean } | null;
 
 /**
  * Settings → Security → Sign-in fallbacks. Each method is off until set up here (or with
@@ -18,7 +19,7 @@ type Message = { text: string; bad?: boolean } | null;
  */
 export function FallbackSettings({ canChange }: { canChange: boolean }) {
   const [status, setStatus] = useState<Status | null>(null);
-  const [message, setMessage] = useState<Message>(null);
+  const [message, setMessage] = useState<StatusLine>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
   const [totp, setTotp] = useState<{ uri: string; secret: string; qr: string } | null>(null);
   const [totpCode, setTotpCode] = useState('');
@@ -29,7 +30,7 @@ export function FallbackSettings({ canChange }: { canChange: boolean }) {
     try {
       setStatus(await api<Status>('/api/fallbacks'));
     } catch (err) {
-      setMessage({ text: (err as Error).message, bad: true });
+      setMessage({ text: (err as Error).message, tone: 'bad' });
     }
   }, []);
   useEffect(() => void load(), [load]);
@@ -40,10 +41,10 @@ export function FallbackSettings({ canChange }: { canChange: boolean }) {
     try {
       await run();
       await load();
-      setMessage({ text: done });
+      setMessage({ text: done, tone: 'ok' });
       return true;
     } catch (err) {
-      setMessage({ text: (err as Error).message, bad: true });
+      setMessage({ text: (err as Error).message, tone: 'bad' });
       return false;
     }
   }
@@ -80,7 +81,7 @@ export function FallbackSettings({ canChange }: { canChange: boolean }) {
         {codes && (
           <div className="secret" aria-label="New backup codes">
             <ol className="codes">{codes.map((c) => <li key={c}><code>{c}</code></li>)}</ol>
-            <button className="secondary" onClick={() => void navigator.clipboard.writeText(codes.join('\n')).then(() => setMessage({ text: 'Copied.' }))}>Copy</button>{' '}
+            <button className="secondary" onClick={() => void navigator.clipboard.writeText(codes.join('\n')).then(() => setMessage({ text: 'Copied.', tone: 'ok' }))}>Copy</button>{' '}
             <a className="button secondary" download="latchkey-backup-codes.txt" href={downloadHref}>Download</a>{' '}
             <button className="secondary" onClick={() => setCodes(null)}>I saved them</button>
           </div>
@@ -125,7 +126,7 @@ export function FallbackSettings({ canChange }: { canChange: boolean }) {
           <form onSubmit={(e) => {
             e.preventDefault();
             if (password.first !== password.again) {
-              setMessage({ text: 'The two passwords differ.', bad: true });
+              setMessage({ text: 'The two passwords differ.', tone: 'bad' });
               return;
             }
             void change(() => api('/api/fallbacks/password', { method: 'PUT', body: { password: password.first } }), 'The password is set.')
@@ -158,7 +159,7 @@ export function FallbackSettings({ canChange }: { canChange: boolean }) {
           </form>
         )}
       </div>
-      {message && <p className={message.bad ? 'error' : 'ok'} role="status">{message.text}</p>}
+      <StatusMessage status={message} />
       <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
     </section>
   );

@@ -54,7 +54,7 @@ describe('sign-in fallbacks in real Chromium through the nginx TLS front, with r
     await page.getByLabel('Password (12 characters or more)').fill('short');
     await page.getByLabel('Repeat it').fill('short');
     await page.getByRole('button', { name: 'Set password' }).click();
-    await page.getByRole('status').getByText('The password must be at least 12 characters (it has 5).').waitFor();
+    await page.getByRole('alert').getByText('The password must be at least 12 characters (it has 5).').waitFor();
     await page.getByLabel('Password (12 characters or more)').fill(PASSWORD);
     await page.getByLabel('Repeat it').fill(PASSWORD);
     await page.getByRole('button', { name: 'Set password' }).click();
