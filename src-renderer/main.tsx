@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { Redirect, Route, Router, Switch, useLocation } from 'wouter';
 import { LATCHKEY_PREFIX } from '../src-server/web/latchkeyPaths.ts';
 import { api, nextPath, type AuthState } from './api.ts';
+import type { AppEntry } from './useApps.ts';
 import { Shell } from './components/Shell.tsx';
 import { PendingProvider } from './PendingContext.tsx';
 import { ApprovalWindowPage } from './pages/ApprovalWindowPage.tsx';
@@ -24,14 +25,18 @@ function App() {
   const load = useCallback(() => api<AuthState>('/auth/state').then(setState, (e) => setError(e.message)), []);
   useEffect(() => void load(), [load]);
 
-  const signedIn = useCallback(() => {
+  const signedIn = useCallback(async () => {
     // Back to what the browser asked for before the gate sent it here (an app page, a handoff), if anything.
     const next = nextPath();
-    if (next) window.location.assign(next);
-    else {
-      navigate(path === '/pair' || path === '/signin' || path === '/fallback/email' ? '/' : path, { replace: true });
-      void load();
+    if (next) return window.location.assign(next);
+    const fromSignIn = path === '/pair' || path === '/signin' || path === '/fallback/email';
+    if (fromSignIn) {
+      // Nothing asked for: with one app behind the gate, straight into it; with several, Home is their launcher.
+      const apps = await api<{ apps: AppEntry[] }>('/api/apps').then((r) => r.apps, () => []);
+      if (apps.length === 1) return window.location.assign(apps[0]!.path);
     }
+    navigate(fromSignIn ? '/' : path, { replace: true });
+    void load();
   }, [navigate, path, load]);
 
   if (error) return <p className="error card" role="alert">{error}</p>;

@@ -114,7 +114,9 @@ describe('the desktop app (Electron)', { skip: binary || required ? false : `ski
     assert.ok(await runTray('Alice phone · '), 'the tray item opens the approval window');
     const approval = await approvalWindow;
     await approval.getByRole('button', { name: `Approve: the device shows ${code}` }).click();
-    await page.getByTestId('signed-in-as').getByText('Alice phone').waitFor();
+    // Approved, with one app behind the gate: the phone says so, then goes straight into the app.
+    await page.getByTestId('approved').waitFor();
+    await page.getByRole('heading', { name: 'notes' }).waitFor();
     assert.equal((await trayState()).badge, '');
 
     const settingsWindow = app.waitForEvent('window');

@@ -247,4 +247,18 @@ describe('the web UI shell (real Chromium)', () => {
       await context.close();
     }
   });
+
+  it('with one app behind the gate, a phone that just paired says so, then goes straight into the app', async () => {
+    assert.equal((await server.api('DELETE', '/.latchkey/api/apps/jupyter')).status, 200);
+    const phone = await phoneAsking(browser, box, { name: 'One-app phone' });
+    try {
+      assert.equal((await server.api('POST', '/.latchkey/api/devices/pending/approve', { code: phone.code })).status, 200);
+      await phone.page.getByTestId('approved').waitFor();
+      // The app (not running in this test) is where it lands: its address, and the gate's page for an app that is down.
+      await phone.page.waitForURL(`${box}/`);
+      await phone.page.getByRole('heading', { name: 'The app is not running' }).waitFor();
+    } finally {
+      await phone.context.close();
+    }
+  });
 });

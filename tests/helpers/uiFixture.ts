@@ -19,7 +19,8 @@ export async function startUiServer() {
   // Phones come through a real TLS front, as through a tunnel: on the local listener they would be the person at the computer.
   const box = `https://box.alice.ts.net:${port}`;
   const server = await startServer({
-    config: { public_origins: [box], apps: [{ name: 'vite', upstream: 'http://127.0.0.1:5173', path: '/' }] },
+    // Two apps, so Home is the phone's launcher (with one, a phone that just paired goes straight into it).
+    config: { public_origins: [box], apps: [{ name: 'vite', upstream: 'http://127.0.0.1:5173', path: '/' }, { name: 'jupyter', upstream: 'http://127.0.0.1:8888', path: '/jupyter/' }] },
   });
   const nginx = await startNginx(tls, server.remotePort, port);
   const now = Date.now();
