@@ -3,7 +3,8 @@
  * implements it (src-main/createElectronUi.ts); tests implement it with a fake. Nothing
  * here names Electron, so every decision the desktop app makes is testable in plain Node.
  */
-export type SettingsPage = 'security' | 'privacy' | 'keys' | 'remote' | 'apps' | 'activity';
+/** A page of the web UI a desktop window opens (src-server/web/pagePaths.ts). */
+export type SettingsPage = 'devices' | 'security' | 'keys' | 'remote' | 'apps' | 'activity';
 
 export type WindowRoute =
   | { kind: 'approval'; id: string }

@@ -62,7 +62,7 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
 
   // The break-glass path skips approval, so the owner is told every time it is used.
   const onBackupCode = (use: BackupCodeUse) => {
-    ui.notify(describeBackupCodeNotification(use), { onAction: () => {}, onClick: () => ui.openWindow({ kind: 'settings', page: 'security' }) });
+    ui.notify(describeBackupCodeNotification(use), { onAction: () => {}, onClick: () => ui.openWindow({ kind: 'settings', page: 'devices' }) });
   };
 
   // A failure spike: one notification per alert window, with the counts and the main client.
@@ -92,7 +92,7 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
     /** A second launch of the app lands here: show the app instead of starting another server. */
     secondInstance() {
       const first = s.pending.list()[0];
-      ui.openWindow(first ? { kind: 'approval', id: first.id } : { kind: 'settings', page: 'security' });
+      ui.openWindow(first ? { kind: 'approval', id: first.id } : { kind: 'settings', page: 'devices' });
     },
     warnExpiringKeys,
     dispose() {

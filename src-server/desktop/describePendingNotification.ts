@@ -36,7 +36,7 @@ export function describeBackupCodeNotification(use: BackupCodeUse): Notification
   const left = use.left === 0 ? 'no codes left: make a new set' : `${use.left} code${use.left === 1 ? '' : 's'} left`;
   return {
     title: 'Backup code used',
-    body: `Backup code used from ${use.device.name} · ${use.device.browser} at ${use.ip}, ${left}. Not you? Remove that browser in Trusted Devices.`,
+    body: `Backup code used from ${use.device.name} · ${use.device.browser} at ${use.ip}, ${left}. Not you? Remove that browser in Devices.`,
     actions: [],
   };
 }

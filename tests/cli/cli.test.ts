@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
-import { tempHome } from '../helpers/startServer.ts';
+import { startServer, tempHome } from '../helpers/startServer.ts';
+import { testPasskey } from '../helpers/testPasskey.ts';
 
 const exec = promisify(execFile);
 const BIN = 'bin/latchkey.mjs';
@@ -182,5 +183,40 @@ describe('the latchkey CLI', () => {
     const gone = await latchkey(['devices', 'list'], { ...env, LATCHKEY_URL: '' });
     assert.notEqual(gone.code, 0);
     assert.match(gone.stderr, /^latchkey: cannot reach the Latchkey server at http:\/\/localhost:8787/);
+  });
+
+  const hasScript = (() => {
+    try {
+      execFileSync('script', ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it('devices approve ID asks for the code on a terminal, and approves with the one typed', { skip: hasScript ? false : 'skipped: no `script` command to give the CLI a terminal' }, async () => {
+    const s = await startServer();
+    try {
+      const { request, code } = s.lk.services.pending.create({
+        name: 'Tty phone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net',
+        fingerprint: '0000', ip: '203.0.113.5', device: testPasskey('dev_tty'),
+      }, { listener: 'remote', ip: '203.0.113.5' });
+      // `script` runs the CLI on a pseudo-terminal, as a person at a shell would.
+      const child = spawn('script', ['-qec', `${process.execPath} ${BIN} devices approve ${request.id} --base-url ${s.local}`, '/dev/null']);
+      let out = '';
+      let typed = false;
+      child.stdout.on('data', (c) => {
+        out += c;
+        if (!typed && out.includes('Code shown on the device: ')) {
+          typed = true;
+          child.stdin.write(`${code}\n`);
+        }
+      });
+      const exit = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      assert.equal(exit, 0, out);
+      assert.match(out, new RegExp(`approved ${request.id}: device dev_tty`));
+      assert.ok(s.lk.services.store.get('dev_tty'), 'the device is trusted');
+    } finally {
+      await s.close();
+    }
   });
 });

@@ -36,7 +36,7 @@ describe('the built main process, loaded in Node with a stand-in for the electro
     assert.equal(prefs.sandbox, true);
     assert.equal(prefs.nodeIntegration, false);
     assert.ok(existsSync(prefs.preload) && prefs.preload.endsWith('preload.cjs'));
-    assert.equal(result.window.url, `${result.ready.local}/.latchkey/settings/security`);
+    assert.equal(result.window.url, `${result.ready.local}/.latchkey/devices`);
     assert.deepEqual(result.prevented, ['evil'], 'navigation away from the app is stopped; inside it is not');
     assert.deepEqual(result.opened, { action: 'deny' });
     assert.match(result.foreign, /refused: not an app window/);

@@ -120,7 +120,7 @@ describe('the desktop app (Electron)', { skip: binary || required ? false : `ski
     assert.equal((await trayState()).badge, '');
 
     const settingsWindow = app.waitForEvent('window');
-    await runTray('Trusted Devices');
+    await runTray('Devices…');
     const settings = await settingsWindow;
     const row = settings.locator('li.device', { hasText: 'Alice phone' });
     await row.getByRole('button', { name: 'Remove Alice phone' }).click();

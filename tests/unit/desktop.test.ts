@@ -138,14 +138,14 @@ describe('desktop controller (main-process logic, driven through a fake DesktopU
       assert.equal(f.notes.filter((n) => n.spec.title === 'API key expires soon').length, 1, 'not repeated');
 
       c.secondInstance();
-      assert.deepEqual(f.windows.at(-1), { kind: 'settings', page: 'security' });
+      assert.deepEqual(f.windows.at(-1), { kind: 'settings', page: 'devices' });
       const p = request('dev_e');
       c.secondInstance();
       assert.deepEqual(f.windows.at(-1), { kind: 'approval', id: p.id }, 'a second launch shows what is waiting');
       for (const item of f.tray().items) if (item.action) c.run(item.action);
       assert.equal(f.quits(), 1);
       assert.equal(f.browsers(), 1);
-      assert.deepEqual(f.windows.slice(-5), [{ kind: 'approval', id: p.id }, { kind: 'settings', page: 'security' }, { kind: 'settings', page: 'activity' }, { kind: 'settings', page: 'privacy' }, { kind: 'settings', page: 'remote' }]);
+      assert.deepEqual(f.windows.slice(-5), [{ kind: 'approval', id: p.id }, { kind: 'settings', page: 'devices' }, { kind: 'settings', page: 'activity' }, { kind: 'settings', page: 'security' }, { kind: 'settings', page: 'remote' }]);
     } finally {
       c.dispose();
     }
@@ -188,11 +188,11 @@ describe('the desktop is told about every backup-code sign-in', () => {
       assert.equal(f.notes.length, 1);
       assert.deepEqual(f.notes[0]!.spec, {
         title: 'Backup code used',
-        body: 'Backup code used from Hotel PC · Mobile Safari 17 at 203.0.113.9, 9 codes left. Not you? Remove that browser in Trusted Devices.',
+        body: 'Backup code used from Hotel PC · Mobile Safari 17 at 203.0.113.9, 9 codes left. Not you? Remove that browser in Devices.',
         actions: [],
       });
       f.notes[0]!.click();
-      assert.deepEqual(f.windows.at(-1), { kind: 'settings', page: 'security' });
+      assert.deepEqual(f.windows.at(-1), { kind: 'settings', page: 'devices' });
       c.dispose();
       await phone.send('POST', '/.latchkey/auth/fallback/signin', { method: 'backup-code', code: body.codes[1] });
       assert.equal(f.notes.length, 1, 'a disposed controller no longer listens');
@@ -242,7 +242,7 @@ describe('desktop rules', () => {
 
   it('window routes and notification text', () => {
     assert.equal(windowUrl({ kind: 'approval', id: 'req_a/b' }, app), `${app}/.latchkey/approve?request=req_a%2Fb`);
-    assert.equal(windowUrl({ kind: 'settings', page: 'security' }, app), `${app}/.latchkey/settings/security`);
+    assert.equal(windowUrl({ kind: 'settings', page: 'devices' }, app), `${app}/.latchkey/devices`);
     const empty = buildTrayState([]);
     assert.equal(empty.items[0]!.label, 'No device is waiting for approval');
     assert.equal(empty.items[0]!.action, undefined);
