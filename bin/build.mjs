@@ -4,12 +4,12 @@
 // from JavaScript and a prebuilt renderer, with no transpiler or bundler at run time.
 //
 //   dist-cli/       the CLI and the server it starts (code-split: `serve` loads the server
-//                   chunk, client commands do not; dependencies stay in node_modules)
+//                   chunk, client commands do not; which libraries are bundled: BUNDLED below)
 //   dist-main/      the Electron main process (ESM) and its sandboxed preload (CommonJS)
 //   dist-renderer/  the React pages: app.js and app.css
 //
 // The stamp is written last, so a build that stopped half-way is never taken as fresh.
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,7 +69,6 @@ export async function buildAll() {
   const { buildRenderer } = await import('../src-server/web/buildRenderer.ts');
   await buildRenderer(join(root, 'dist-renderer'));
   await unregister();
-  mkdirSync(join(root, 'dist-cli'), { recursive: true });
   writeFileSync(STAMP, `${new Date().toISOString()}\n`);
 }
 

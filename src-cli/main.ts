@@ -30,11 +30,8 @@ const warn = (line: string) => process.stderr.write(`latchkey: warning: ${reveal
 // Without --base-url or LATCHKEY_URL, the server running on this home folder, on whatever port it took.
 const client = (opts: ClientOpts) => createLatchkeyClient(resolveBaseUrl(opts.baseUrl, process.env, () => runningServer(resolveHome(undefined))?.local),
   { token: resolveToken(opts.token)?.token, onWarning: warn });
-/** "4 min 10 s" until an ISO time, or "expired". */
-const expiresIn = (iso: string) => {
-  const s = Math.round((Date.parse(iso) - Date.now()) / 1000);
-  return s <= 0 ? 'expired' : `${Math.floor(s / 60)} min ${s % 60} s`;
-};
+/** "4 min 10 s" from the seconds left the server counted (its clock, not this one), or "expired". */
+const expiresIn = (s: number) => (s <= 0 ? 'expired' : `${Math.floor(s / 60)} min ${s % 60} s`);
 const scopeList = (value: string) => value.split(/[\s,]+/).filter(Boolean);
 const print = (opts: ClientOpts, json: unknown, human: () => string) => {
   process.stdout.write(`${opts.json ? revealHidden(JSON.stringify(json, null, 2), 'json') : revealHidden(human())}\n`);
@@ -97,7 +94,7 @@ clientCommand(devices, 'list', 'list trusted devices (passkeys, and browsers tru
 clientCommand(devices, 'pending', 'list devices waiting for approval (approve with the code each one shows)').action(async (opts: ClientOpts) => {
   const { pending } = await client(opts).pending();
   // No code column: the code is read off the requesting device, so approving means looking at it.
-  const rows = pending.map((p) => ({ ...p, expires: expiresIn(String(p.expires_at)) }));
+  const rows = pending.map((p) => ({ ...p, expires: expiresIn(Number(p.expires_in_s)) }));
   print(opts, pending, () => formatTable(rows, ['id', 'name', 'device_type', 'origin', 'fingerprint', 'ip', 'created_at', 'expires'], 'No device is waiting for approval.'));
 });
 const twoDigits = (value: string) => {

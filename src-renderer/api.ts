@@ -26,7 +26,7 @@ export async function api<T = any>(path: string, init: { method?: string; body?:
 /** What the server says of this browser (`/auth/state`): the server's own type. */
 export type AuthState = AuthStateView;
 
-export type FallbackMethod = 'backup-code' | 'totp' | 'password' | 'email';
+export type { FallbackMethod } from '../src-server/fallbacks/fallbackMethods.ts';
 
 /** A trusted device as the API shows it: a passkey, or a browser trusted through a fallback ("browser (no passkey)"). */
 export type Device = DeviceView;

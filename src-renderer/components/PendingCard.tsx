@@ -1,7 +1,7 @@
+import { FALLBACK_LABELS, type FallbackMethod } from '../../src-server/fallbacks/fallbackMethods.ts';
 import { when, type Pending } from '../api.ts';
 import { mmss, useCountdown } from '../useCountdown.ts';
 
-const METHOD_LABELS: Record<string, string> = { password: 'a password', totp: 'an authenticator code', email: 'an email link', 'backup-code': 'a backup code' };
 
 /**
  * One request, as the person approving must weigh it: the origin first (the fact that catches
@@ -23,7 +23,7 @@ export function PendingCard({ p, busy, onPick, onDeny }: { p: Pending; busy: boo
         <dt>From IP</dt><dd>{p.ip}</dd>
         <dt>Asked</dt><dd>{when(p.created_at)}</dd>
         {p.kind === 'browser'
-          ? <><dt>Signed in with</dt><dd>{METHOD_LABELS[p.method] ?? p.method} (no passkey: this browser will be trusted as it is)</dd></>
+          ? <><dt>Signed in with</dt><dd>{FALLBACK_LABELS[p.method as FallbackMethod] ?? p.method} (no passkey: this browser will be trusted as it is)</dd></>
           : <><dt>Passkey fingerprint</dt><dd><code>{p.fingerprint}</code></dd></>}
       </dl>
       <p className="countdown" aria-live="off">{left > 0 ? <>Expires in <span data-testid="countdown">{mmss(left)}</span></> : 'Expired'}</p>

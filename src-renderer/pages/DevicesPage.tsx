@@ -1,12 +1,14 @@
 import { startRegistration } from '@simplewebauthn/browser';
 import { useState } from 'react';
+import { FALLBACK_LABELS, type FallbackMethod } from '../../src-server/fallbacks/fallbackMethods.ts';
 import { ago, api, day, describeError, type AuthState, type Device } from '../api.ts';
 import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.tsx';
 import { StatusMessage } from '../components/StatusMessage.tsx';
 import { useApi } from '../useApi.ts';
 import { useCeremonyOptions } from '../useCeremonyOptions.ts';
 
-const METHOD_LABELS: Record<string, string> = { password: 'password', totp: 'authenticator code', email: 'email link', 'backup-code': 'backup code' };
+// "No passkey · password": the server's label for the method, without its article.
+const methodLabel = (method: string) => (FALLBACK_LABELS[method as FallbackMethod] ?? method).replace(/^an? /, '');
 
 /**
  * Devices: every trusted device (passkeys, and browsers trusted through a fallback) with what
@@ -56,7 +58,7 @@ export function DevicesPage({ state, reloadState }: { state: AuthState; reloadSt
               <div className="device-head">
                 <strong className="device-name">{d.name}</strong>
                 {d.id === state.device?.id && <span className="tag">This device</span>}
-                <span className="tag neutral">{d.kind === 'browser' ? `No passkey · ${METHOD_LABELS[d.method ?? ''] ?? d.method}` : 'Passkey'}</span>
+                <span className="tag neutral">{d.kind === 'browser' ? `No passkey · ${methodLabel(d.method)}` : 'Passkey'}</span>
               </div>
               <p className="device-facts">
                 {[d.device_type, d.browser, d.os].filter(Boolean).join(' · ')}

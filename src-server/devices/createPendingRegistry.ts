@@ -39,6 +39,9 @@ export interface PendingRequest {
  */
 export type PendingView = Omit<PendingRequest, 'device' | 'code'> & { kind: 'passkey' | 'browser'; method: string; expires_in_s: number };
 export type Outcome = 'approved' | 'denied' | 'expired' | 'cancelled';
+
+/** What the requesting device is told of its own request: the code to show, and the time left. */
+export const forRequester = (r: PendingView, code: string) => ({ id: r.id, code, name: r.name, expires_at: r.expires_at, expires_in_s: r.expires_in_s });
 export type Decision = 'approved' | 'denied';
 
 /** Where a request came from, for the caps. */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { escapeHtml } from '../text/escapeHtml.ts';
 import { lk } from '../web/latchkeyPaths.ts';
 import type { LatchkeyError } from './LatchkeyError.ts';
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 // Self-contained: a 421 page is served on an address Latchkey does not answer for, where even
 // its own stylesheet would be refused. The style and the Copy script are allowed by hash only.
@@ -34,15 +34,15 @@ const TITLES: Record<number, string> = {
 export function errorPage(err: LatchkeyError): string {
   const host = typeof err.extra.host === 'string' && /^[A-Za-z0-9.:[\]-]+$/.test(err.extra.host) ? err.extra.host : undefined;
   const title = TITLES[err.statusCode] ?? (err.statusCode >= 500 ? 'Something went wrong' : 'This request was refused');
-  let body = `<p class="bad" role="alert">${escape(err.message)}</p>`;
+  let body = `<p class="bad" role="alert">${escapeHtml(err.message)}</p>`;
   if (err.statusCode === 421 && host) {
-    body = `<p role="alert">Latchkey on this computer does not answer for <strong>${escape(host)}</strong> yet. If this is your tunnel's address, run this on the computer:</p>` +
-      `<pre id="command">latchkey origins add https://${escape(host)}</pre><button type="button" data-copy="command">Copy</button>` +
+    body = `<p role="alert">Latchkey on this computer does not answer for <strong>${escapeHtml(host)}</strong> yet. If this is your tunnel's address, run this on the computer:</p>` +
+      `<pre id="command">latchkey origins add https://${escapeHtml(host)}</pre><button type="button" data-copy="command">Copy</button>` +
       '<p>Or add it in Latchkey → Remote access. Then reload this page.</p>';
   } else if (err.statusCode !== 421) {
     body += `<p><a href="${lk('/')}">Latchkey home</a></p>`;
   }
   return '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
-    `<meta name="referrer" content="no-referrer"><title>${escape(title)} · Latchkey</title><style>${STYLE}</style></head>` +
-    `<body><main><h1>${escape(title)}</h1>${body}</main><script>${SCRIPT}</script></body></html>`;
+    `<meta name="referrer" content="no-referrer"><title>${escapeHtml(title)} · Latchkey</title><style>${STYLE}</style></head>` +
+    `<body><main><h1>${escapeHtml(title)}</h1>${body}</main><script>${SCRIPT}</script></body></html>`;
 }

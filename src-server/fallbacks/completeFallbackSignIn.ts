@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { forRequester } from '../devices/createPendingRegistry.ts';
 import type { Services } from '../app/Services.ts';
 import { describeUserAgent } from '../devices/describeUserAgent.ts';
 import { deviceView } from '../devices/deviceView.ts';
@@ -83,7 +84,7 @@ export async function completeFallbackSignIn(
   setDeviceCookie(reply, ctx.origin, cookieSecret);
   setPairingCookie(reply, ctx.origin, secret, 10 * 60);
   s.audit.record({ ...audit, outcome: 'info', reason: 'pending_approval', request_id: pending.id });
-  return { status: 'pending' as const, request: { id: pending.id, code, name: pending.name, expires_at: pending.expires_at, expires_in_s: pending.expires_in_s } };
+  return { status: 'pending' as const, request: forRequester(pending, code) };
 }
 
 /** Every backup-code sign-in is told to the desktop: the computer's owner should know the glass was broken. */

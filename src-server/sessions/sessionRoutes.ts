@@ -6,7 +6,6 @@ import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { isPersonAtComputer } from '../gate/isPersonAtComputer.ts';
 import { tokenView } from '../tokens/tokenView.ts';
 import { handoffStartUrl } from '../handoff/authOriginOf.ts';
-import { readAuditPage } from '../audit/readAudit.ts';
 import { clearPairingCookie, clearSessionCookie, endedCookieName, pairingCookieName } from './sessionCookies.ts';
 import { startSession } from './startSession.ts';
 import { trustedBrowserOf } from '../fallbacks/completeFallbackSignIn.ts';
@@ -92,9 +91,12 @@ export function whoamiRoutes(api: FastifyInstance, s: Services) {
   }));
 }
 
-/** Why this browser's session ended, when its device was removed: when, from the audit trail. */
+/**
+ * Why this browser's session ended, when its device was removed, and when (known for removals
+ * since the server started). Two Map lookups: the cookie is the browser's to forge, so it
+ * must never buy a scan of the audit trail on this unauthenticated route.
+ */
 function endedSession(s: Services, deviceId: string | undefined): { reason: 'device_removed'; removed_at: string | null } | null {
   if (!deviceId || s.store.get(deviceId)) return null;
-  const removal = readAuditPage(s.audit.home, { method: 'revoke', device: deviceId, limit: 1 }).events[0];
-  return { reason: 'device_removed', removed_at: removal?.time ?? null };
+  return { reason: 'device_removed', removed_at: s.store.removedAt(deviceId) };
 }

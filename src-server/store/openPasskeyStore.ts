@@ -84,6 +84,8 @@ export async function openPasskeyStore(home: string, warn: (message: string) => 
 
   // When each device's use was last written (ms), so a request need not parse its ISO date.
   const touchedAt = new Map<string, number>();
+  // When devices were removed this run (id → ISO time), so a refused browser is told when in O(1); at most 1,000.
+  const removedAt = new Map<string, string>();
   // Indexes make every per-request lookup O(1); rebuilt only when the set changes.
   let byId = new Map<string, TrustedDevice>();
   let byCredential = new Map<string, TrustedPasskey>();
@@ -135,9 +137,15 @@ export async function openPasskeyStore(home: string, warn: (message: string) => 
     /** Whether anything is trusted for this origin (passkey or fallback browser): `open` grace ends then. */
     hasDevicesFor: (origin: string) => (devicesPerOrigin.get(origin) ?? 0) > 0,
     add: (device: TrustedDevice) => commit(() => db.data.passkeys.push(device)),
-    remove: (id: string) => commit(() => {
-      db.data.passkeys = db.data.passkeys.filter((p) => p.id !== id);
-    }),
+    async remove(id: string, at: string) {
+      await commit(() => {
+        db.data.passkeys = db.data.passkeys.filter((p) => p.id !== id);
+      });
+      removedAt.set(id, at);
+      if (removedAt.size > 1_000) removedAt.delete(removedAt.keys().next().value!);
+    },
+    /** When `id` was removed, if this run removed it. */
+    removedAt: (id: string): string | null => removedAt.get(id) ?? null,
     /**
      * A device was just used (a session request): its `last_used_at` moves forward, written at
      * most once a minute per device, so a phone in use never reads "never" and a busy one does

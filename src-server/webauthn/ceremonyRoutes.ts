@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { loadWebAuthn } from './loadWebAuthn.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { forRequester } from '../devices/createPendingRegistry.ts';
 import type { Services } from '../app/Services.ts';
 import { describeUserAgent } from '../devices/describeUserAgent.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
@@ -164,7 +165,7 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
     }, sourceOf(request));
     s.audit.record({ outcome: 'info', method: 'passkey-register', origin: ctx.origin, ip: ctx.ip, reason: 'pending_approval', request_id: pending.id });
     setPairingCookie(reply, ctx.origin, secret, 10 * 60);
-    return { status: 'pending', request: { id: pending.id, code, name: pending.name, expires_at: pending.expires_at, expires_in_s: pending.expires_in_s } };
+    return { status: 'pending', request: forRequester(pending, code) };
   });
 
   app.post('/auth/login/options', { config: ceremonyLimit }, async (request) => {

@@ -23,7 +23,7 @@ describe('both paths refuse the same requests', () => {
     cookies.ok = `__Host-lk_session=${await s.lk.services.sessions.issue('dev_ok', BOX)}`;
     cookies.gone = `__Host-lk_session=${await s.lk.services.sessions.issue('dev_gone', BOX)}`;
     cookies.other = `__Host-lk_session=${await s.lk.services.sessions.issue('dev_ok', 'https://other.example.test')}`;
-    await s.lk.services.store.remove('dev_gone');
+    await s.lk.services.store.remove('dev_gone', new Date().toISOString());
   });
   after(async () => {
     await s.close();
