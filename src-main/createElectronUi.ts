@@ -69,6 +69,7 @@ export function createElectronUi(opts: {
     },
     openWindow,
     openInBrowser: (path = lk('/')) => void shell.openExternal(`${opts.appOrigin}${path}`),
+    openApp: (url: string) => void shell.openExternal(url),
     showError: (message) => dialog.showErrorBox('Latchkey', message),
     quit: () => app.quit(),
     lastTray: () => last,

@@ -9,6 +9,7 @@ import { resolveHome } from '../src-server/app/prepareHome.ts';
 import { checkNavigation, isTrustedSender } from '../src-server/desktop/checkNavigation.ts';
 import { createDesktopController } from '../src-server/desktop/createDesktopController.ts';
 import type { DesktopUi, NotificationSpec } from '../src-server/desktop/DesktopUi.ts';
+import { LATCHKEY_PREFIX } from '../src-server/web/latchkeyPaths.ts';
 import { DESKTOP_HEADER } from '../src-server/gate/authenticate.ts';
 import { createElectronUi } from './createElectronUi.ts';
 import { IPC } from './ipcChannels.ts';
@@ -40,7 +41,8 @@ async function start() {
   const appOrigin = new URL(urls.local).origin;
 
   const appSession = session.fromPartition('latchkey-app');
-  appSession.webRequest.onBeforeSendHeaders({ urls: [`${appOrigin}/*`] }, (details, callback) => {
+  // The secret goes only to Latchkey's own paths: never to an app, whatever path or origin it is on.
+  appSession.webRequest.onBeforeSendHeaders({ urls: [`${appOrigin}${LATCHKEY_PREFIX}/*`] }, (details, callback) => {
     callback({ requestHeaders: { ...details.requestHeaders, [DESKTOP_HEADER]: secret } });
   });
   lockDown(appSession, appOrigin);

@@ -6,7 +6,7 @@ export function AppList({ apps, onRemove }: { apps: AppEntry[]; onRemove?: (app:
     <ul className="apps" aria-label="Apps">
       {apps.map((app) => (
         <li key={app.name}>
-          <a className="app-link" href={app.path}>{app.name}</a>{' '}
+          <a className="app-link" href={app.url ?? app.path}>{app.name}</a>{' '}
           <span className={app.health === 'up' ? 'ok small' : 'error small'} data-testid={`health-${app.name}`}>
             {app.health === 'up' ? 'up' : 'not running'}
           </span>

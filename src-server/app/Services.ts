@@ -16,6 +16,7 @@ import type { ChallengeStore } from '../webauthn/createChallengeStore.ts';
 import type { EmailLinks } from '../fallbacks/createEmailLinks.ts';
 import type { FallbackService } from '../fallbacks/createFallbackService.ts';
 import type { FallbackThrottle } from '../fallbacks/createFallbackThrottle.ts';
+import type { StepUps } from '../access/createStepUps.ts';
 import type { AlertService } from '../alerts/createAlertService.ts';
 
 /** Request-rate limits per client IP. Tests lower or raise them; users get the defaults. */
@@ -87,6 +88,8 @@ export interface Services {
   audit: AuditLog;
   clock: Clock;
   limits: Limits;
+  /** Fresh passkey assertions (step-up) that dangerous actions from a phone ask for. */
+  stepUps: StepUps;
   /** The per-launch secret the desktop app's windows present (see authenticate); null for `latchkey serve`. */
   desktopSecret: Buffer | null;
   /** The listeners' URLs, known once they listen (the `localhost` auth origin needs the local one). */

@@ -13,7 +13,9 @@ import { wellKnownRoutes } from '../handoff/wellKnownRoutes.ts';
 import { errorHandler } from '../errors/errorHandler.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { createClientAddress } from '../gate/createClientAddress.ts';
-import { attachScopeCheck, gatePlugin, requireAuth } from '../gate/gatePlugin.ts';
+import { gatePlugin, requireAuth } from '../gate/gatePlugin.ts';
+import { attachAccessRules } from '../access/attachAccessRules.ts';
+import { manageAtFor } from '../access/adminOrigins.ts';
 import { createInFlightLimit } from '../gate/createInFlightLimit.ts';
 import { createAppProxy } from '../apps/createAppProxy.ts';
 import { appRoutes } from '../apps/appRoutes.ts';
@@ -93,6 +95,8 @@ export async function buildListener(s: Services, listener: Listener, shared: Lis
     strictTransportSecurity: false,
   });
   await app.register(cookie);
+  // Before @fastify/rate-limit: each route's row of the access table names its limit, which that plugin then reads.
+  attachAccessRules(app, { stepUps: s.stepUps, manageAt: manageAtFor(s), localUrl: () => (s.urls.local ? `${s.urls.local}${lk('/')}` : '') }, s.limits);
   await app.register(rateLimit, {
     global: listener === 'remote',
     // Per client, as the gate sees it: the right-most untrusted hop, also behind a Forwarded-only proxy.
@@ -135,8 +139,6 @@ export async function buildListener(s: Services, listener: Listener, shared: Lis
     rendererRoutes(own, bundle);
 
     await own.register(async (api) => {
-      api.addHook('onRequest', requireAuth);
-      api.addHook('onRoute', attachScopeCheck);
       whoamiRoutes(api, s);
       deviceRoutes(api, s);
       deviceEvents(api, s);

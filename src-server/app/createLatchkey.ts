@@ -1,3 +1,5 @@
+import { createStepUps } from '../access/createStepUps.ts';
+import { adminOrigins } from '../access/adminOrigins.ts';
 import { createServer, type Server } from 'node:net';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
@@ -108,6 +110,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
       audit,
       clock,
       limits,
+      stepUps: createStepUps(clock),
       desktopSecret: options.desktopSecret ? Buffer.from(options.desktopSecret) : null,
       urls: { local: '', remote: '' },
       tunnels: null as unknown as Services['tunnels'],
@@ -184,7 +187,7 @@ function flagApps(upstream: string | undefined, config: LatchkeyConfig): AppConf
   if (upstream === undefined) return [];
   const app: AppConfig = { name: 'app', upstream };
   try {
-    parseApps([app, ...config.apps], config.public_origins);
+    parseApps([app, ...config.apps], config.public_origins, adminOrigins(config));
   } catch (err) {
     throw new ConfigError(`--upstream: ${(err as Error).message.replace(/^"apps\[0\]": /, '')}`);
   }

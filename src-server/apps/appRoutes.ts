@@ -2,34 +2,41 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { appSchema } from '../config/configSchema.ts';
-import { requireLocal } from '../gate/gatePlugin.ts';
-import { isPersonAtComputer } from '../gate/isPersonAtComputer.ts';
-import type { App } from './createAppRegistry.ts';
+import { isPersonAtComputer } from '../access/isPersonAtComputer.ts';
+import { localAppUrl, type App } from './createAppRegistry.ts';
+import type { RequestContext } from '../gate/RequestContext.ts';
 
 const nameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z0-9][a-z0-9_-]*$' }) });
 
 /** Apps behind the gate. Anyone signed in may list the ones their origin serves; adding and removing happen on the computer. */
 export function appRoutes(api: FastifyInstance, s: Services) {
-  const view = (app: App, health?: 'up' | 'down') => ({
-    name: app.name, upstream: app.upstream, path: app.path || '/', origins: app.origins, public_paths: app.publicPaths,
+  const view = (app: App, health?: 'up' | 'down', ctx?: RequestContext) => ({
+    name: app.name, upstream: app.upstream, path: app.path || '/', url: ctx ? urlFor(app, ctx) : null, origins: app.origins, public_paths: app.publicPaths,
     host_header: app.hostHeader, source: app.source, ...(health ? { health } : {}),
   });
+  /** Where the caller opens the app: this origin when it serves it, the computer's app origin, or the app's first public origin. */
+  const urlFor = (app: App, ctx: RequestContext): string | null => {
+    if (s.apps.match(ctx.origin, ctx.listener, app.path || '/') === app) return `${ctx.origin}${app.path || '/'}`;
+    if (ctx.listener === 'local' && (app.origins === null || app.origins.includes('localhost'))) return localAppUrl(s.urls.local || ctx.origin, app.path);
+    const elsewhere = app.origins?.find((o) => o !== 'localhost');
+    return elsewhere ? `${elsewhere}${app.path || '/'}` : null;
+  };
 
-  api.get('/api/apps', { config: { scope: 'apps' } }, async (request) => {
+  api.get('/api/apps', async (request) => {
     // The computer sees every app; a phone sees the ones its origin can open (its launcher).
     const list = isPersonAtComputer(request) ? s.apps.list() : s.apps.forOrigin(request.lk.origin, request.lk.listener);
     const health = await Promise.all(list.map((app) => s.apps.health(app)));
-    return { apps: list.map((app, i) => view(app, health[i])) };
+    return { apps: list.map((app, i) => view(app, health[i], request.lk)) };
   });
 
-  api.post('/api/apps', { config: { scope: 'apps' }, preHandler: requireLocal, schema: { body: appSchema } }, async (request) => {
+  api.post('/api/apps', { schema: { body: appSchema } }, async (request) => {
     const result = await s.apps.add(request.body as Parameters<typeof s.apps.add>[0]);
     s.audit.record({ outcome: 'info', method: 'app-add', app: result.app.name, upstream: result.app.upstream, ip: request.lk.ip, by: request.lk.via });
     const app = s.apps.list().find((a) => a.name === result.app.name)!;
-    return { app: view(app, await s.apps.health(app)), added: true };
+    return { app: view(app, await s.apps.health(app), request.lk), added: true };
   });
 
-  api.delete('/api/apps/:name', { config: { scope: 'apps' }, preHandler: requireLocal, schema: { params: nameParams } }, async (request) => {
+  api.delete('/api/apps/:name', { schema: { params: nameParams } }, async (request) => {
     const { name } = request.params as { name: string };
     const result = await s.apps.remove(name);
     s.audit.record({ outcome: 'info', method: 'app-remove', app: name, ip: request.lk.ip, by: request.lk.via });

@@ -9,7 +9,8 @@ import { isLatchkeyBearer } from '../gate/authenticate.ts';
 import type { ClientAddress } from '../gate/createClientAddress.ts';
 import type { InFlightLimit } from '../gate/createInFlightLimit.ts';
 import { requireAuth } from '../gate/gatePlugin.ts';
-import { isPersonAtComputer } from '../gate/isPersonAtComputer.ts';
+import { authorizeApp } from '../access/authorize.ts';
+import { isLatchkeyCookie } from '../sessions/sessionCookies.ts';
 import type { GateRequest, RequestContext } from '../gate/RequestContext.ts';
 import type { Listener } from '../gate/resolveOrigin.ts';
 import { runGate } from '../gate/runGate.ts';
@@ -22,8 +23,6 @@ import { isPublicPath } from './isPublicPath.ts';
 
 // RFC 9110 §7.6.1: meaningful for one connection only, never forwarded (Upgrade is re-added for WebSocket handshakes).
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
-// Latchkey's own cookies: the app never sees them.
-const LATCHKEY_COOKIES = new Set(['lk_session', '__Host-lk_session', 'lk_pairing', '__Host-lk_pairing']);
 
 /**
  * Names the gate sets itself; a client-sent copy is dropped first. Compared with "_" read
@@ -36,7 +35,7 @@ function isGateHeader(name: string): boolean {
 }
 
 function withoutLatchkeyCookies(header: string): string {
-  return header.split(';').map((c) => c.trim()).filter((c) => c && !LATCHKEY_COOKIES.has(c.slice(0, c.indexOf('=') < 0 ? undefined : c.indexOf('=')).trim())).join('; ');
+  return header.split(';').map((c) => c.trim()).filter((c) => c && !isLatchkeyCookie(c.slice(0, c.indexOf('=') < 0 ? undefined : c.indexOf('=')).trim())).join('; ');
 }
 
 const hasBody = (req: IncomingMessage) => req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
@@ -150,7 +149,11 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
       await limit(ctx.ip);
       throw new LatchkeyError('no_app_here', `No app is served at ${path} on ${ctx.origin}. Latchkey itself is at ${lk('/')}.`, 404);
     }
-    if (ctx.via) return { ctx, app, authenticated: true };
+    if (ctx.via) {
+      // The same table as Latchkey's own routes: a token opens only the apps its scopes name.
+      authorizeApp(ctx, app, request.method);
+      return { ctx, app, authenticated: true };
+    }
     await limit(ctx.ip);
     if (isPublicPath(app.publicPaths, path)) return { ctx, app, authenticated: false };
     await requireAuth(request);
@@ -205,7 +208,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
     if (!authenticated) return null;
     const device = ctx.device;
     // Who, when no device: a key made on the computer, the person at the computer, or nobody in particular (gate off or open grace).
-    const sub = device?.id ?? (ctx.token ? `token:${ctx.token.id}` : isPersonAtComputer({ lk: ctx }) ? 'computer' : 'anonymous');
+    const sub = device?.id ?? (ctx.token ? `token:${ctx.token.id}` : ctx.principal === 'computer' ? 'computer' : 'anonymous');
     return signer.assertionFor({ origin: ctx.origin, app: app.name, sub, method: ctx.via!, name: device?.name ?? null });
   }
 

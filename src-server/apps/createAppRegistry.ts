@@ -1,3 +1,4 @@
+import { adminOrigins } from '../access/adminOrigins.ts';
 import { EventEmitter } from 'node:events';
 import { connect } from 'node:net';
 import type { Pool } from 'undici';
@@ -17,6 +18,15 @@ export interface App extends AppSpec {
 
 const HEALTH_TIMEOUT_MS = 1_000;
 
+/**
+ * Where an app opens on the computer: the local listener's IP origin (http://127.0.0.1:PORT),
+ * never Latchkey's own http://localhost:PORT (see servesOrigin below).
+ */
+export function localAppUrl(localListenerUrl: string, path: string): string {
+  const url = new URL(localListenerUrl);
+  return `http://127.0.0.1:${url.port}${path || '/'}`;
+}
+
 export type AppRegistry = Awaited<ReturnType<typeof createAppRegistry>>;
 
 /**
@@ -32,7 +42,8 @@ export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeo
   const pools = new Map<string, Pool>();
 
   /** Every app, config.json's and this run's, checked together (names and mounts must not collide). */
-  const check = (saved: AppConfig[]) => parseApps([...flagApps, ...saved], config.public_origins);
+  const reserved = adminOrigins(config);
+  const check = (saved: AppConfig[]) => parseApps([...flagApps, ...saved], config.public_origins, reserved);
 
   // undici is loaded with the first app (at start when config.json has one), so a Latchkey
   // with no apps never pays for it, and a proxied request never waits for it.
@@ -60,6 +71,7 @@ export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeo
     }
     // Longest prefix first, so the first match is the most specific one.
     apps = next.sort((a, b) => b.path.length - a.path.length);
+    served.clear();
   }
   const initial = check(config.apps);
   await loadUndici(initial);
@@ -79,8 +91,19 @@ export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeo
     events.emit('changed');
   }
 
-  const servesOrigin = (app: App, origin: string, listener: Listener) =>
-    app.origins === null || app.origins.includes(origin) || (listener === 'local' && app.origins.includes('localhost'));
+  /**
+   * Where an app runs. On the local listener apps live on the IP origin (http://127.0.0.1:PORT)
+   * and Latchkey's own pages on http://localhost:PORT, so an app's scripts never share an origin
+   * with the loopback bypass's admin rights (an IP cannot hold passkeys either, so nothing
+   * there can enrol one). On the remote listener an app without `origins` serves every public
+   * origin but the ones kept for Latchkey (adminOrigins).
+   */
+  const servesOrigin = (app: App, origin: string, listener: Listener) => {
+    if (listener === 'local') return !origin.startsWith('http://localhost:') && (app.origins === null || app.origins.includes('localhost'));
+    return app.origins === null ? !reserved.includes(origin) : app.origins.includes(origin);
+  };
+  // Which origins serve any app, per listener: asked on every request, so a Map read, rebuilt when the apps change.
+  const served = new Map<string, boolean>();
 
   return {
     events,
@@ -95,6 +118,18 @@ export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeo
         if (app.path === '' || path === app.path || path.startsWith(`${app.path}/`)) return app;
       }
       return null;
+    },
+
+    /** Whether any app runs on this origin of this listener (then Latchkey's admin is not served there). */
+    servesAny(origin: string, listener: Listener): boolean {
+      const key = `${listener} ${origin}`;
+      let hit = served.get(key);
+      if (hit === undefined) {
+        hit = apps.some((a) => servesOrigin(a, origin, listener));
+        // Origins come from the allowlist or the local listener's three names: this stays small.
+        if (served.size < 1000) served.set(key, hit);
+      }
+      return hit;
     },
 
     /** Apps this origin can open, for the launcher and the tray. */

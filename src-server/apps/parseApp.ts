@@ -75,7 +75,7 @@ function cleanPath(raw: string, allowTrailingSlash: boolean): string | null {
 }
 
 /** Checks one app; throws a message naming the field (the caller adds where the app came from). */
-export function parseApp(app: AppConfig, publicOrigins: readonly string[]): AppSpec {
+export function parseApp(app: AppConfig, publicOrigins: readonly string[], reserved: readonly string[] = []): AppSpec {
   if (!APP_NAME.test(app.name)) throw new Error(`"name" must be 1–32 lower-case letters, digits, - or _ (got "${app.name}")`);
   const upstream = parseUpstream(app.upstream);
   if ('problem' in upstream) throw new Error(`"upstream" ${upstream.problem}`);
@@ -87,6 +87,7 @@ export function parseApp(app: AppConfig, publicOrigins: readonly string[]): AppS
     if (o === 'localhost') return o;
     const known = publicOrigins.find((p) => p === o.replace(/\/$/, '').toLowerCase());
     if (!known) throw new Error(`"origins" entry "${o}" is neither "localhost" nor one of public_origins`);
+    if (reserved.includes(known)) throw new Error(`"origins" entry "${o}" is kept for Latchkey's own pages (admin_origin or auth_origin): no app is served there`);
     return known;
   }) ?? null;
   const publicPaths = (app.public_paths ?? []).map((p) => {
@@ -99,10 +100,10 @@ export function parseApp(app: AppConfig, publicOrigins: readonly string[]): AppS
 }
 
 /** Checks the whole list: each app, unique names, and no two apps on the same path for the same origin. */
-export function parseApps(apps: readonly AppConfig[], publicOrigins: readonly string[]): AppSpec[] {
+export function parseApps(apps: readonly AppConfig[], publicOrigins: readonly string[], reserved: readonly string[] = []): AppSpec[] {
   const specs = apps.map((app, i) => {
     try {
-      return parseApp(app, publicOrigins);
+      return parseApp(app, publicOrigins, reserved);
     } catch (err) {
       throw new Error(`"apps[${i}]": ${(err as Error).message}`);
     }

@@ -7,7 +7,7 @@ import type { Services } from '../app/Services.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { displayText } from '../text/displayText.ts';
 import { CLI_TOKEN_LIFETIME_MS } from '../tokens/createTokenService.ts';
-import { parseScopes } from '../tokens/scopes.ts';
+import { parseScopes } from '../access/scopes.ts';
 import { credentialBody, requireRpId, takeCeremony, TIMEOUT_MS } from '../webauthn/ceremonyRoutes.ts';
 import { verifyPasskeyAssertion } from '../webauthn/verifyPasskeyAssertion.ts';
 import { type LoginRequest } from './createLoginRequests.ts';
@@ -72,7 +72,6 @@ const formatUserCode = (code: string) => `${code.slice(0, 4)}-${code.slice(4)}`;
  * ever holds an opaque id; allowing it needs a trusted passkey and an explicit Allow.
  */
 export function cliLoginRoutes(app: FastifyInstance, s: Services) {
-  const limit = { rateLimit: { max: s.limits.ceremoniesPerMinute, timeWindow: '1 minute' } };
 
   const view = (r: LoginRequest) => ({
     id: r.id, flow: r.flow, user_code: formatUserCode(r.user_code), client_host: r.client_host, client_ip: r.client_ip,
@@ -97,7 +96,7 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
     return r;
   }
 
-  app.post('/auth/cli/authorize', { config: limit, schema: { body: authorizeBody } }, async (request) => {
+  app.post('/auth/cli/authorize', { schema: { body: authorizeBody } }, async (request) => {
     const body = request.body as { redirect_uri: string; code_challenge: string; code_challenge_method: string; state: string; client_host: string; scopes?: string[] };
     // RFC 7636 §4.2: "plain" gives no protection against a stolen code; only S256 is accepted.
     if (body.code_challenge_method !== 'S256') {
@@ -115,7 +114,7 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
     };
   });
 
-  app.get('/auth/cli/request', { config: limit }, async (request) => {
+  app.get('/auth/cli/request', async (request) => {
     const q = request.query as { id?: string; user_code?: string };
     const r = typeof q.id === 'string' ? s.logins.get(q.id) : typeof q.user_code === 'string' ? s.logins.getByUserCode(q.user_code) : undefined;
     if (!r) {
@@ -129,7 +128,7 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
     return { login: view(r) };
   });
 
-  app.post('/auth/cli/approve/options', { config: limit, schema: { body: requestIdBody } }, async (request) => {
+  app.post('/auth/cli/approve/options', { schema: { body: requestIdBody } }, async (request) => {
     const rpId = requireRpId(request);
     const r = pendingLogin((request.body as { request_id: string }).request_id);
     const options = await (await loadWebAuthn()).generateAuthenticationOptions({ rpID: rpId, userVerification: 'required', timeout: TIMEOUT_MS });
@@ -155,7 +154,7 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
   }
   const decideBody = { body: Type.Composite([credentialBody, requestIdBody]) };
 
-  app.post('/auth/cli/approve/verify', { config: limit, schema: decideBody }, async (request) => {
+  app.post('/auth/cli/approve/verify', { schema: decideBody }, async (request) => {
     const { passkey, r } = await proveDecider(request, request.body as never, 'cli-login-approve');
     const code = s.logins.approve(r, passkey.id);
     s.audit.record({
@@ -169,7 +168,7 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
     return { status: 'approved', redirect: redirect.href };
   });
 
-  app.post('/auth/cli/deny', { config: limit, schema: decideBody }, async (request) => {
+  app.post('/auth/cli/deny', { schema: decideBody }, async (request) => {
     const { passkey, r } = await proveDecider(request, request.body as never, 'cli-login-deny');
     s.logins.deny(r);
     s.audit.record({
@@ -187,7 +186,7 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
   void app.register(async (oauth) => {
     await oauth.register(formbody, { bodyLimit: 8 * 1024 });
 
-    oauth.post('/auth/device/code', { config: limit, schema: { body: deviceBody } }, async (request) => {
+    oauth.post('/auth/device/code', { schema: { body: deviceBody } }, async (request) => {
       const body = request.body as { client_host: string; scopes?: string[]; scope?: string };
       const scopes = body.scopes ?? body.scope?.split(/\s+/).filter(Boolean);
       const started = s.logins.startDevice({
@@ -209,7 +208,7 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
       };
     });
 
-    oauth.post('/auth/token', { config: { rateLimit: { max: Math.max(120, s.limits.ceremoniesPerMinute), timeWindow: '1 minute' } }, schema: { body: tokenBody } },
+    oauth.post('/auth/token', { schema: { body: tokenBody } },
       async (request, reply) => {
         const body = request.body as { grant_type: string; code?: string; code_verifier?: string; redirect_uri?: string; device_code?: string };
         reply.header('cache-control', 'no-store').header('pragma', 'no-cache');

@@ -39,6 +39,8 @@ export interface AppView {
   name: string;
   upstream: string;
   path: string;
+  /** Where the caller opens it: on the computer, the local app origin (http://127.0.0.1:PORT/…). */
+  url: string | null;
   origins: string[] | null;
   public_paths: string[];
   host_header: string;

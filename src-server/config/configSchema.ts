@@ -23,6 +23,8 @@ export const configSchema = Type.Object(
     rp_id: Type.Optional(Type.String({ minLength: 1 })),
     trusted_proxies: Type.Array(Type.String(), { default: ['loopback'] }),
     auth_origin: Type.Optional(Type.String({ minLength: 1 })),
+    /** A public origin kept for Latchkey's admin pages and API, where no app is served (access/adminOrigins.ts). */
+    admin_origin: Type.Optional(Type.String({ minLength: 1 })),
     /** Local web apps behind the gate (see apps/parseApp.ts for the rules). */
     apps: Type.Array(appSchema, { default: [], maxItems: 100 }),
     /** The mail server for sign-in links (fallbacks): `smtp://` or `smtps://`, credentials in the URL if needed. */

@@ -1,3 +1,4 @@
+import { adminOrigins } from '../access/adminOrigins.ts';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -87,8 +88,16 @@ export function checkConfig(raw: unknown, file = 'config.json'): ConfigFile {
     config.auth_origin = parsed.origin;
   }
 
+  if (config.admin_origin !== undefined) {
+    const parsed = parsePublicOrigin(config.admin_origin);
+    if ('problem' in parsed || !config.public_origins.includes(parsed.origin)) {
+      throw new ConfigError(`${file}: "admin_origin" must be one of public_origins (got "${config.admin_origin}")`);
+    }
+    config.admin_origin = parsed.origin;
+  }
+
   try {
-    parseApps(config.apps, config.public_origins);
+    parseApps(config.apps, config.public_origins, adminOrigins(config));
     if (config.limits?.request_timeout) parseDuration(config.limits.request_timeout, { field: 'limits.request_timeout', min: 1000, max: 3600_000 });
     if (config.limits?.app_timeout) parseDuration(config.limits.app_timeout, { field: 'limits.app_timeout', min: 1000, max: 3600_000 });
   } catch (err) {

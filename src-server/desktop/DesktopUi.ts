@@ -13,8 +13,8 @@ export type WindowRoute =
 export type TrayAction =
   | { kind: 'open-window'; route: WindowRoute }
   | { kind: 'open-browser' }
-  /** An app behind the gate, at its path on the local listener, in the system browser. */
-  | { kind: 'open-app'; path: string }
+  /** An app behind the gate, at its URL on the local listener's app origin, in the system browser. */
+  | { kind: 'open-app'; url: string }
   | { kind: 'quit' };
 
 export interface TrayItem {
@@ -48,6 +48,11 @@ export interface DesktopUi {
   openWindow(route: WindowRoute): void;
   /** Opens a path of the local listener in the system browser (Latchkey's home when none is given). */
   openInBrowser(path?: string): void;
+  /**
+   * Opens an app in the system browser: never in a Latchkey window, which carries the desktop
+   * secret and the preload (SECURITY.md §8). `url` is on the local app origin (localAppUrl).
+   */
+  openApp(url: string): void;
   showError(message: string): void;
   quit(): void;
 }

@@ -5,7 +5,7 @@ import type { TrayState } from './DesktopUi.ts';
  * The tray icon's tooltip, badge and menu: the pending requests first, unacknowledged alerts
  * next, then the apps behind the gate. The badge counts both: each wants the person's eyes.
  */
-export function buildTrayState(pending: readonly PendingView[], apps: ReadonlyArray<{ name: string; path: string }> = [], alerts = 0): TrayState {
+export function buildTrayState(pending: readonly PendingView[], apps: ReadonlyArray<{ name: string; url: string }> = [], alerts = 0): TrayState {
   const n = pending.length;
   const waiting = n === 0 ? 'No device is waiting for approval' : `${n} device${n === 1 ? '' : 's'} waiting for approval`;
   const alarm = `${alerts} alert${alerts === 1 ? '' : 's'}: failed sign-ins…`;
@@ -20,7 +20,7 @@ export function buildTrayState(pending: readonly PendingView[], apps: ReadonlyAr
         action: { kind: 'open-window', route: { kind: 'approval', id: p.id } } as const,
       })),
       { label: '', separator: true },
-      ...apps.map((a) => ({ label: `Open ${a.name}`, action: { kind: 'open-app', path: a.path || '/' } as const })),
+      ...apps.map((a) => ({ label: `Open ${a.name}`, action: { kind: 'open-app', url: a.url } as const })),
       ...(apps.length ? [{ label: 'Apps…', action: { kind: 'open-window', route: { kind: 'settings', page: 'apps' } } as const }, { label: '', separator: true }] : []),
       { label: 'Devices…', action: { kind: 'open-window', route: { kind: 'settings', page: 'devices' } } },
       { label: 'Activity…', action: { kind: 'open-window', route: { kind: 'settings', page: 'activity' } } },

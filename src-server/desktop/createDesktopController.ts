@@ -1,3 +1,4 @@
+import { localAppUrl } from '../apps/createAppRegistry.ts';
 import type { Services } from '../app/Services.ts';
 import type { PendingView } from '../devices/createPendingRegistry.ts';
 import { denyPending } from '../devices/decidePending.ts';
@@ -20,7 +21,8 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
   const shown = new Map<string, NotificationHandle>();
   const warnedKeys = new Set<string>();
 
-  const refreshTray = () => ui.setTray(buildTrayState(s.pending.list(), s.apps.list(), s.alerts.list().unacknowledged));
+  const appsOnComputer = () => s.apps.list().filter((a) => a.origins === null || a.origins.includes('localhost')).map((a) => ({ name: a.name, url: localAppUrl(s.urls.local, a.path) }));
+  const refreshTray = () => ui.setTray(buildTrayState(s.pending.list(), appsOnComputer(), s.alerts.list().unacknowledged));
 
   function deny(id: string) {
     try {
@@ -86,7 +88,7 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
     run(action: TrayAction) {
       if (action.kind === 'open-window') ui.openWindow(action.route);
       else if (action.kind === 'open-browser') ui.openInBrowser();
-      else if (action.kind === 'open-app') ui.openInBrowser(action.path);
+      else if (action.kind === 'open-app') ui.openApp(action.url);
       else ui.quit();
     },
     /** A second launch of the app lands here: show the app instead of starting another server. */

@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../app/Services.ts';
-import { requireOwner } from '../gate/gatePlugin.ts';
 import { approvePending, approvePendingByCode, denyPending, revokeDevice } from './decidePending.ts';
 import { deviceView } from './deviceView.ts';
 
@@ -12,22 +11,19 @@ const by = (request: FastifyRequest) => ({ via: request.lk.via ?? 'none', ip: re
 
 /** Trusted passkeys and pending requests; all under the /api guard. */
 export function deviceRoutes(api: FastifyInstance, s: Services) {
-  // Approving and denying happen on the computer; never from a browser that got in through a fallback.
-  // Checked before the body is, so such a caller learns nothing but 403.
-  const requireApprover = requireOwner('approve or deny devices');
-  api.get('/api/devices', { config: { scope: 'devices' } }, async () => ({ devices: s.store.list().map(deviceView) }));
+  api.get('/api/devices', async () => ({ devices: s.store.list().map(deviceView) }));
 
-  api.get('/api/devices/pending', { config: { scope: 'devices' }, preValidation: requireApprover }, async () => ({ pending: s.pending.list() }));
+  api.get('/api/devices/pending', async () => ({ pending: s.pending.list() }));
 
-  api.post('/api/devices/:id/approve', { config: { scope: 'devices' }, preValidation: requireApprover, schema: { params: idParams, body: pickBody } },
+  api.post('/api/devices/:id/approve', { schema: { params: idParams, body: pickBody } },
     async (request) => approvePending(s, (request.params as { id: string }).id, (request.body as { code: string }).code, by(request)));
 
-  api.post('/api/devices/pending/approve', { config: { scope: 'devices' }, preValidation: requireApprover, schema: { body: pickBody } },
+  api.post('/api/devices/pending/approve', { schema: { body: pickBody } },
     async (request) => approvePendingByCode(s, (request.body as { code: string }).code, by(request)));
 
-  api.post('/api/devices/:id/deny', { config: { scope: 'devices' }, preValidation: requireApprover, schema: { params: idParams } },
+  api.post('/api/devices/:id/deny', { schema: { params: idParams } },
     async (request) => denyPending(s, (request.params as { id: string }).id, by(request)));
 
-  api.delete('/api/devices/:id', { config: { scope: 'devices' }, schema: { params: idParams } },
+  api.delete('/api/devices/:id', { schema: { params: idParams } },
     async (request) => revokeDevice(s, (request.params as { id: string }).id, by(request)));
 }

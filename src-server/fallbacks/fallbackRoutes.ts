@@ -38,7 +38,6 @@ const REFUSALS: Record<FallbackRefusal, string> = {
  * never with what was typed.
  */
 export function fallbackRoutes(app: FastifyInstance, s: Services) {
-  const ceremonyLimit = { rateLimit: { max: s.limits.ceremoniesPerMinute, timeWindow: '1 minute' } };
 
   const requireOn = (method: FallbackMethod) => {
     if (s.fallbacks.isOn(method)) return;
@@ -66,7 +65,7 @@ export function fallbackRoutes(app: FastifyInstance, s: Services) {
     if (reason !== 'totp_required') await s.fallbackThrottle.fail(method, ctx.ip);
   };
 
-  app.post('/auth/fallback/signin', { schema: { body: signInBody }, config: ceremonyLimit }, async (request, reply) => {
+  app.post('/auth/fallback/signin', { schema: { body: signInBody } }, async (request, reply) => {
     const body = request.body as { method: FallbackMethod; code?: string; password?: string; name?: string };
     const { method } = body;
     const ip = request.lk.ip;
@@ -97,7 +96,7 @@ export function fallbackRoutes(app: FastifyInstance, s: Services) {
     return completeFallbackSignIn(s, request, reply, method, { name: body.name, backupCodesLeft: left });
   });
 
-  app.post('/auth/fallback/email/send', { schema: { body: sendBody }, config: ceremonyLimit }, async (request, reply) => {
+  app.post('/auth/fallback/email/send', { schema: { body: sendBody } }, async (request, reply) => {
     const ctx = request.lk;
     requireOn('email');
     await assertOpen(request, 'email');
@@ -124,7 +123,7 @@ export function fallbackRoutes(app: FastifyInstance, s: Services) {
   });
 
   /** Whether a link can be used here, without using it: the confirm page asks before showing its button. */
-  app.post('/auth/fallback/email/check', { schema: { body: linkBody }, config: ceremonyLimit }, async (request) => {
+  app.post('/auth/fallback/email/check', { schema: { body: linkBody } }, async (request) => {
     const ctx = request.lk;
     requireOn('email');
     await assertOpen(request, 'email');
@@ -137,7 +136,7 @@ export function fallbackRoutes(app: FastifyInstance, s: Services) {
     }
   });
 
-  app.post('/auth/fallback/email/confirm', { schema: { body: linkBody }, config: ceremonyLimit }, async (request, reply) => {
+  app.post('/auth/fallback/email/confirm', { schema: { body: linkBody } }, async (request, reply) => {
     const ctx = request.lk;
     requireOn('email');
     await assertOpen(request, 'email');

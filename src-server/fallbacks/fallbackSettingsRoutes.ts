@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { EMAIL } from '../config/loadConfig.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
-import { requireOwner } from '../gate/gatePlugin.ts';
 import { DISPLAY_TEXT_PATTERN } from '../text/revealHidden.ts';
 import { FALLBACK_METHODS, type FallbackMethod } from './fallbackMethods.ts';
 
@@ -14,39 +13,36 @@ const emailBody = Type.Object({ address: Type.String({ minLength: 3, maxLength: 
 
 /** Settings → Security → Sign-in fallbacks, and `latchkey fallback …`; under the /api guard. */
 export function fallbackSettingsRoutes(api: FastifyInstance, s: Services) {
-  // Changing a fallback hands out a way in, and a backup code skips device approval. Checked
-  // before body validation, so the remote listener is told local_only whatever it sends.
-  const change = { config: { scope: 'fallbacks' as const }, preValidation: requireOwner('change sign-in fallbacks', 'fallbacks:write') };
   const audit = (request: FastifyRequest, action: string, fallback: FallbackMethod) =>
     s.audit.record({ outcome: 'info', method: 'fallback-settings', action, fallback, by: request.lk.via, ip: request.lk.ip });
 
-  api.get('/api/fallbacks', { config: { scope: 'fallbacks' } }, async () => s.fallbacks.status());
+  api.get('/api/fallbacks', async () => s.fallbacks.status());
 
-  api.post('/api/fallbacks/backup-codes', change, async (request) => {
+  api.post('/api/fallbacks/backup-codes', async (request) => {
     const codes = await s.fallbacks.generateBackupCodes();
     audit(request, 'backup_codes_generated', 'backup-code');
     return { codes, message: 'Keep these somewhere safe. Each works once; they are not shown again, and any older set no longer works.' };
   });
 
-  api.post('/api/fallbacks/totp', change, async (request) => {
+  api.post('/api/fallbacks/totp', async (request) => {
     const enrolment = await s.fallbacks.startTotp();
     audit(request, 'totp_enrolment_started', 'totp');
     return enrolment;
   });
 
-  api.post('/api/fallbacks/totp/confirm', { ...change, schema: { body: codeBody } }, async (request) => {
+  api.post('/api/fallbacks/totp/confirm', { schema: { body: codeBody } }, async (request) => {
     await s.fallbacks.confirmTotp((request.body as { code: string }).code.trim());
     audit(request, 'enabled', 'totp');
     return s.fallbacks.status().totp;
   });
 
-  api.put('/api/fallbacks/password', { ...change, schema: { body: passwordBody } }, async (request) => {
+  api.put('/api/fallbacks/password', { schema: { body: passwordBody } }, async (request) => {
     await s.fallbacks.setPassword((request.body as { password: string }).password);
     audit(request, 'password_set', 'password');
     return s.fallbacks.status().password;
   });
 
-  api.put('/api/fallbacks/email', { ...change, schema: { body: emailBody } }, async (request) => {
+  api.put('/api/fallbacks/email', { schema: { body: emailBody } }, async (request) => {
     const address = (request.body as { address: string }).address.trim();
     if (!EMAIL.test(address)) throw new LatchkeyError('invalid_email', 'That is not an email address (name@example.com).', 400, { field: 'address' });
     await s.fallbacks.setEmail(address);
@@ -54,7 +50,7 @@ export function fallbackSettingsRoutes(api: FastifyInstance, s: Services) {
     return s.fallbacks.status().email;
   });
 
-  api.delete('/api/fallbacks/:method', { ...change, schema: { params: methodParams } }, async (request) => {
+  api.delete('/api/fallbacks/:method', { schema: { params: methodParams } }, async (request) => {
     const method = (request.params as { method: string }).method as FallbackMethod;
     if (!FALLBACK_METHODS.includes(method)) {
       throw new LatchkeyError('unknown_method', `There is no sign-in fallback called "${method.replace(/[^\w-]/g, '?')}": use ${FALLBACK_METHODS.join(', ')}.`, 400);

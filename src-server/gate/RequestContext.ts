@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TrustedDevice } from '../store/openPasskeyStore.ts';
-import type { ScopeNeed } from '../tokens/scopes.ts';
+import type { Principal } from '../access/Principal.ts';
+import type { RouteRule } from '../access/routeRules.ts';
 import type { StoredToken, TokenProblem } from '../tokens/createTokenService.ts';
 import type { Listener } from './resolveOrigin.ts';
 
@@ -16,6 +17,13 @@ export interface RequestContext {
   rpId: string | null;
   ip: string;
   via: Via | null;
+  /** Who is asking (access/Principal), decided once from `via` and `device`. */
+  principal: Principal;
+  /**
+   * Whether an app is served on this origin and listener. There, Latchkey keeps only what a
+   * visitor needs (sign in, pair, sign out, the launcher): the app's scripts share the origin.
+   */
+  servesApps: boolean;
   device: TrustedDevice | null;
   /** Set when the request was authenticated by a bearer token. */
   token: StoredToken | null;
@@ -49,11 +57,7 @@ declare module 'fastify' {
     lk: RequestContext;
   }
   interface FastifyContextConfig {
-    /**
-     * Which scope family a bearer token needs for this /api route: a feature, `api` (only
-     * api:read/api:write grant it, the default for routes that declare nothing), or null
-     * (any valid token, e.g. whoami). GET/HEAD need `:read`, other methods `:write`.
-     */
-    scope?: ScopeNeed['feature'];
+    /** This route's row of the access table, put here by attachAccessRule (never written by a route). */
+    access?: RouteRule;
   }
 }

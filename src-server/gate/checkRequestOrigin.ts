@@ -1,20 +1,18 @@
 import type { GateRequest } from './RequestContext.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
-import { listenerPort } from './resolveOrigin.ts';
 import { lk } from '../web/latchkeyPaths.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-// Endpoints a command-line client calls directly: they read no cookie, so a forged cross-site
-// call gains nothing, and a CLI sends no Origin. A browser's cross-site call is still refused.
-const CLI_ENDPOINTS = new Set(['/auth/cli/authorize', '/auth/device/code', '/auth/token'].map(lk));
 
 /**
  * Cross-site request defence (SECURITY.md §4) for every state-changing request, and for the
  * long-lived GETs a cross-site page must not open on the user's behalf either: WebSocket
  * handshakes and event streams (cross-site WebSocket hijacking). A browser sends `Origin`
- * on all of these but same-origin EventSource, and it must be this origin.
+ * on all of these but same-origin EventSource, and it must be this very origin: on the local
+ * listener, a page of http://127.0.0.1:PORT (where apps run) cannot post to http://localhost:PORT.
+ * `noOrigin`: the route's row lets a command-line client call it without Origin (routeRules).
  */
-export function checkRequestOrigin(request: GateRequest) {
+export function checkRequestOrigin(request: GateRequest, noOrigin = false) {
   const stream = isStreamRequest(request);
   if (!stream && SAFE_METHODS.has(request.method)) return;
   const ctx = request.lk;
@@ -25,11 +23,11 @@ export function checkRequestOrigin(request: GateRequest) {
   }
   const origin = request.headers.origin;
   if (origin === undefined) {
-    const missing = missingOriginProblem(request, stream);
+    const missing = missingOriginProblem(request, stream, noOrigin);
     if (missing) throw new LatchkeyError('origin_required', missing, 403);
     return;
   }
-  if (!acceptable(origin, ctx.origin, ctx.listener, listenerPort(request))) {
+  if (origin !== ctx.origin) {
     throw new LatchkeyError('origin_mismatch', `Origin "${origin}" is not allowed here; expected ${ctx.origin}.`, 403);
   }
 }
@@ -40,20 +38,15 @@ export function checkRequestOrigin(request: GateRequest) {
  * same-origin EventSource. A browser always sends Origin on a WebSocket handshake and on
  * a state change, so a session without it is refused, as are ceremony endpoints.
  */
-function missingOriginProblem(request: GateRequest, stream: boolean): string | null {
+function missingOriginProblem(request: GateRequest, stream: boolean, noOrigin: boolean): string | null {
   const via = request.lk.via;
   if (stream) {
     return request.headers.upgrade !== undefined && via === 'session' ? 'A WebSocket handshake must carry this page\'s Origin.' : null;
   }
   const path = request.url.split('?')[0] ?? '';
-  return via === 'session' || (path.startsWith(lk('/auth/')) && !CLI_ENDPOINTS.has(path))
+  return via === 'session' || (path.startsWith(lk('/auth/')) && !noOrigin)
     ? 'This request must come from the Latchkey page (no Origin header was sent).'
     : null;
-}
-
-function acceptable(origin: string, expected: string, listener: string, port: number | undefined): boolean {
-  if (origin === expected) return true;
-  return listener === 'local' && (origin === `http://localhost:${port}` || origin === `http://127.0.0.1:${port}` || origin === `http://[::1]:${port}`);
 }
 
 /** A WebSocket handshake or a server-sent-event stream: long-lived, so checked like a state change. */

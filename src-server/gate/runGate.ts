@@ -1,3 +1,4 @@
+import { principalOf } from '../access/Principal.ts';
 import type { Services } from '../app/Services.ts';
 import { authenticate } from './authenticate.ts';
 import { checkRequestOrigin } from './checkRequestOrigin.ts';
@@ -9,14 +10,18 @@ import { resolveOrigin, type Listener } from './resolveOrigin.ts';
  * The gate, in the order every request meets it, on Latchkey's own routes (Fastify) and on
  * the app proxy's lean path alike, so both refuse exactly the same requests:
  * 1. resolveOrigin: the Host allowlist (421 otherwise);
- * 2. authenticate: who is asking, and how (sets `request.lk`);
+ * 2. authenticate: who is asking, and how (sets `request.lk`, and its principal);
  * 3. checkRequestOrigin: no cross-site state changes, WebSocket handshakes or streams.
  * Throws a LatchkeyError to refuse. Whether an unauthenticated request may go on is the
  * caller's rule: Latchkey's API requires auth, an app's public paths do not.
  */
-export async function runGate(request: GateRequest, reply: GateReply, s: Services, listener: Listener, client: ClientAddress, forApp = false) {
+export async function runGate(request: GateRequest, reply: GateReply, s: Services, listener: Listener, client: ClientAddress, forApp = false, noOrigin = false) {
   const { origin, rpId } = resolveOrigin(request, listener, s.origins, s.config.rp_id, client.forwardedHostOf);
-  request.lk = { listener, origin, rpId, ip: client.ipOf(request), via: null, device: null, token: null, sessionProblem: null, tokenProblem: null };
+  request.lk = {
+    listener, origin, rpId, ip: client.ipOf(request), via: null, principal: 'anonymous', servesApps: s.apps.servesAny(origin, listener),
+    device: null, token: null, sessionProblem: null, tokenProblem: null,
+  };
   await authenticate(request, reply, s, { forApp });
-  checkRequestOrigin(request);
+  request.lk.principal = principalOf(request.lk);
+  checkRequestOrigin(request, noOrigin);
 }

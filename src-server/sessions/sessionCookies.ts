@@ -2,6 +2,22 @@ import { fastifyCookie } from '@fastify/cookie';
 import type { GateReply } from '../gate/RequestContext.ts';
 import { sessionCookieName, sessionTtlFor } from './createSessionService.ts';
 
+/**
+ * Every cookie name Latchkey sets, on https (`__Host-`) and http. The app proxy strips these,
+ * and anything that reads as one of them (isLatchkeyCookie), before a request reaches an app.
+ */
+export const LATCHKEY_COOKIE_BASES = ['lk_session', 'lk_pairing', 'lk_device', 'lk_link', 'lk_ended'] as const;
+
+/**
+ * Whether a cookie name is, or could be read as, one of Latchkey's: any `lk_` name, with or
+ * without a `__Host-`/`__Secure-` prefix, in any case. Servers differ in how they fold cookie
+ * names, so the test is generous: an app's own cookie starting `lk_` is dropped too (README).
+ */
+export function isLatchkeyCookie(name: string): boolean {
+  const n = name.toLowerCase().replace(/^__(?:host|secure)-/, '');
+  return n.startsWith('lk_') || n.startsWith('lk-');
+}
+
 const baseOptions = (origin: string) => ({
   path: '/',
   httpOnly: true,

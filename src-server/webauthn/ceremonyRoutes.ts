@@ -15,7 +15,8 @@ import { deviceView } from '../devices/deviceView.ts';
 import type { Ceremony } from './createChallengeStore.ts';
 import { ceremonyRefusal, checkCeremonyResponse, type CeremonyRefusal } from './checkCeremonyResponse.ts';
 import { verifyPasskeyAssertion } from './verifyPasskeyAssertion.ts';
-import { isPersonAtComputer } from '../gate/isPersonAtComputer.ts';
+import { isPersonAtComputer } from '../access/isPersonAtComputer.ts';
+import { STEP_UP_TTL_MS } from '../access/createStepUps.ts';
 
 const RP_NAME = 'Latchkey';
 export const TIMEOUT_MS = 5 * 60_000;
@@ -62,9 +63,8 @@ export function takeCeremony(s: Services, request: FastifyRequest, id: string, k
 }
 
 export function ceremonyRoutes(app: FastifyInstance, s: Services) {
-  const ceremonyLimit = { rateLimit: { max: s.limits.ceremoniesPerMinute, timeWindow: '1 minute' } };
 
-  app.post('/auth/register/options', { config: ceremonyLimit }, async (request) => {
+  app.post('/auth/register/options', async (request) => {
     const rpId = requireRpId(request);
     const { origin, via } = request.lk;
     const trustedAtOnce = isPersonAtComputer(request);
@@ -88,10 +88,7 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
     return { ceremony_id: ceremonyId, options };
   });
 
-  app.post('/auth/register/verify', {
-    schema: { body: registerBody },
-    config: { rateLimit: { max: s.limits.pairingsPer10Minutes, timeWindow: '10 minutes' } },
-  }, async (request, reply) => {
+  app.post('/auth/register/verify', { schema: { body: registerBody } }, async (request, reply) => {
     const body = request.body as { ceremony_id: string; name: string; response: RegistrationResponseJSON };
     const ctx = request.lk;
     requireRpId(request);
@@ -168,14 +165,14 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
     return { status: 'pending', request: forRequester(pending, code) };
   });
 
-  app.post('/auth/login/options', { config: ceremonyLimit }, async (request) => {
+  app.post('/auth/login/options', async (request) => {
     const rpId = requireRpId(request);
     const options = await (await loadWebAuthn()).generateAuthenticationOptions({ rpID: rpId, userVerification: 'required', timeout: TIMEOUT_MS });
     const ceremonyId = s.challenges.put({ kind: 'login', challenge: options.challenge, origin: request.lk.origin, rpId });
     return { ceremony_id: ceremonyId, options };
   });
 
-  app.post('/auth/login/verify', { schema: { body: credentialBody }, config: ceremonyLimit }, async (request, reply) => {
+  app.post('/auth/login/verify', { schema: { body: credentialBody } }, async (request, reply) => {
     const body = request.body as { ceremony_id: string; response: AuthenticationResponseJSON };
     const ctx = request.lk;
     requireRpId(request);
@@ -184,5 +181,35 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
     s.audit.record({ outcome: 'success', method: 'passkey-login', device_id: passkey.id, origin: ctx.origin, ip: ctx.ip });
     await startSession(s, reply, passkey, ctx.origin);
     return { status: 'signed_in', device: deviceView(passkey) };
+  });
+
+  /**
+   * Step-up (routeRules: `stepUp`): the signed-in phone proves itself again with its own
+   * passkey and user verification; for five minutes it may then remove another device or
+   * make and rotate keys. Only the session's own credential is offered and accepted, so a
+   * passkey of another device cannot lend its weight to this session.
+   */
+  app.post('/auth/step-up/options', async (request) => {
+    const rpId = requireRpId(request);
+    const device = request.lk.device!;
+    const allowCredentials = isPasskey(device) ? [{ id: device.credential_id, transports: device.transports as never }] : [];
+    const options = await (await loadWebAuthn()).generateAuthenticationOptions({ rpID: rpId, userVerification: 'required', timeout: TIMEOUT_MS, allowCredentials });
+    const ceremonyId = s.challenges.put({ kind: 'step-up', challenge: options.challenge, origin: request.lk.origin, rpId });
+    return { ceremony_id: ceremonyId, options };
+  });
+
+  app.post('/auth/step-up/verify', { schema: { body: credentialBody } }, async (request) => {
+    const body = request.body as { ceremony_id: string; response: AuthenticationResponseJSON };
+    const ctx = request.lk;
+    requireRpId(request);
+    const ceremony = takeCeremony(s, request, body.ceremony_id, 'step-up');
+    const passkey = await verifyPasskeyAssertion(s, request, ceremony, body.response, 'step-up');
+    if (passkey.id !== ctx.device?.id) {
+      s.audit.record({ outcome: 'failure', method: 'step-up', device_id: ctx.device?.id ?? null, origin: ctx.origin, ip: ctx.ip, reason: 'other_device_passkey' });
+      throw new LatchkeyError('step_up_wrong_passkey', 'Use the passkey of this device: the one this browser signed in with.', 403);
+    }
+    s.stepUps.mark(passkey.id);
+    s.audit.record({ outcome: 'success', method: 'step-up', device_id: passkey.id, origin: ctx.origin, ip: ctx.ip });
+    return { stepped_up: true, valid_for_s: Math.round(STEP_UP_TTL_MS / 1000) };
   });
 }

@@ -30,6 +30,7 @@ function fakeUi() {
     setTray: (state) => { trays.push(state); },
     openWindow: (route) => { windows.push(route); },
     openInBrowser: (path?: string) => { browser++; opened.push(path ?? null); },
+    openApp: (url: string) => { opened.push(url); },
     showError: (m) => { errors.push(m); },
     quit: () => { quit++; },
   };
@@ -153,7 +154,7 @@ describe('desktop controller (main-process logic, driven through a fake DesktopU
 });
 
 describe('the tray lists the apps behind the gate', () => {
-  it('adding an app adds "Open NAME" at once; it opens the app\'s path in the system browser; removing takes it away', async () => {
+  it('adding an app adds "Open NAME" at once; it opens the app in the system browser, on the app origin; removing takes it away', async () => {
     const s = await startServer({});
     const f = fakeUi();
     const c = createDesktopController(s.lk.services, f.ui, { canShowActions: false });
@@ -163,7 +164,8 @@ describe('the tray lists the apps behind the gate', () => {
       const item = f.tray().items.find((i) => i.label === 'Open notes');
       assert.ok(item, 'listed without a restart');
       c.run(item.action!);
-      assert.deepEqual(f.opened, ['/notes']);
+      // On the local app origin, never Latchkey's own localhost origin (whose windows hold the desktop secret).
+      assert.deepEqual(f.opened, [`http://127.0.0.1:${s.localPort}/notes`]);
       c.run(f.tray().items.find((i) => i.label === 'Apps…')!.action!);
       assert.deepEqual(f.windows.at(-1), { kind: 'settings', page: 'apps' });
       await s.lk.services.apps.remove('notes');
@@ -229,10 +231,15 @@ describe('the desktop is told about failure spikes', () => {
 
 describe('desktop rules', () => {
   const app = 'http://localhost:8787';
-  it('windows stay on the app origin; https goes to the system browser; everything else nowhere', () => {
+  it('windows stay on Latchkey\'s own pages; apps and https go to the system browser; everything else nowhere', () => {
     assert.equal(checkNavigation(`${app}/.latchkey/settings/security`, app), 'allow');
     assert.equal(checkNavigation('https://github.com/latchkey', app), 'external');
-    for (const url of ['http://localhost:8788/', 'http://127.0.0.1:8787/', 'file:///etc/passwd', 'javascript:alert(1)', 'data:text/html,x', 'https://user:pw@evil.example/', 'not a url', 'latchkey://x']) {
+    // An app, on either local origin, never loads in a window that holds the desktop secret and the preload.
+    for (const url of [`${app}/`, `${app}/jupyter/tree`, `${app}/.latchkeyx`, 'http://127.0.0.1:8787/', 'http://127.0.0.1:8787/.latchkey/devices', 'http://[::1]:8787/vite/']) {
+      assert.equal(checkNavigation(url, app), 'external', url);
+      assert.equal(isTrustedSender(url, app), false, url);
+    }
+    for (const url of ['http://localhost:8788/', 'http://127.0.0.1:8788/', 'file:///etc/passwd', 'javascript:alert(1)', 'data:text/html,x', 'https://user:pw@evil.example/', 'not a url', 'latchkey://x']) {
       assert.equal(checkNavigation(url, app), 'deny', url);
     }
     assert.equal(isTrustedSender(`${app}/.latchkey/approve?request=x`, app), true);

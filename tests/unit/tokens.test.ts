@@ -8,7 +8,7 @@ import { resolveBaseUrl } from '../../src-server/client/createLatchkeyClient.ts'
 import { readTokenFile, resolveToken, tokenFilePath, writeTokenFile } from '../../src-server/client/tokenFile.ts';
 import { createManualClock } from '../../src-server/time/Clock.ts';
 import { parseDuration } from '../../src-server/time/parseDuration.ts';
-import { missingScope, parseScopes, scopesCover } from '../../src-server/tokens/scopes.ts';
+import { missingScope, parseScopes, scopesCover } from '../../src-server/access/scopes.ts';
 import { hashToken, mintToken, newTokenId, tokenIdOf, tokenMatches } from '../../src-server/tokens/tokenFormat.ts';
 import { tempHome } from '../helpers/startServer.ts';
 

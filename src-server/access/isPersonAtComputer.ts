@@ -1,4 +1,5 @@
-import type { RequestContext } from './RequestContext.ts';
+import type { RequestContext } from '../gate/RequestContext.ts';
+import { principalOf } from './Principal.ts';
 
 /**
  * The one answer to "is this the person sitting at the computer?", asked wherever that
@@ -10,10 +11,10 @@ import type { RequestContext } from './RequestContext.ts';
  * - `session`: a passkey session for the localhost origin, which only a passkey enrolled or
  *   approved at the computer can have. A browser trusted through a fallback (no passkey) is
  *   not the person, even there: a password or a backup code is weaker proof than a passkey.
- * A bearer token is never the person: it is a script, whoever made it.
+ * A bearer token is never the person: it is a script, whoever made it. Nor is anything on an
+ * origin that serves an app (the local app origin is the IP one: see createAppRegistry).
  */
 export function isPersonAtComputer(request: { lk: RequestContext }): boolean {
-  const { listener, via, device } = request.lk;
-  if (listener !== 'local') return false;
-  return via === 'loopback' || via === 'desktop' || (via === 'session' && device?.kind !== 'browser');
+  // On an origin that serves an app, the app's scripts share every ambient credential: never the person there.
+  return principalOf(request.lk) === 'computer' && !request.lk.servesApps;
 }
