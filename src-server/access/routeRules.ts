@@ -1,7 +1,7 @@
 import type { Feature } from './scopes.ts';
 import type { Principal } from './Principal.ts';
 import { PAGE_ALIASES, PAGE_TABLE } from '../web/pagePaths.ts';
-import { lk } from '../web/latchkeyPaths.ts';
+import { LATCHKEY_PREFIX, lk } from '../web/latchkeyPaths.ts';
 
 /** The per-route request limits, per client; their numbers come from `limits` (Services.ts). */
 export type RouteLimit = 'ceremony' | 'pairing' | 'token_exchange';
@@ -40,7 +40,7 @@ const SIGNED_IN: readonly Principal[] = ['computer', 'owner_device', 'fallback_b
 const OWNERS: readonly Principal[] = ['computer', 'owner_device', 'token', 'open'];
 const COMPUTER: readonly Principal[] = ['computer', 'token'];
 
-const visitor = (extra: Partial<RouteRule> = {}): RouteRule => ({ who: ANYONE, listener: 'any', origin: 'any', ...extra });
+const visitor = (extra: Partial<RouteRule> = {}): RouteRule => ({ who: ANYONE, scope: null, listener: 'any', origin: 'any', ...extra });
 const read = (scope: Feature): RouteRule => ({ who: OWNERS, scope, listener: 'any', origin: 'admin' });
 const onComputer = (scope: Feature, extra: Partial<RouteRule> = {}): RouteRule => ({ who: COMPUTER, scope, listener: 'local', origin: 'admin', ...extra });
 
@@ -147,6 +147,8 @@ function pageRules(): Record<string, RouteRule> {
     const admin = !page.bare && page.path !== '/';
     rules[`GET ${lk(page.path)}`] = visitor(admin ? { origin: 'admin' } : {});
   }
+  // Fastify serves a prefixed "/" at the bare prefix too.
+  rules[`GET ${LATCHKEY_PREFIX}`] = rules[`GET ${lk('/')}`]!;
   for (const old of Object.keys(PAGE_ALIASES)) rules[`GET ${lk(old)}`] = visitor({ note: 'redirects to its page' });
   return rules;
 }

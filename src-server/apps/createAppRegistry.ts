@@ -37,6 +37,8 @@ export type AppRegistry = Awaited<ReturnType<typeof createAppRegistry>>;
 export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeoutMs: number; flagApps?: AppConfig[] }) {
   const flagApps = opts.flagApps ?? [];
   let apps: App[] = [];
+  // Which origins serve any app, per listener: asked on every request, so a Map read, rebuilt when the apps change.
+  const served = new Map<string, boolean>();
   // `changed` after an add or remove, so the tray can list the apps without polling.
   const events = new EventEmitter();
   const pools = new Map<string, Pool>();
@@ -102,8 +104,6 @@ export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeo
     if (listener === 'local') return !origin.startsWith('http://localhost:') && (app.origins === null || app.origins.includes('localhost'));
     return app.origins === null ? !reserved.includes(origin) : app.origins.includes(origin);
   };
-  // Which origins serve any app, per listener: asked on every request, so a Map read, rebuilt when the apps change.
-  const served = new Map<string, boolean>();
 
   return {
     events,
