@@ -1,3 +1,4 @@
+import { appsOfScopes } from '../access/scopes.ts';
 import type { StoredToken, TokenService } from './createTokenService.ts';
 
 /** What clients see of a token record: everything but the hashes. */
@@ -8,6 +9,8 @@ export function tokenView(t: StoredToken, tokens: TokenService, now: number, dev
     kind: t.kind,
     name: t.name,
     scopes: t.scopes,
+    /** The apps the key opens ("*" = all); empty for a key with no app scope, which opens none. */
+    apps: appsOfScopes(t.scopes),
     device_id: t.device_id,
     device_name: deviceName ?? null,
     created_at: t.created_at,
