@@ -8,6 +8,7 @@ import { openBrowser } from '../src-server/client/openBrowser.ts';
 import { loginWithBrowser, loginWithDeviceCode } from '../src-server/client/runCliLogin.ts';
 import { removeTokenFile, resolveToken, tokenFilePath, writeTokenFile } from '../src-server/client/tokenFile.ts';
 import { revealHidden } from '../src-server/text/revealHidden.ts';
+import { localAppUrl } from '../src-server/apps/localAppUrl.ts';
 import { formatTable } from './formatTable.ts';
 import { createSecretFile, readApprovalCode, readPasswordTwice, readStdinLine } from './readSecret.ts';
 
@@ -77,7 +78,11 @@ program.command('serve').description('start the Latchkey server (local and remot
     if (opts.json) process.stdout.write(`${JSON.stringify(urls)}\n`);
     else {
       process.stdout.write(`local: ${urls.local}\nremote: ${urls.remote}\n`);
-      for (const app of lk.services.apps.list()) process.stdout.write(`app: ${app.name} at ${app.path || '/'} → ${app.upstream}\n`);
+      // On the computer an app opens on the IP origin; http://localhost:PORT is Latchkey's own (access/adminOrigins.ts).
+      for (const app of lk.services.apps.list()) {
+        const onComputer = app.origins === null || app.origins.includes('localhost');
+        process.stdout.write(`app: ${app.name} at ${onComputer ? localAppUrl(urls.local, app.path) : app.path || '/'} → ${app.upstream}\n`);
+      }
     }
     const stop = () => void lk.close().then(() => process.exit(0));
     process.once('SIGINT', stop);
@@ -325,8 +330,9 @@ clientCommand(auth, 'logout', 'revoke the token on the server and delete the tok
 });
 
 const keys = program.command('keys').description('API keys for scripts and agents');
-const keyColumns = ['id', 'kind', 'name', 'scopes', 'status', 'expires_at', 'last_used_at'];
-const keyRows = (list: KeyView[]) => list.map((k) => ({ ...k, scopes: k.scopes.join(',') }));
+const keyColumns = ['id', 'kind', 'name', 'scopes', 'apps', 'status', 'expires_at', 'last_used_at'];
+// A key with no app: scope opens no app (older keys included): say so rather than leave the column blank.
+const keyRows = (list: KeyView[]) => list.map((k) => ({ ...k, scopes: k.scopes.join(','), apps: k.apps?.length ? k.apps.join(',') : 'none' }));
 clientCommand(keys, 'list', 'list API keys and CLI logins').option('--all', 'include revoked and expired ones')
   .action(async (opts: ClientOpts & { all?: boolean }) => {
     const { keys: list } = await client(opts).keys(opts.all);

@@ -19,7 +19,7 @@ const RENDER: Record<string, Render> = {
   '/pending': (s) => <RequireLocal state={s}><PendingPage /></RequireLocal>,
   '/apps': (s) => <AppsPage state={s} />,
   '/remote': (s) => <RequireLocal state={s}><RemoteAccessPage /></RequireLocal>,
-  '/keys': () => <SettingsKeysPage />,
+  '/keys': (s) => <SettingsKeysPage state={s} />,
   '/security': (s) => <SecurityPage state={s} />,
   '/activity': (s) => <ActivityPage state={s} />,
 };

@@ -19,7 +19,9 @@ export function Shell({ state, children }: { state: AuthState; children: ReactNo
   }, [count, title, location]);
   useEffect(() => setOpen(false), [location]);
 
-  const entries = PAGE_TABLE.filter((p) => p.nav && (!p.localOnly || state.person_at_computer));
+  // Where an app runs, or for a browser let in by a fallback, Latchkey keeps only Home (the launcher).
+  const adminHere = state.admin.here && state.principal !== 'fallback_browser';
+  const entries = PAGE_TABLE.filter((p) => p.nav && (!p.localOnly || state.person_at_computer) && (adminHere || p.path === '/'));
   return (
     <div className="shell">
       <header className="topbar">
@@ -39,12 +41,26 @@ export function Shell({ state, children }: { state: AuthState; children: ReactNo
             </li>
           ))}
         </ul>
+        {!adminHere && <ManageElsewhere state={state} />}
       </nav>
       <main className="content">
         <h1 className="page-title">{title}</h1>
         {children}
       </main>
     </div>
+  );
+}
+
+/** One line: where this browser manages Latchkey, when it cannot here. */
+export function ManageElsewhere({ state }: { state: AuthState }) {
+  if (state.principal === 'fallback_browser') {
+    return <p className="small muted" data-testid="manage-elsewhere">Signed in without a passkey: you can use the apps and sign out. Settings need a passkey device or the computer.</p>;
+  }
+  const at = state.admin.manage_at;
+  return (
+    <p className="small muted" data-testid="manage-elsewhere">
+      Settings are not shown here, where an app runs. {at ? <>Manage Latchkey at <a href={at}>{new URL(at).host}</a>.</> : <>Manage Latchkey on the computer running it.</>}
+    </p>
   );
 }
 

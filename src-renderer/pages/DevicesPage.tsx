@@ -6,6 +6,7 @@ import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.
 import { StatusMessage } from '../components/StatusMessage.tsx';
 import { useApi } from '../useApi.ts';
 import { useCeremonyOptions } from '../useCeremonyOptions.ts';
+import { useStepUp } from '../useStepUp.ts';
 
 // "No passkey · password": the server's label for the method, without its article.
 const methodLabel = (method: string) => (FALLBACK_LABELS[method as FallbackMethod] ?? method).replace(/^an? /, '');
@@ -20,6 +21,8 @@ export function DevicesPage({ state, reloadState }: { state: AuthState; reloadSt
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   const [name, setName] = useState(state.suggested_name);
   const { ready, error: optionsError, refresh } = useCeremonyOptions('/auth/register/options', state.rp_id !== null);
+  // A phone removes another device only after a fresh passkey check (the computer needs none).
+  const stepUp = useStepUp(state.principal === 'owner_device');
 
   const askRemove = (d: Device) => setConfirm({
     title: `Remove ${d.name}?`,
@@ -27,7 +30,10 @@ export function DevicesPage({ state, reloadState }: { state: AuthState; reloadSt
       ? 'This is the device you are using: it is signed out at once, and needs to pair again to get back in.'
       : 'It is refused on its next request, and the CLI tokens it approved stop working. It can pair again later.',
     confirm: 'Remove',
-    onConfirm: () => void run(() => api(`/api/devices/${encodeURIComponent(d.id)}`, { method: 'DELETE' }), () => `Removed ${d.name}.`)
+    onConfirm: () => void run(() => {
+      const remove = () => api(`/api/devices/${encodeURIComponent(d.id)}`, { method: 'DELETE' });
+      return d.id === state.device?.id ? remove() : stepUp(remove);
+    }, () => `Removed ${d.name}.`)
       .then(() => (d.id === state.device?.id ? reloadState() : undefined)),
   });
 

@@ -24,7 +24,9 @@ export function HomePage({ state }: { state: AuthState }) {
   const [hidden, setHidden] = useState(pairPrompt.dismissed());
   const { apps } = useApps();
   const [alerts, setAlerts] = useState<AlertsView | null>(null);
-  const loadAlerts = useCallback(() => api<AlertsView>('/api/alerts').then(setAlerts, () => {}), []);
+  // Alerts are the owner's, and only where Latchkey's settings are served.
+  const owner = state.admin.here && state.principal !== 'fallback_browser';
+  const loadAlerts = useCallback(() => (owner ? api<AlertsView>('/api/alerts').then(setAlerts, () => {}) : Promise.resolve()), [owner]);
   useEffect(() => void loadAlerts(), [loadAlerts]);
   const open = alerts?.alerts.filter((a) => !a.acknowledged_at) ?? [];
   const { pending } = usePending();
@@ -40,7 +42,7 @@ export function HomePage({ state }: { state: AuthState }) {
             : <p className="small muted">Acknowledge it on the computer running Latchkey.</p>}
         </aside>
       )}
-      {withoutPasskey && !hidden && (
+      {withoutPasskey && !hidden && owner && (
         <aside className="card prompt" aria-label="Pair prompt">
           <p>
             You got in without a passkey ({state.person_at_computer ? 'on this computer' : 'the gate is open'}).

@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import type { TokenView } from '../../src-server/tokens/tokenView.ts';
-import { api, when } from '../api.ts';
+import { api, when, type AuthState } from '../api.ts';
+import { useApps } from '../useApps.ts';
+import { useStepUp } from '../useStepUp.ts';
 import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.tsx';
 import { StatusMessage } from '../components/StatusMessage.tsx';
 import { useApi } from '../useApi.ts';
@@ -13,28 +15,34 @@ const LIFETIMES = [['30d', '30 days'], ['90d', '90 days'], ['1y', '1 year']] as 
 const GRACES = [['0', 'stops at once'], ['1h', 'works 1 more hour'], ['24h', 'works 24 more hours'], ['7d', 'works 7 more days']] as const;
 
 /** Settings → API keys: create (secret shown once), rotate with a grace period, revoke, expiry warnings. */
-export function SettingsKeysPage() {
+export function SettingsKeysPage({ state }: { state: AuthState }) {
   const { data, status, run } = useApi<{ keys: Key[] }>('/api/keys');
+  // From a phone: a fresh passkey check first, and keys that live at most 30 days (access/keyRules.ts).
+  const phone = state.principal === 'owner_device';
+  const stepUp = useStepUp(phone);
+  const lifetimes = phone ? LIFETIMES.filter(([v]) => v === '30d') : LIFETIMES;
+  const { apps } = useApps();
+  const scopeChoices = [...SCOPE_CHOICES, ...(apps ?? []).map((a) => `app:${a.name}`)];
   const keys = data?.keys ?? [];
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   const [secret, setSecret] = useState<{ id: string; value: string } | null>(null);
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>(['api:read']);
   const [pathPrefix, setPathPrefix] = useState('');
-  const [lifetime, setLifetime] = useState('1y');
+  const [lifetime, setLifetime] = useState(phone ? '30d' : '1y');
   const [grace, setGrace] = useState('24h');
 
   const create = () => run(async () => {
     const wanted = pathPrefix.trim() ? [...scopes, `path:${pathPrefix.trim()}`] : scopes;
-    const result = await api<{ key: Key; secret: string }>('/api/keys', { method: 'POST', body: { name, scopes: wanted, expires_in: lifetime } });
+    const result = await stepUp(() => api<{ key: Key; secret: string }>('/api/keys', { method: 'POST', body: { name, scopes: wanted, expires_in: lifetime } }));
     setSecret({ id: result.key.id, value: result.secret });
     setName('');
     return result;
   }, (r) => `Created "${r.key.name}".`);
 
   const rotate = (key: Key) => run(async () => {
-    const result = await api<{ key: Key; secret: string; previous_valid_until: string | null }>(
-      `/api/keys/${encodeURIComponent(key.id)}/rotate`, { method: 'POST', body: { grace } });
+    const result = await stepUp(() => api<{ key: Key; secret: string; previous_valid_until: string | null }>(
+      `/api/keys/${encodeURIComponent(key.id)}/rotate`, { method: 'POST', body: { grace } }));
     setSecret({ id: key.id, value: result.secret });
     return result;
   }, (r) => (r.previous_valid_until ? `Rotated "${key.name}". The old secret works until ${when(r.previous_valid_until)}.` : `Rotated "${key.name}". The old secret no longer works.`));
@@ -91,7 +99,7 @@ export function SettingsKeysPage() {
       <input id="key-name" value={name} maxLength={64} placeholder="backup script" onChange={(e) => setName(e.target.value)} />
       <fieldset>
         <legend>Scopes</legend>
-        {SCOPE_CHOICES.map((scope) => (
+        {scopeChoices.map((scope) => (
           <label key={scope} className="inline">
             <input type="checkbox" checked={scopes.includes(scope)} onChange={() => toggle(scope)} /> {scope}
           </label>
@@ -101,7 +109,7 @@ export function SettingsKeysPage() {
       <input id="key-path" value={pathPrefix} maxLength={200} placeholder="/api/devices" onChange={(e) => setPathPrefix(e.target.value)} />
       <label htmlFor="key-lifetime">Expires after</label>
       <select id="key-lifetime" value={lifetime} onChange={(e) => setLifetime(e.target.value)}>
-        {LIFETIMES.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+        {lifetimes.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
       </select>
       <button disabled={!name.trim() || scopes.length === 0} onClick={create}>Create key</button>
       <StatusMessage status={status} />

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../app/Services.ts';
 import { appSchema } from '../config/configSchema.ts';
 import { isPersonAtComputer } from '../access/isPersonAtComputer.ts';
-import { localAppUrl, type App } from './createAppRegistry.ts';
+import type { App } from './createAppRegistry.ts';
+import { localAppUrl } from './localAppUrl.ts';
 import type { RequestContext } from '../gate/RequestContext.ts';
 
 const nameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z0-9][a-z0-9_-]*$' }) });

@@ -18,14 +18,6 @@ export interface App extends AppSpec {
 
 const HEALTH_TIMEOUT_MS = 1_000;
 
-/**
- * Where an app opens on the computer: the local listener's IP origin (http://127.0.0.1:PORT),
- * never Latchkey's own http://localhost:PORT (see servesOrigin below).
- */
-export function localAppUrl(localListenerUrl: string, path: string): string {
-  const url = new URL(localListenerUrl);
-  return `http://127.0.0.1:${url.port}${path || '/'}`;
-}
 
 export type AppRegistry = Awaited<ReturnType<typeof createAppRegistry>>;
 

@@ -12,6 +12,7 @@ import { credentialBody, requireRpId, takeCeremony, TIMEOUT_MS } from '../webaut
 import { verifyPasskeyAssertion } from '../webauthn/verifyPasskeyAssertion.ts';
 import { type LoginRequest } from './createLoginRequests.ts';
 import { lk } from '../web/latchkeyPaths.ts';
+import { manageAtFor } from '../access/adminOrigins.ts';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 /** What a CLI login may do unless it asks for less: everything the person could do from the CLI. */
@@ -82,6 +83,16 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
     outcome: 'info', method: 'cli-login-start', flow: r.flow, login_id: r.id, client_host: r.client_host, origin: request.lk.origin, ip: request.lk.ip, scopes: r.scopes,
   });
 
+  // Allowing a login hands out a token, so its page is never on an origin where an app runs (routeRules): send the person where Latchkey's settings are.
+  const adminAt = manageAtFor(s);
+  const pageOrigin = (request: FastifyRequest): string => {
+    const ctx = request.lk;
+    if (!ctx.servesApps) return ctx.origin;
+    if (ctx.listener === 'local') return s.urls.local || ctx.origin;
+    const at = adminAt(ctx.origin);
+    return at ? new URL(at).origin : ctx.origin;
+  };
+
   /** The pending login a page acts on, or the exact reason it cannot be acted on. */
   function pendingLogin(id: string): LoginRequest {
     const r = s.logins.get(id);
@@ -110,7 +121,7 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
     auditStart(request, r);
     return {
       request_id: r.id, user_code: formatUserCode(r.user_code), expires_in: Math.round((r.expires_at - s.clock.now()) / 1000),
-      verification_uri_complete: `${request.lk.origin}${lk('/cli-login')}?request=${r.id}`,
+      verification_uri_complete: `${pageOrigin(request)}${lk('/cli-login')}?request=${r.id}`,
     };
   });
 
@@ -195,12 +206,13 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
       });
       const { request: r, deviceCode } = started;
       auditStart(request, r);
-      const pageOrigins = [request.lk.origin, ...s.origins.list().filter((o) => o !== request.lk.origin)];
+      const page = pageOrigin(request);
+      const pageOrigins = [page, ...s.origins.list().filter((o) => o !== page && !s.apps.servesAny(o, 'remote'))];
       return {
         device_code: deviceCode,
         user_code: formatUserCode(r.user_code),
-        verification_uri: `${request.lk.origin}${lk('/cli-login')}`,
-        verification_uri_complete: `${request.lk.origin}${lk('/cli-login')}?user_code=${formatUserCode(r.user_code)}`,
+        verification_uri: `${page}${lk('/cli-login')}`,
+        verification_uri_complete: `${page}${lk('/cli-login')}?user_code=${formatUserCode(r.user_code)}`,
         // Where else the page can be opened, e.g. the tunnel URL when this CLI talked to the local listener over SSH.
         other_verification_uris: pageOrigins.slice(1).map((o) => `${o}${lk('/cli-login')}`),
         expires_in: Math.round((r.expires_at - s.clock.now()) / 1000),

@@ -65,7 +65,7 @@ export interface AlertsView {
   thresholds: { failures_per_client: number; failures_total: number; window_s: number };
 }
 
-export type KeyView = Record<string, unknown> & { id: string; name: string; kind: string; scopes: string[]; status: string; expires_at: string; expires_in_days: number };
+export type KeyView = Record<string, unknown> & { id: string; name: string; kind: string; scopes: string[]; apps?: string[]; status: string; expires_at: string; expires_in_days: number };
 
 /**
  * The Latchkey HTTP API, as the CLI (and the desktop shell) use it. The server is the only

@@ -1,4 +1,4 @@
-import { localAppUrl } from '../apps/createAppRegistry.ts';
+import { localAppUrl } from '../apps/localAppUrl.ts';
 import type { Services } from '../app/Services.ts';
 import type { PendingView } from '../devices/createPendingRegistry.ts';
 import { denyPending } from '../devices/decidePending.ts';

@@ -30,8 +30,10 @@ describe('latchkey apps add | list | remove change a running server', () => {
     assert.equal(added.code, 0, added.stderr);
     assert.equal(added.stdout, `added notes: / → ${app.url} (up)\n`);
     assert.deepEqual(JSON.parse(readFileSync(join(s.home, 'config.json'), 'utf8')).apps, [{ name: 'notes', upstream: app.url }]);
-    const through = await rawRequest(s.localPort, { path: '/echo', headers: { host: `localhost:${s.localPort}` } });
+    // On the computer an app opens on the IP origin; http://localhost:PORT stays Latchkey's own.
+    const through = await rawRequest(s.localPort, { path: '/echo', headers: { host: `127.0.0.1:${s.localPort}` } });
     assert.equal(through.status, 200);
+    assert.equal((await rawRequest(s.localPort, { path: '/echo', headers: { host: `localhost:${s.localPort}`, accept: 'application/json' } })).status, 404);
 
     const list = await run(['apps', 'list', '--json', '--base-url', s.local]);
     const [row] = JSON.parse(list.stdout);
@@ -88,8 +90,9 @@ describe('latchkey serve --upstream', () => {
           if (serve.child.exitCode !== null) { clearInterval(poll); reject(new Error(serve.stderr())); }
         }, 50);
       });
-      assert.match(serve.stdout(), new RegExp(`^app: app at / → ${app.url.replace(/\./g, '\\.')}$`, 'm'));
-      const r = await fetch(`${local}/echo`);
+      const appUrl = local!.replace('localhost', '127.0.0.1');
+      assert.match(serve.stdout(), new RegExp(`^app: app at ${appUrl.replace(/\./g, '\\.')}/ → ${app.url.replace(/\./g, '\\.')}$`, 'm'));
+      const r = await fetch(`${appUrl}/echo`);
       assert.equal(r.status, 200);
       assert.equal(app.last('/echo')!.headers['x-latchkey-auth-method'], 'loopback');
     } finally {

@@ -24,7 +24,7 @@ describe('the built main process, loaded in Node with a stand-in for the electro
     assert.equal(result.lock.pid, result.pid, 'the app holds the home folder lock, like latchkey serve');
     assert.equal(result.lock.local, result.ready.local);
     assert.equal(existsSync(join(home, 'server.lock')), false, 'and lets it go when it quits');
-    assert.deepEqual(result.headerFilter, { urls: [`${result.ready.local}/*`] });
+    assert.deepEqual(result.headerFilter, { urls: [`${result.ready.local}/.latchkey/*`] }, 'the secret goes to Latchkey\'s own paths only, never an app');
     assert.equal(result.secretHeader, 'x-latchkey-desktop');
     assert.equal(result.withSecret, 200, 'bypass off, yet the app\'s windows get in');
     assert.equal(result.withoutSecret, 401);

@@ -43,7 +43,8 @@ describe('Settings → Apps and the launcher in real Chromium', () => {
       await page.goto(`${s.local}/.latchkey/`);
       await page.getByRole('heading', { name: 'Your apps' }).waitFor();
       await page.getByRole('link', { name: 'notes' }).click();
-      await page.waitForURL(`${s.local}/`);
+      // The app opens on the computer's app origin, never on Latchkey's own http://localhost:PORT.
+      await page.waitForURL(`http://127.0.0.1:${s.localPort}/`);
       assert.match(await page.locator('body').innerText(), /"x-latchkey-auth-method":"loopback"/);
 
       await page.goto(`${s.local}/.latchkey/settings/apps`);
