@@ -57,6 +57,7 @@ const TOKEN_MESSAGES: Record<string, string> = {
 /**
  * The one decision for Latchkey's own routes, from the route's row of the access table.
  * Guard clauses in a fixed order, each refusing with a stable code:
+ * 0. 401 for nobody signed in, where a sign-in is needed: first, so a stranger cannot map the API;
  * 1. `local_only`: the row is for the computer's listener;
  * 2. `admin_not_here`: an admin row on an origin that serves an app, asked with a credential
  *    the browser attaches by itself, which the app's scripts could borrow (SECURITY.md §8);
@@ -68,6 +69,7 @@ const TOKEN_MESSAGES: Record<string, string> = {
 export function authorize(request: AccessRequest, rule: RouteRule, deps: AccessDeps): void {
   const ctx = request.lk;
   const principal = ctx.principal;
+  if (principal === 'anonymous' && !rule.who.includes('anonymous')) throw authRequired(ctx);
   if (rule.listener === 'local' && ctx.listener !== 'local') {
     throw new LatchkeyError('local_only', 'This can only be done on the computer running Latchkey.', 403);
   }

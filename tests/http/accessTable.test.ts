@@ -36,10 +36,11 @@ interface Caller {
 
 /**
  * The expected answer, read from the row alone, in the order the README's table states:
- * listener, then origin (for credentials a browser attaches by itself), then who, then scope,
+ * a sign-in where one is needed, then listener, then origin (for credentials a browser attaches by itself), then who, then scope,
  * then the step-up. The server must agree with it over HTTP for every route and caller.
  */
 function expected(rule: RouteRule, method: string, c: Caller): string | 'allowed' {
+  if (c.principal === 'anonymous' && !rule.who.includes('anonymous')) return 'auth_required';
   if (rule.listener === 'local' && c.listener !== 'local') return 'local_only';
   const ambient = c.principal !== 'token' && c.principal !== 'anonymous';
   if (rule.origin === 'admin' && c.appOrigin && ambient) return 'admin_not_here';
