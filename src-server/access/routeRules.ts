@@ -89,7 +89,8 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
 
   // About the caller itself.
   [`GET ${lk('/api/whoami')}`]: { who: SIGNED_IN, scope: null, listener: 'any', origin: 'any' },
-  [`DELETE ${lk('/api/tokens/current')}`]: { who: ['token'], scope: null, listener: 'any', origin: 'any', note: 'a token ends itself' },
+  // Anyone signed in may ask; the handler tells a caller without a token that there is none to end (400 not_a_token).
+  [`DELETE ${lk('/api/tokens/current')}`]: { who: SIGNED_IN, scope: null, listener: 'any', origin: 'any', note: 'a token ends itself' },
   // The launcher: the apps this origin opens (the computer sees them all).
   [`GET ${lk('/api/apps')}`]: { who: SIGNED_IN, scope: 'apps', listener: 'any', origin: 'any' },
 

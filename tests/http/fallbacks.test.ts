@@ -305,7 +305,8 @@ describe('a browser trusted through a fallback is never "the person at the compu
     assert.deepEqual([state.body.via, state.body.device.kind, state.body.person_at_computer], ['session', 'browser', false]);
     const before = fallbackFile(s);
     const change = await local.send('POST', '/.latchkey/api/fallbacks/backup-codes');
-    assert.deepEqual([change.status, change.body.error], [403, 'owner_only']);
+    // A fallback browser uses the apps and signs itself out; nothing else (access/routeRules).
+    assert.deepEqual([change.status, change.body.error], [403, 'fallback_limited']);
     assert.equal(fallbackFile(s), before);
     // Nor may it let other devices in.
     s.lk.services.pending.create({
@@ -315,7 +316,7 @@ describe('a browser trusted through a fallback is never "the person at the compu
     const [waiting] = s.lk.services.pending.list();
     for (const path of ['/.latchkey/api/devices/pending', `/.latchkey/api/devices/${waiting!.id}/approve`]) {
       const r = await local.send(path.endsWith('approve') ? 'POST' : 'GET', path);
-      assert.deepEqual([r.status, r.body.error], [403, 'owner_only'], path);
+      assert.deepEqual([r.status, r.body.error], [403, 'fallback_limited'], path);
     }
     assert.equal(s.lk.services.pending.list().length, 1, 'still waiting');
   });

@@ -39,7 +39,8 @@ describe('apps behind the gate: what gets through, and what the app receives', (
     });
     await s.lk.services.store.add(testPasskey('dev_phone', { name: 'Zoë’s phone' }));
     cookie = `__Host-lk_session=${await s.lk.services.sessions.issue('dev_phone', BOX)}`;
-    token = (await s.api('POST', '/.latchkey/api/keys', { name: 'script', scopes: ['api:read'] })).body.secret;
+    // A key opens an app only when it names it (access/scopes.ts): this one names both apps.
+    token = (await s.api('POST', '/.latchkey/api/keys', { name: 'script', scopes: ['api:read', 'app:rec', 'app:jupyter'] })).body.secret;
   });
   after(async () => {
     await s.close();
@@ -297,7 +298,8 @@ describe('when the app is down, slow or dies', () => {
     await s.close();
     await app.close();
   });
-  const local = (path: string, headers: Record<string, string> = {}) => rawRequest(s.localPort, { path, headers: { host: `localhost:${s.localPort}`, ...headers } });
+  // On the computer, apps live on the IP origin (http://localhost:PORT is Latchkey's own).
+  const local = (path: string, headers: Record<string, string> = {}) => rawRequest(s.localPort, { path, headers: { host: `127.0.0.1:${s.localPort}`, ...headers } });
 
   it('app not running: a clear 502 naming the app and its upstream, HTML for a navigation, JSON otherwise; never a 500', async () => {
     const json = await local('/index.html');
@@ -317,7 +319,7 @@ describe('when the app is down, slow or dies', () => {
     const slow = await local('/rec/slow');
     assert.deepEqual([slow.status, slow.body.error], [504, 'app_timeout']);
     const died = await new Promise<string>((resolve) => {
-      httpRequest({ host: '127.0.0.1', port: s.localPort, path: '/rec/die', headers: { host: `localhost:${s.localPort}` } }, (res) => {
+      httpRequest({ host: '127.0.0.1', port: s.localPort, path: '/rec/die', headers: { host: `127.0.0.1:${s.localPort}` } }, (res) => {
         res.on('error', () => resolve('aborted'));
         res.on('aborted', () => resolve('aborted'));
         res.on('end', () => resolve('ended'));
@@ -339,8 +341,8 @@ describe('when the app is down, slow or dies', () => {
       setTimeout(() => sock.destroy(), 3000).unref();
     });
     assert.match(await raw('GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400/);
-    assert.match(await raw(`GET /rec/echo HTTP/1.1\r\nHost: localhost:${s.localPort}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), /^HTTP\/1\.1 431/);
-    assert.match(await raw(`GET /rec/echo HTTP/1.1\r\nHost: localhost:${s.localPort}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n`), /^HTTP\/1\.1 400/, 'no request smuggling');
+    assert.match(await raw(`GET /rec/echo HTTP/1.1\r\nHost: 127.0.0.1:${s.localPort}\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`), /^HTTP\/1\.1 431/);
+    assert.match(await raw(`GET /rec/echo HTTP/1.1\r\nHost: 127.0.0.1:${s.localPort}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n`), /^HTTP\/1\.1 400/, 'no request smuggling');
     assert.equal((await local('/rec/echo')).status, 200);
   });
 
