@@ -62,6 +62,7 @@ export async function revokeDevice(s: Services, id: string, by: Decider) {
   const device = s.store.get(id);
   if (!device) throw new LatchkeyError('device_not_found', `No trusted device has id ${id}. See: latchkey devices list`, 404);
   await s.store.remove(id, new Date(s.clock.now()).toISOString());
+  s.stepUps.forget(id);
   // The device's tokens go with it (SECURITY.md §4), so re-pairing later cannot bring them back.
   const tokenIds = await s.tokens.revokeForDevice(id);
   s.audit.record({ outcome: 'info', method: 'revoke', device_id: id, origin: device.origin, ip: by.ip, revoked_by: by.via, token_ids: tokenIds });

@@ -42,7 +42,7 @@ describe('latchkey auth and keys (spawned CLI against a running server)', () => 
     const id = /^created (\S+)/.exec(head!)![1]!;
 
     const list = await run(['keys', 'list', '--base-url', s.local]);
-    assert.match(list.stdout, new RegExp(`${id}\\s+api_key\\s+nightly backup\\s+devices:read,keys:read\\s+active`));
+    assert.match(list.stdout, new RegExp(`${id}\\s+api_key\\s+nightly backup\\s+devices:read,keys:read\\s+none\\s+active`));
     assert.ok(!list.stdout.includes(secret!), 'never shown again');
 
     const rotated = await run(['keys', 'rotate', id, '--grace', '1h', '--base-url', s.local]);

@@ -135,7 +135,8 @@ describe('the desktop app (Electron)', { skip: binary || required ? false : `ski
     const tray = await trayState();
     assert.ok(tray.items.some((i) => i.label === 'Open notes'), 'the tray lists the app');
     assert.ok(await runTray('Open notes'));
-    assert.equal((await opened()).at(-1), `${new URL(urls.local).origin}/notes/`);
+    // On the local app origin, never Latchkey's own localhost (whose windows carry the desktop secret).
+    assert.equal((await opened()).at(-1), `http://127.0.0.1:${new URL(urls.local).port}/notes/`);
   });
 
   it('an app window cannot be navigated to another origin; https links go to the system browser', async () => {
@@ -148,6 +149,13 @@ describe('the desktop app (Electron)', { skip: binary || required ? false : `ski
     await win.waitForTimeout(300);
     assert.equal(win.url(), where, 'the window stays on the app');
     assert.ok((await opened()).includes('https://docs.example.test/guide'), 'the https link went to the system browser');
+    // An app never loads in a Latchkey window, on Latchkey's origin or the app origin: it goes to the system browser.
+    for (const app of [`${new URL(urls.local).origin}/notes/`, `http://127.0.0.1:${new URL(urls.local).port}/notes/`]) {
+      await win.evaluate((href) => { window.location.href = href; }, app);
+      await win.waitForTimeout(300);
+      assert.equal(win.url(), where, `${app} did not load in the window`);
+      assert.ok((await opened()).includes(app), `${app} went to the system browser`);
+    }
     const popup = await win.evaluate(() => window.open('https://docs.example.test/popup') === null);
     assert.ok(popup, 'no new app window for a link');
   });

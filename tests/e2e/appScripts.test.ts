@@ -5,6 +5,7 @@ import { launchChromium, newDevice, phoneWaiting } from '../helpers/browser.ts';
 import { startRecordingApp, type RecordingApp } from '../helpers/recordingApp.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
 import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
+import { testPasskey } from '../helpers/testPasskey.ts';
 
 /** What a compromised dependency in the app would try, with the browser's own credentials (same-origin fetch). */
 const ATTACKS: Array<[string, string, unknown?]> = [
@@ -100,6 +101,36 @@ describe('an app\'s own scripts, in real Chromium, cannot act as the owner on ei
       for (const line of across) assert.match(line, / blocked TypeError$/, line);
       assert.equal(server.lk.services.tokens.list().length, keys, 'no key was minted');
       assert.equal(server.lk.services.fallbacks.status().backup_codes.left, 0, 'no backup codes were made');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('on the admin origin the phone manages Latchkey: removing another device and making a key ask for its passkey first', async () => {
+    const { context, page, auth, code } = await phoneWaiting(browser, admin, 'Admin phone');
+    try {
+      const [pending] = (await server.api('GET', '/.latchkey/api/devices/pending')).body.pending;
+      assert.equal((await server.api('POST', `/.latchkey/api/devices/${pending.id}/approve`, { code })).status, 200);
+      await page.getByTestId('approved').waitFor();
+      await server.lk.services.store.add(testPasskey('dev_tablet', { name: 'Old tablet', origin: admin, credential_id: 'cred_tablet' }));
+      const signCount = async () => (await auth.credentials())[0]!.signCount;
+      const before = await signCount();
+
+      await page.goto(`${admin}/.latchkey/devices`);
+      const row = page.locator('li.device', { hasText: 'Old tablet' });
+      await row.getByRole('button', { name: 'Remove Old tablet' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+      await page.getByText('Removed Old tablet.').waitFor();
+      assert.equal(server.lk.services.store.get('dev_tablet'), undefined);
+      assert.ok(await signCount() > before, 'the passkey was asked (a fresh assertion) before the removal');
+
+      await page.goto(`${admin}/.latchkey/keys`);
+      await page.getByLabel('Name').fill('phone script');
+      assert.deepEqual(await page.locator('#key-lifetime option').allInnerTexts(), ['30 days'], 'a phone offers only 30 days');
+      await page.getByRole('button', { name: 'Create key' }).click();
+      await page.getByRole('status').getByText('Created "phone script".').waitFor();
+      const made = server.lk.services.tokens.list().find((t) => t.name === 'phone script')!;
+      assert.ok(Math.abs(Date.parse(made.expires_at) - Date.now() - 30 * 86_400_000) < 86_400_000);
     } finally {
       await context.close();
     }
