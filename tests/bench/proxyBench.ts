@@ -5,7 +5,7 @@
 // against nginx in the same run. Then WebSocket round trips through the gate vs direct, and
 // the Latchkey process's RSS across a 64 MB download and upload through the gate.
 // Targets: gated ≥ 0.5× nginx; the gate ≤ 10% of the proxy path (gated ≥ 0.90× gate off); RSS flat (< 16 MB over 384 MB moved).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -18,8 +18,19 @@ import { freePort } from '../helpers/tunnel.ts';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
-async function child(script: string, args: string[] = []) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+/**
+ * The arrangement (TESTING.md, "Fair load tests on two cores"): the load generator (this process)
+ * and the upstream app on core 0, the proxy under test (nginx's one worker, Latchkey, the bare
+ * Node proxy) on core 1, the same for every row, so no proxy shares a core with the load.
+ * BENCH_PIN=0 runs unpinned, as before, to compare the two arrangements.
+ */
+const PIN = process.env.BENCH_PIN !== '0' && existsSync('/usr/bin/taskset') && (await import('node:os')).availableParallelism() >= 2;
+const onCore = (core: number, command: string, args: string[]): [string, string[]] => (PIN ? ['taskset', ['-c', String(core), command, ...args]] : [command, args]);
+if (PIN) spawnSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
+
+async function child(script: string, args: string[] = [], core = 0) {
+  const [command, argv] = onCore(core, process.execPath, ['--import', 'tsx', new URL(script, import.meta.url).pathname, ...args]);
+  const proc = spawn(command, argv, { stdio: ['pipe', 'pipe', 'inherit'] });
   const [line] = await once(proc.stdout!, 'data') as [Buffer];
   return { proc, info: JSON.parse(line.toString()) };
 }
@@ -32,7 +43,8 @@ events { worker_connections 1024; }
 http { access_log off; client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/f; uwsgi_temp_path ${dir}/u; scgi_temp_path ${dir}/s;
   upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }
   server { listen 127.0.0.1:${port}; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; } } }`);
-  const proc = spawn('nginx', ['-e', join(dir, 'error.log'), '-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  const [command, argv] = onCore(1, 'nginx', ['-e', join(dir, 'error.log'), '-p', dir, '-c', join(dir, 'nginx.conf')]);
+  const proc = spawn(command, argv, { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
     const up = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
     if (up) break;
@@ -43,7 +55,8 @@ http { access_log off; client_body_temp_path ${dir}/body; proxy_temp_path ${dir}
 
 const upstream = await child('./benchUpstream.ts');
 const appUrl = `http://127.0.0.1:${upstream.info.port}`;
-const latchkey = await child('./proxyServers.ts', [appUrl]);
+const latchkey = await child('./proxyServers.ts', [appUrl], 1);
+const viaTunnel = { host: latchkey.info.host as string };
 const nginx = await startNginx(upstream.info.port);
 
 async function measure(url: string, headers: Record<string, string> = {}) {
@@ -56,8 +69,8 @@ const runs: Record<string, () => Promise<{ rps: number; p99: number }>> = {
   'app direct': () => measure(`${appUrl}/`),
   'nginx proxy_pass': () => measure(`http://127.0.0.1:${nginx.port}/`),
   'bare Node proxy (reference)': () => measure(`${latchkey.info.bare}/`),
-  'Latchkey, gate off': () => measure(`${latchkey.info.off}/`),
-  'Latchkey, session cookie': () => measure(`${latchkey.info.gated}/`, { cookie: latchkey.info.cookie }),
+  'Latchkey, gate off': () => measure(`${latchkey.info.off}/`, viaTunnel),
+  'Latchkey, session cookie': () => measure(`${latchkey.info.gated}/`, { ...viaTunnel, cookie: latchkey.info.cookie }),
 };
 const rows = new Map(Object.keys(runs).map((k) => [k, [] as Array<{ rps: number; p99: number }>]));
 for (const run of Object.values(runs)) await run();
@@ -89,12 +102,12 @@ const wsDirect: number[] = [];
 const wsGated: number[] = [];
 for (let round = 0; round < 3; round++) {
   wsDirect.push(await wsRate(`ws://127.0.0.1:${upstream.info.port}/`));
-  wsGated.push(await wsRate(`${latchkey.info.gated.replace('http', 'ws')}/`, { cookie: latchkey.info.cookie, origin: latchkey.info.gated }));
+  wsGated.push(await wsRate(`${latchkey.info.gated.replace('http', 'ws')}/`, { ...viaTunnel, cookie: latchkey.info.cookie, origin: latchkey.info.origin }));
 }
 
 const rssOf = (pid: number) => (existsSync(`/proc/${pid}/status`) ? Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024 : NaN);
 const transfer = (method: string, path: string) => new Promise<void>((resolve, reject) => {
-  const req = request(`${latchkey.info.gated}${path}`, { method, headers: { cookie: latchkey.info.cookie, origin: latchkey.info.gated } }, (res) => {
+  const req = request(`${latchkey.info.gated}${path}`, { method, headers: { ...viaTunnel, cookie: latchkey.info.cookie, origin: latchkey.info.origin } }, (res) => {
     res.resume();
     res.on('end', resolve);
   });
@@ -127,7 +140,8 @@ nginx.proc.kill('SIGTERM');
 await Promise.all([once(upstream.proc, 'exit'), once(latchkey.proc, 'exit')]);
 
 const mb = (x: number) => `${(x / 1024 / 1024).toFixed(1)} MB`;
-console.log(`\nApp proxy: GET / (700 bytes of JSON), ${ROUNDS} interleaved rounds of ${SECONDS}s, 50 connections`);
+console.log(`\nApp proxy: GET / (700 bytes of JSON), ${ROUNDS} interleaved rounds of ${SECONDS}s, 50 connections, Latchkey on its remote listener`);
+console.log(PIN ? 'pinned: load generator and app on core 0, the proxy under test (nginx, Latchkey, bare Node) on core 1' : 'unpinned (BENCH_PIN=0 or no taskset): every process on any core');
 for (const [name, xs] of rows) {
   console.log(`${name.padEnd(26)} ${median(xs.map((x) => x.rps)).toFixed(0).padStart(7)} req/s   p99 ${median(xs.map((x) => x.p99)).toFixed(0).padStart(3)} ms   ratio to nginx ${ratio(name, 'nginx proxy_pass').toFixed(2)}`);
 }

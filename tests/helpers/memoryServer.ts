@@ -15,8 +15,9 @@ const s = await startServer({
 });
 await s.lk.services.store.add(testPasskey('dev_mem', { origin: s.local, rp_id: 'localhost', enrolled_via: 'local' }));
 const cookie = `lk_session=${await s.lk.services.sessions.issue('dev_mem', s.local)}`;
-const { token } = await s.lk.services.tokens.create({ kind: 'api_key', name: 'memory', scopes: ['api:read'], lifetimeMs: API_KEY_DEFAULT_LIFETIME_MS, deviceId: 'dev_mem' });
-process.stdout.write(`${JSON.stringify({ local: s.local, remote: s.remote, cookie, authorization: `Bearer ${token}` })}\n`);
+const { token } = await s.lk.services.tokens.create({ kind: 'api_key', name: 'memory', scopes: ['api:read', 'app:app'], lifetimeMs: API_KEY_DEFAULT_LIFETIME_MS, deviceId: 'dev_mem' });
+// On the computer the app is on the IP origin; with the bypass off, a key that names it opens it.
+process.stdout.write(`${JSON.stringify({ local: s.local, remote: s.remote, appHost: `127.0.0.1:${s.localPort}`, cookie, authorization: `Bearer ${token}` })}\n`);
 
 const gc = (globalThis as { gc?: () => void }).gc!;
 for await (const line of createInterface({ input: process.stdin })) {

@@ -77,7 +77,7 @@ describe('memory stays flat under load and fuzz', { timeout: 180_000 }, () => {
   });
   let child: ReturnType<typeof spawn>;
   let lines: AsyncIterator<string>;
-  let server: { local: string; remote: string; cookie: string; authorization: string };
+  let server: { local: string; remote: string; appHost: string; cookie: string; authorization: string };
 
   before(async () => {
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
@@ -102,12 +102,12 @@ describe('memory stays flat under load and fuzz', { timeout: 180_000 }, () => {
   const load = (seconds: number) => autocannon({
     url: server.local, connections: 20, duration: seconds,
     requests: [
-      { method: 'GET', path: '/app/data', headers: { cookie: server.cookie } },
+      { method: 'GET', path: '/app/data', headers: { host: server.appHost, authorization: server.authorization } },
       { method: 'GET', path: '/.latchkey/api/devices', headers: { authorization: server.authorization } },
       { method: 'GET', path: '/.latchkey/api/whoami', headers: { cookie: server.cookie } },
       { method: 'POST', path: '/.latchkey/auth/login/options', headers: { 'content-type': 'application/json' }, body: '{}' },
       { method: 'GET', path: '/.latchkey/' },
-      { method: 'GET', path: '/app/data' },
+      { method: 'GET', path: '/app/data', headers: { host: server.appHost } },
       { method: 'GET', path: '/.latchkey/api/devices', headers: { authorization: 'Bearer lk_nope' } },
     ],
   });
