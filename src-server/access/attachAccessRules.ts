@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Limits } from '../app/Services.ts';
 import { authorize, type AccessDeps } from './authorize.ts';
 import { ruleFor, type RouteLimit } from './routeRules.ts';
@@ -28,7 +28,15 @@ export function attachAccessRules(app: FastifyInstance, deps: AccessDeps, limits
       throw new Error(`${methods.join(',')} ${route.url} has no row in the access table (src-server/access/routeRules.ts)`);
     }
     route.config = { ...route.config, access: rule, ...(rule.limit ? { rateLimit: rateLimitOf(rule.limit, limits) } : {}) };
-    const check = async (request: FastifyRequest) => authorize(request, rule, deps);
+    // Callback style on purpose: this runs on every request to Latchkey's routes, and a refusal is the rare case.
+    const check = (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) => {
+      try {
+        authorize(request, rule, deps);
+      } catch (err) {
+        return done(err as Error);
+      }
+      done();
+    };
     route.onRequest = [check, ...(route.onRequest ? [route.onRequest].flat() : [])] as RouteOptions['onRequest'];
   });
 }

@@ -30,7 +30,7 @@ export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeo
   const flagApps = opts.flagApps ?? [];
   let apps: App[] = [];
   // Which origins serve any app, per listener: asked on every request, so a Map read, rebuilt when the apps change.
-  const served = new Map<string, boolean>();
+  const served = { local: new Map<string, boolean>(), remote: new Map<string, boolean>() };
   // `changed` after an add or remove, so the tray can list the apps without polling.
   const events = new EventEmitter();
   const pools = new Map<string, Pool>();
@@ -65,7 +65,8 @@ export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeo
     }
     // Longest prefix first, so the first match is the most specific one.
     apps = next.sort((a, b) => b.path.length - a.path.length);
-    served.clear();
+    served.local.clear();
+    served.remote.clear();
   }
   const initial = check(config.apps);
   await loadUndici(initial);
@@ -114,12 +115,12 @@ export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeo
 
     /** Whether any app runs on this origin of this listener (then Latchkey's admin is not served there). */
     servesAny(origin: string, listener: Listener): boolean {
-      const key = `${listener} ${origin}`;
-      let hit = served.get(key);
+      const known = served[listener];
+      let hit = known.get(origin);
       if (hit === undefined) {
         hit = apps.some((a) => servesOrigin(a, origin, listener));
         // Origins come from the allowlist or the local listener's three names: this stays small.
-        if (served.size < 1000) served.set(key, hit);
+        if (known.size < 1000) known.set(origin, hit);
       }
       return hit;
     },
