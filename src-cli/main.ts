@@ -374,7 +374,9 @@ clientCommand(tunnel, 'start', 'start a tunnel to the remote listener and allow 
   .action(async (tool: string, opts: ClientOpts & { funnel?: boolean; name?: string; hostname?: string; qr: boolean }) => {
     if (tool !== 'tailscale' && tool !== 'cloudflared') throw new ClientError('invalid_tool', `unknown tunnel tool "${tool}": use tailscale or cloudflared`);
     const r = await client(opts).tunnelStart({ tool, funnel: opts.funnel, name: opts.name, hostname: opts.hostname });
-    print(opts, r, () => `${r.tool} (${r.mode}) is up: ${r.url}${r.added_origin ? ' (added to public_origins)' : ''}`);
+    print(opts, r, () => `${r.tool} (${r.mode}) is up: ${r.url}${r.added_origin ? ' (added to public_origins)' : ''}` +
+      (r.admin_url ? `\nsettings: ${r.admin_url} (admin_origin: manage Latchkey from a phone there; no app is served on it)` : '') +
+      (r.admin_problem ? `\nno admin origin: ${r.admin_problem}` : ''));
     // The QR code is drawn with terminal escapes of its own, so it is written as it is, after the checked text.
     if (opts.qr && !opts.json) process.stdout.write(`${await qr(r.url)}Scan it with your phone's camera.\n`);
   });

@@ -6,7 +6,7 @@ import { useApi } from '../useApi.ts';
 
 interface TunnelStatus {
   running: boolean;
-  tunnel: { tool: string; mode: string; url: string; started_at: string; added_origin: boolean; qr: string } | null;
+  tunnel: { tool: string; mode: string; url: string; admin_url: string | null; admin_problem: string | null; started_at: string; added_origin: boolean; qr: string } | null;
   last_end: string | null;
   tools: Record<'tailscale' | 'cloudflared', { installed: boolean; version?: string }>;
   remote_port: number;
@@ -56,6 +56,8 @@ export function RemoteAccessPage() {
             {qr && <img className="qr" src={qr} width={256} height={256} alt={`QR code for ${phoneUrl}`} />}
             <p className="muted small">Scan it with the phone's camera, then pair the phone there.
               {t?.tunnel && <> Through {t.tunnel.tool} ({t.tunnel.mode}) since {when(t.tunnel.started_at)}.</>}</p>
+            {t?.tunnel?.admin_url && <p className="small" data-testid="admin-url">Settings from a phone: <strong>{t.tunnel.admin_url}</strong> (no app is served there, so no app&apos;s script can act as you).</p>}
+            {t?.tunnel?.admin_problem && <p className="error small">No settings address for phones: {t.tunnel.admin_problem}</p>}
             {t?.tunnel && <button className="danger" disabled={tunnel.busy} onClick={() => void tunnelAction('/api/tunnel/stop')}>Stop tunnel</button>}
           </div>
         ) : (

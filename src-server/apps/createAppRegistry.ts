@@ -36,8 +36,8 @@ export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeo
   const pools = new Map<string, Pool>();
 
   /** Every app, config.json's and this run's, checked together (names and mounts must not collide). */
-  const reserved = adminOrigins(config);
-  const check = (saved: AppConfig[]) => parseApps([...flagApps, ...saved], config.public_origins, reserved);
+  // Read each time: `latchkey tunnel start` may set admin_origin while the server runs.
+  const check = (saved: AppConfig[]) => parseApps([...flagApps, ...saved], config.public_origins, adminOrigins(config));
 
   // undici is loaded with the first app (at start when config.json has one), so a Latchkey
   // with no apps never pays for it, and a proxied request never waits for it.
@@ -95,7 +95,7 @@ export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeo
    */
   const servesOrigin = (app: App, origin: string, listener: Listener) => {
     if (listener === 'local') return !origin.startsWith('http://localhost:') && (app.origins === null || app.origins.includes('localhost'));
-    return app.origins === null ? !reserved.includes(origin) : app.origins.includes(origin);
+    return app.origins === null ? !adminOrigins(config).includes(origin) : app.origins.includes(origin);
   };
 
   return {
@@ -123,6 +123,12 @@ export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeo
         if (known.size < 1000) known.set(origin, hit);
       }
       return hit;
+    },
+
+    /** The origins kept for Latchkey changed (admin_origin was set or cleared): forget which origins serve apps. */
+    originsChanged() {
+      served.local.clear();
+      served.remote.clear();
     },
 
     /** Apps this origin can open, for the launcher and the tray. */

@@ -116,7 +116,7 @@ export function createLatchkeyClient(baseUrl: string, opts: ClientOptions = {}) 
     revokeCurrentToken: () => call<{ revoked: string }>('DELETE', '/api/tokens/current'),
     tunnelStatus: () => call<TunnelStatus>('GET', '/api/tunnel'),
     tunnelStart: (body: { tool: string; funnel?: boolean; name?: string; hostname?: string }) =>
-      call<{ tool: string; mode: string; url: string; added_origin: boolean }>('POST', '/api/tunnel/start', body),
+      call<{ tool: string; mode: string; url: string; added_origin: boolean; admin_url?: string | null; admin_problem?: string | null }>('POST', '/api/tunnel/start', body),
     tunnelStop: () => call<{ stopped: string; removed_origin: boolean }>('POST', '/api/tunnel/stop'),
     apps: () => call<{ apps: AppView[] }>('GET', '/api/apps'),
     addApp: (body: { name: string; upstream: string; path?: string }) => call<{ app: AppView; added: boolean }>('POST', '/api/apps', body),

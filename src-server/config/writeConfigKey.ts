@@ -14,7 +14,9 @@ export async function writeConfigKey<K extends keyof LatchkeyConfig>(config: Lat
   } catch {
     // No file yet (embedded defaults): start one with just this key.
   }
-  raw[key as string] = value;
+  // undefined removes the key (what Latchkey set, it takes back; the default then applies).
+  if (value === undefined) delete raw[key as string];
+  else raw[key as string] = value;
   const checked = checkConfig(raw, config.file);
   await writeFileAtomic(config.file, `${JSON.stringify(raw, null, 2)}\n`, { mode: 0o600, fsync: true });
   return checked;

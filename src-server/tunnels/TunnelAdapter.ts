@@ -11,6 +11,8 @@ export interface StartRequest {
   port: number;
   /** tailscale: Funnel (public internet) instead of Serve (tailnet only). */
   funnel?: boolean;
+  /** tailscale: the HTTPS port to serve on (443 unless a second origin is wanted, such as Latchkey's admin origin). */
+  httpsPort?: number;
   /** cloudflared: a named tunnel the user configured, and the hostname routed to it. */
   name?: string;
   hostname?: string;

@@ -17,7 +17,7 @@ export function createTailscaleAdapter(env: NodeJS.ProcessEnv): TunnelAdapter {
       const r = await runTool('tailscale', ['version'], env);
       return r && r.code === 0 ? { installed: true, version: r.stdout.split('\n')[0]!.trim() } : { installed: r !== null };
     },
-    async start({ port, funnel }) {
+    async start({ port, funnel, httpsPort = 443 }) {
       const status = await runTool('tailscale', ['status', '--json'], env);
       if (!status) throw missing();
       const out = `${status.stdout}\n${status.stderr}`;
@@ -34,7 +34,7 @@ export function createTailscaleAdapter(env: NodeJS.ProcessEnv): TunnelAdapter {
         throw new LatchkeyError('tunnel_not_logged_in', `Tailscale is not connected (state ${state.BackendState ?? 'unknown'}): run "tailscale up" and log in, then try again.`, 409);
       }
       const verb = funnel ? 'funnel' : 'serve';
-      const r = (await runTool('tailscale', [verb, '--bg', '--https=443', `http://127.0.0.1:${port}`], env))!;
+      const r = (await runTool('tailscale', [verb, '--bg', `--https=${httpsPort}`, `http://127.0.0.1:${port}`], env))!;
       const said = `${r.stdout}\n${r.stderr}`;
       if (r.code !== 0) {
         if (/funnel|not enabled|node attribute|access controls|acl/i.test(said) && /enable|attribute|permission|not available/i.test(said)) {
@@ -44,13 +44,13 @@ export function createTailscaleAdapter(env: NodeJS.ProcessEnv): TunnelAdapter {
         throw new LatchkeyError('tunnel_failed', `tailscale ${verb} failed: ${firstMessage(r.stderr || r.stdout)}`, 409);
       }
       const printed = /https:\/\/[a-z0-9.-]+(?::\d+)?\/?/i.exec(r.stdout)?.[0];
-      const fromStatus = state.Self?.DNSName ? `https://${state.Self.DNSName.replace(/\.$/, '')}` : undefined;
+      const fromStatus = state.Self?.DNSName ? `https://${state.Self.DNSName.replace(/\.$/, '')}${httpsPort === 443 ? '' : `:${httpsPort}`}` : undefined;
       const url = (printed ?? fromStatus)?.replace(/\/$/, '');
       if (!url) throw new LatchkeyError('tunnel_no_url', `tailscale ${verb} started but its URL could not be read: ${firstMessage(r.stdout)}`, 409);
       return {
         url,
         stop: async () => {
-          await runTool('tailscale', [verb, '--https=443', 'off'], env);
+          await runTool('tailscale', [verb, `--https=${httpsPort}`, 'off'], env);
         },
         // `--bg` hands the tunnel to tailscaled, which keeps it up; nothing to watch here.
         onEnd: () => {},

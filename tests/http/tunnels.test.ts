@@ -6,6 +6,7 @@ import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { rawRequest } from '../helpers/rawRequest.ts';
 import { startServer, tempHome, type TestServer } from '../helpers/startServer.ts';
+import { testPasskey } from '../helpers/testPasskey.ts';
 
 const FAKES = resolve('tests/fixtures/tunnels/bin');
 
@@ -158,6 +159,42 @@ describe('tunnel adapters against stand-in tailscale and cloudflared executables
       const r = await s.api('POST', '/.latchkey/api/tunnel/start', body);
       assert.equal(r.status, 400, JSON.stringify(body));
       assert.ok(['invalid_request'].includes(r.body.error), JSON.stringify(r.body));
+    }
+  });
+});
+
+describe('with apps behind the gate, tailscale also serves an admin origin for Latchkey\'s settings', () => {
+  it('start adds https://NAME:8443 as admin_origin (tailnet only, even with Funnel); a phone manages Latchkey there, not on the apps\' origin; stop undoes both', async () => {
+    const home = tempHome({ apps: [{ name: 'notes', upstream: 'http://127.0.0.1:9' }] });
+    const log = join(home, 'tools.log');
+    writeFileSync(log, '');
+    const s = await startServer({ home, toolEnv: { ...process.env, PATH: `${FAKES}:${process.env.PATH}`, FAKE_TOOL_LOG: log }, tunnelTimeoutMs: 1500 });
+    try {
+      const started = await s.api('POST', '/.latchkey/api/tunnel/start', { tool: 'tailscale', funnel: true });
+      assert.equal(started.status, 200, JSON.stringify(started.body));
+      assert.deepEqual(started.body, { tool: 'tailscale', mode: 'funnel', url: 'https://box.alice.ts.net', added_origin: true, admin_url: 'https://box.alice.ts.net:8443', admin_problem: null });
+      const calls = readFileSync(log, 'utf8').trim().split('\n');
+      assert.deepEqual(calls.slice(-1), [`tailscale serve --bg --https=8443 http://127.0.0.1:${s.remotePort}`], 'the admin origin is Serve, never Funnel');
+      const config = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8'));
+      assert.equal(config.admin_origin, 'https://box.alice.ts.net:8443');
+      assert.deepEqual(config.public_origins, ['https://box.alice.ts.net', 'https://box.alice.ts.net:8443']);
+
+      await s.lk.services.store.add(testPasskey('dev_phone'));
+      const on = async (origin: string) => rawRequest(s.remotePort, {
+        path: '/.latchkey/api/devices', headers: { host: new URL(origin).host, cookie: `__Host-lk_session=${await s.lk.services.sessions.issue('dev_phone', origin)}` },
+      });
+      assert.deepEqual([(await on('https://box.alice.ts.net')).body.manage_at], ['https://box.alice.ts.net:8443/.latchkey/'], 'the apps\' origin points there');
+      assert.equal((await on('https://box.alice.ts.net:8443')).status, 200, 'and there the phone manages Latchkey');
+      assert.equal((await s.api('GET', '/.latchkey/api/tunnel')).body.tunnel.admin_url, 'https://box.alice.ts.net:8443');
+
+      const stopped = await s.api('POST', '/.latchkey/api/tunnel/stop');
+      assert.deepEqual(stopped.body, { stopped: 'https://box.alice.ts.net', removed_origin: true, stopped_admin: 'https://box.alice.ts.net:8443' });
+      assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n').slice(-2).sort(), ['tailscale funnel --https=443 off', 'tailscale serve --https=8443 off']);
+      const after = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8'));
+      assert.equal(after.admin_origin, undefined, 'what start wrote, stop takes back');
+      assert.deepEqual(after.public_origins, []);
+    } finally {
+      await s.close();
     }
   });
 });
