@@ -1,4 +1,8 @@
-import type { Services } from '../app/Services.ts';
+import type { AppRegistry } from '../apps/createAppRegistry.ts';
+import type { AuditLog } from '../audit/createAuditLog.ts';
+import type { LatchkeyConfig } from '../config/loadConfig.ts';
+import type { OriginRegistry } from '../origins/createOriginRegistry.ts';
+import type { Clock } from '../time/Clock.ts';
 import { manageAtFor } from '../access/adminOrigins.ts';
 import { writeConfigKey } from '../config/writeConfigKey.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
@@ -40,7 +44,18 @@ export type TunnelManager = ReturnType<typeof createTunnelManager>;
  * public_origins; stopping undoes exactly what starting did. `env` is the environment the
  * tools run in (tests put stand-ins first on its PATH).
  */
-export function createTunnelManager(s: Services, opts: { env: NodeJS.ProcessEnv; timeoutMs: number }) {
+/** What the tunnel manager uses, and nothing more (fastify/demo's small dependency bags). */
+export interface TunnelDeps {
+  config: LatchkeyConfig;
+  origins: OriginRegistry;
+  apps: AppRegistry;
+  audit: AuditLog;
+  clock: Clock;
+  /** The listeners' URLs, known once they listen. */
+  urls: { remote: string };
+}
+
+export function createTunnelManager(s: TunnelDeps, opts: { env: NodeJS.ProcessEnv; timeoutMs: number }) {
   const adapters: Record<TunnelAdapter['tool'], TunnelAdapter> = {
     tailscale: createTailscaleAdapter(opts.env),
     cloudflared: createCloudflaredAdapter(opts.env, opts.timeoutMs),
