@@ -54,11 +54,11 @@ export function Shell({ state, children }: { state: AuthState; children: ReactNo
 /** One line: where this browser manages Latchkey, when it cannot here. */
 export function ManageElsewhere({ state }: { state: AuthState }) {
   if (state.principal === 'fallback_browser') {
-    return <p className="small muted" data-testid="manage-elsewhere">Signed in without a passkey: you can use the apps and sign out. Settings need a passkey device or the computer.</p>;
+    return <p className="small muted manage-elsewhere" data-testid="manage-elsewhere">Signed in without a passkey: you can use the apps and sign out. Settings need a passkey device or the computer.</p>;
   }
   const at = state.admin.manage_at;
   return (
-    <p className="small muted" data-testid="manage-elsewhere">
+    <p className="small muted manage-elsewhere" data-testid="manage-elsewhere">
       Settings are not shown here, where an app runs. {at ? <>Manage Latchkey at <a href={at}>{new URL(at).host}</a>.</> : <>Manage Latchkey on the computer running it.</>}
     </p>
   );
