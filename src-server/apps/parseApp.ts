@@ -32,10 +32,22 @@ nearby.addSubnet('10.0.0.0', 8, 'ipv4');
 nearby.addSubnet('172.16.0.0', 12, 'ipv4');
 nearby.addSubnet('192.168.0.0', 16, 'ipv4');
 nearby.addSubnet('100.64.0.0', 10, 'ipv4');
-nearby.addSubnet('169.254.0.0', 16, 'ipv4');
 nearby.addAddress('::1', 'ipv6');
 nearby.addSubnet('fc00::', 7, 'ipv6');
-nearby.addSubnet('fe80::', 10, 'ipv6');
+// Link-local is refused by name: 169.254.169.254 is the cloud metadata service, and neither range is "your network".
+const linkLocal = new BlockList();
+linkLocal.addSubnet('169.254.0.0', 16, 'ipv4');
+linkLocal.addSubnet('fe80::', 10, 'ipv6');
+
+/** `::ffff:a9fe:a9fe` (how URL spells ::ffff:169.254.169.254) → 169.254.169.254; anything else unchanged. */
+function unmapped(host: string): { address: string; type: 'ipv4' | 'ipv6' } {
+  const m = /^::ffff:(?:([0-9a-f]{1,4}):([0-9a-f]{1,4})|(\d+\.\d+\.\d+\.\d+))$/i.exec(host);
+  if (!m) return { address: host, type: isIP(host) === 4 ? 'ipv4' : 'ipv6' };
+  if (m[3]) return { address: m[3], type: 'ipv4' };
+  const hi = parseInt(m[1]!, 16);
+  const lo = parseInt(m[2]!, 16);
+  return { address: [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.'), type: 'ipv4' };
+}
 
 export const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
@@ -58,7 +70,12 @@ export function parseUpstream(raw: string): { origin: string } | { problem: stri
   if (family === 0) {
     return { problem: `must name an IP address or localhost, not "${host}": a host name could resolve to anywhere` };
   }
-  if (!nearby.check(host, family === 4 ? 'ipv4' : 'ipv6')) {
+  // An IPv4-mapped IPv6 address is judged as the IPv4 address it carries.
+  const { address, type } = unmapped(host);
+  if (linkLocal.check(address, type)) {
+    return { problem: `${host} is a link-local address (169.254.0.0/16, fe80::/10, where cloud metadata services answer); Latchkey puts only loopback, private and tailnet addresses behind the gate` };
+  }
+  if (!nearby.check(address, type)) {
     return { problem: `${host} is not a loopback or private address; Latchkey only puts apps on this computer or your own network behind the gate` };
   }
   return { origin: url.origin };

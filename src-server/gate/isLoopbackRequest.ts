@@ -3,10 +3,24 @@ import type { GateRequest } from './RequestContext.ts';
 const LOOPBACK_PEERS = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** Any of these means a proxy (a tunnel daemon, nginx) stood in between: trust its presence, never its value. */
+/**
+ * Headers a proxy, CDN or tunnel daemon sets, in one list: any of them means something stood in
+ * between (nginx, cloudflared, tailscale serve, a CDN), so trust its presence, never its value.
+ * Names are compared with "_" read as "-", as some servers fold them (X_Forwarded_For).
+ */
+export const PROXY_HEADERS: readonly string[] = [
+  'forwarded', 'via', 'x-real-ip', 'true-client-ip', 'x-client-ip', 'x-cluster-client-ip', 'fastly-client-ip', 'fly-client-ip',
+  'x-original-forwarded-for', 'cf-connecting-ip', 'cf-connecting-ipv6', 'cf-ray', 'tailscale-user-login', 'tailscale-user-name',
+];
+/** Whole families: every X-Forwarded-*, every header Cloudflare (CF-*) or Tailscale (Tailscale-*) adds. */
+export const PROXY_HEADER_PREFIXES: readonly string[] = ['x-forwarded-', 'cf-', 'tailscale-'];
+const EXACT = new Set(PROXY_HEADERS);
+
 export function hasForwardingHeader(headers: GateRequest['headers']): boolean {
-  if (headers.forwarded !== undefined || headers['x-real-ip'] !== undefined) return true;
-  for (const name in headers) if (name.startsWith('x-forwarded-')) return true;
+  for (const raw in headers) {
+    const name = raw.includes('_') ? raw.replace(/_/g, '-') : raw;
+    if (EXACT.has(name) || PROXY_HEADER_PREFIXES.some((p) => name.startsWith(p))) return true;
+  }
   return false;
 }
 

@@ -34,7 +34,10 @@ describe('listeners and the gate', () => {
 
   it('cancels the bypass when any forwarding header is present, whatever its value', async () => {
     for (const [name, value] of [['x-forwarded-for', '127.0.0.1'], ['forwarded', 'for=127.0.0.1'], ['x-real-ip', '127.0.0.1'],
-      ['x-forwarded-host', 'localhost'], ['x-forwarded-proto', 'http']]) {
+      ['x-forwarded-host', 'localhost'], ['x-forwarded-proto', 'http'],
+      // What other proxies, CDNs and tunnel daemons set, and an underscore spelling some servers fold to a dash.
+      ['via', '1.1 nginx'], ['cf-connecting-ip', '127.0.0.1'], ['true-client-ip', '127.0.0.1'], ['tailscale-user-login', 'alice@example.com'],
+      ['x_forwarded_for', '127.0.0.1'], ['x_real_ip', '127.0.0.1'], ['cf-ray', '8f00-LHR'], ['fastly-client-ip', '127.0.0.1']]) {
       const r = await local({ [name!]: value! });
       assert.equal(r.status, 401, name);
       assert.equal(r.body.error, 'auth_required');

@@ -26,6 +26,21 @@ describe('apps in config.json are checked at start-up, naming the bad key', () =
     assert.throws(() => checkConfig({ limits: { burst: 1 } }), /"burst" is not a known setting/);
   });
 
+  it('refuses link-local upstreams (the cloud metadata address among them) and any IPv4-mapped form of a refused address', () => {
+    for (const raw of ['http://169.254.169.254', 'http://169.254.1.2:8080', 'http://[fe80::1]', 'http://[febf::1]:3000', 'http://[::ffff:169.254.169.254]', 'http://[::ffff:a9fe:a9fe]']) {
+      const r = parseUpstream(raw);
+      assert.ok('problem' in r && /link-local/.test(r.problem), `${raw}: ${JSON.stringify(r)}`);
+    }
+    for (const raw of ['http://[::ffff:8.8.8.8]', 'http://[::ffff:808:808]']) {
+      const r = parseUpstream(raw);
+      assert.ok('problem' in r && /not a loopback or private address/.test(r.problem), `${raw}: ${JSON.stringify(r)}`);
+    }
+    bad([{ name: 'meta', upstream: 'http://169.254.169.254' }], /"apps\[0\]": "upstream" 169\.254\.169\.254 is a link-local address/);
+    // A mapped address judged as what it carries: loopback and private stay fine.
+    assert.deepEqual(parseUpstream('http://[::ffff:127.0.0.1]:5173'), { origin: 'http://[::ffff:7f00:1]:5173' });
+    assert.deepEqual(parseUpstream('http://[::ffff:10.0.0.5]'), { origin: 'http://[::ffff:a00:5]' });
+  });
+
   it('accepts and normalises good apps; two apps may share a path on different origins', () => {
     const specs = parseApps([
       { name: 'vite', upstream: 'http://localhost:5173/' },
