@@ -1,6 +1,7 @@
 import type { GateRequest } from './RequestContext.ts';
 import forwardedParse from 'forwarded-parse';
 import proxyAddr from 'proxy-addr';
+import { isIP } from 'node:net';
 
 /** `for=` and `host=` values: quotes are gone; drop a port and IPv6 brackets ("[2001:db8::1]:443" → 2001:db8::1). */
 const bare = (value: string) => {
@@ -38,18 +39,27 @@ export function createClientAddress(trustedProxies: string[] | null) {
   /** X-Forwarded-For's right-most untrusted hop (proxy-addr, as Fastify's trustProxy does), or the peer. */
   const fromXff = (request: GateRequest) => (trustedProxies ? proxyAddr(request.raw, trusted) : request.socket.remoteAddress ?? '');
 
+  function addressOf(request: GateRequest): string {
+    const elements = forwarded(request);
+    if (!elements) return fromXff(request);
+    let address = request.socket.remoteAddress ?? '';
+    for (let i = elements.length - 1, hop = 1; i >= 0 && trusted(address, hop); i--, hop++) {
+      const next = elements[i]!.for;
+      if (!next) break;
+      address = bare(next);
+    }
+    return address;
+  }
+
   return {
     peerIsTrusted,
+    /**
+     * The client's address. A trusted hop may pass on what a client wrote (a raw forward, a front
+     * that does not append itself): anything that is not an IP address is `unknown`, never shown as given.
+     */
     ipOf(request: GateRequest): string {
-      const elements = forwarded(request);
-      if (!elements) return fromXff(request);
-      let address = request.socket.remoteAddress ?? '';
-      for (let i = elements.length - 1, hop = 1; i >= 0 && trusted(address, hop); i--, hop++) {
-        const next = elements[i]!.for;
-        if (!next) break;
-        address = bare(next);
-      }
-      return address;
+      const ip = addressOf(request);
+      return isIP(ip) ? ip : 'unknown';
     },
     /** The Host the client asked for, as a trusted proxy reports it (right-most value), or null. */
     forwardedHostOf(request: GateRequest): string | null {

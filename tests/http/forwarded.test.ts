@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { rawRequest } from '../helpers/rawRequest.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
+import { softBrowser } from '../helpers/softBrowser.ts';
 
 const UNKNOWN = `Bearer lk_sk_000000000000_${'A'.repeat(43)}`;
 
@@ -26,6 +27,18 @@ describe('forwarded headers on the remote listener (RFC 7239 Forwarded and X-For
     assert.equal((await seenAs({ ...base, forwarded: 'for=203.0.113.7, for=127.0.0.1;host=box.alice.ts.net' })).ip, '203.0.113.7', 'trusted loopback hops are skipped');
     assert.equal((await seenAs({ ...base, forwarded: 'for="[2001:db8:cafe::17]:4711";host=box.alice.ts.net' })).ip, '2001:db8:cafe::17');
     assert.equal((await seenAs({ host: 'box.alice.ts.net', forwarded: 'for=203.0.113.9', 'x-forwarded-for': '198.51.100.20' })).ip, '198.51.100.20', 'X-Forwarded-For wins when both are sent');
+  });
+
+  it('what a trusted hop passes on that is not an IP address is "unknown", never shown as given (not on an approval card either)', async () => {
+    for (const forged of ['this computer (192.168.1.10)', 'localhost', '<b>me</b>', '999.1.1.1']) {
+      assert.equal((await seenAs({ host: 'box.alice.ts.net', 'x-forwarded-for': forged })).ip, 'unknown', forged);
+    }
+    assert.equal((await seenAs({ host: '127.0.0.1', forwarded: 'for="this computer";host=box.alice.ts.net' })).ip, 'unknown');
+    const phone = softBrowser(s.remotePort, { ip: 'this computer (192.168.1.10)' });
+    assert.equal((await phone.pair('Phone')).status, 200);
+    const [card] = s.lk.services.pending.list();
+    assert.equal(card!.ip, 'unknown', 'the approval card never reads the forged text');
+    assert.equal((await seenAs({ host: 'box.alice.ts.net', 'x-forwarded-for': '203.0.113.7' })).ip, '203.0.113.7', 'a real address still passes');
   });
 
   it('a malformed Forwarded header is ignored, and an unknown host= still gets 421', async () => {
