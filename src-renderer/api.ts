@@ -1,4 +1,5 @@
 import { lk } from '../src-server/web/latchkeyPaths.ts';
+import { parseReturnPath } from '../src-server/web/parseReturnPath.ts';
 import type { PendingView } from '../src-server/devices/createPendingRegistry.ts';
 import type { DeviceView } from '../src-server/devices/deviceView.ts';
 import type { AuthStateView } from '../src-server/sessions/sessionRoutes.ts';
@@ -69,6 +70,6 @@ export function ago(iso: string | null, now = Date.now()): string {
  * page that was asked for, or a handoff to continue), when it is a path on this same site.
  */
 export function nextPath(): string | null {
-  const next = new URLSearchParams(window.location.search).get('next');
-  return next && /^\/(?![/\\])/.test(next) ? next : null;
+  // The server's own rule (web/parseReturnPath.ts): "/\t/host", "/%2F…" and the like never leave this site.
+  return parseReturnPath(new URLSearchParams(window.location.search).get('next'));
 }

@@ -33,7 +33,7 @@ function App() {
     if (fromSignIn) {
       // Nothing asked for: with one app behind the gate, straight into it; with several, Home is their launcher.
       const apps = await api<{ apps: AppEntry[] }>('/api/apps').then((r) => r.apps, () => []);
-      if (apps.length === 1) return window.location.assign(apps[0]!.path);
+      if (apps.length === 1) return window.location.assign(apps[0]!.url ?? apps[0]!.path);
     }
     navigate(fromSignIn ? '/' : path, { replace: true });
     void load();

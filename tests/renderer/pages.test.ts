@@ -20,6 +20,19 @@ const pending = {
 describe('renderer pages (unit, jsdom with a fake API)', () => {
   afterEach(() => cleanup());
 
+  it('after pairing or sign-in the page goes back only to a path of this site (the server\'s own rule)', async () => {
+    const { nextPath } = await import('../../src-renderer/api.ts');
+    const at = (next: string) => {
+      window.history.replaceState(null, '', `/.latchkey/pair?next=${encodeURIComponent(next)}`);
+      return nextPath();
+    };
+    for (const bad of ['/\t/fresh.example.test/phish', '/\n/x.example', '/\r/x.example', '/\\x.example', '/%2F/x.example', '/%5C/x.example', '//x.example', 'https://x.example/']) {
+      assert.equal(at(bad), null, JSON.stringify(bad));
+    }
+    assert.equal(at('/jupyter/tree?x=1'), '/jupyter/tree?x=1');
+    window.history.replaceState(null, '', '/approve?request=req_1');
+  });
+
   const devicesState = { person_at_computer: true, rp_id: 'localhost', suggested_name: 'Linux PC', device: { id: 'dev_2' } } as never;
 
   it('Devices lists every device with its facts and "This device"; Remove asks in a dialog and removes only when confirmed', async () => {

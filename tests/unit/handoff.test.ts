@@ -60,6 +60,12 @@ describe('auth_origin and the handoff token', () => {
       assert.equal(safeReturnPath(bad), '/', String(bad));
       assert.equal(parseReturnPath(bad), null, String(bad));
     }
+    // Second review, finding 2: what a browser would read as another site, once it drops tab, CR and LF or decodes once.
+    for (const bad of ['/\t/fresh.example.test/phish', '/\n/evil.example', '/\r/evil.example', '/\\evil.example', '\\\\evil.example', '/%2F/evil.example',
+      '/%2f%2fevil.example', '/%5C/evil.example', '/%5cevil.example', '//evil.example/x', 'https://evil.example/', 'http:/evil.example', ' /x', '/x\t']) {
+      assert.equal(parseReturnPath(bad), null, JSON.stringify(bad));
+    }
+    for (const good of ['/', '/jupyter/tree?x=1#top', '/a/%2F/b', '/.latchkey/auth/handoff?token=x']) assert.equal(parseReturnPath(good), good);
     // Review finding 8: what a header cannot carry is percent-encoded, never passed through.
     assert.equal(parseReturnPath('/\u0100'), '/%C4%80');
     assert.equal(parseReturnPath('/caf\u00e9?q=\u65e5'), '/caf%C3%A9?q=%E6%97%A5');
