@@ -55,13 +55,12 @@ export function createEmailLinks(clock: Clock, limits = { perClient: 3, global: 
   }
 
   return {
-    /** Counts a mail about to be sent; 429 when this client or everyone has asked too often. */
+    /**
+     * Counts a mail about to be sent; 429 when this client or everyone has asked too often. The
+     * client's own budget is checked first, so one address cannot spend everyone's with requests
+     * it was never allowed; a refusal by the global budget gives the client its point back.
+     */
     async assertCanSend(ip: string) {
-      try {
-        await global.consume('all');
-      } catch {
-        throw new LatchkeyError('too_many_links', 'Too many sign-in links were asked for recently. Wait a few minutes.', 429);
-      }
       try {
         await perClient.consume(ip);
       } catch (res) {
@@ -69,6 +68,18 @@ export function createEmailLinks(clock: Clock, limits = { perClient: 3, global: 
         throw new LatchkeyError('too_many_links', `This browser asked for ${limits.perClient} links already. Wait ${Math.ceil(retry / 60)} minutes, or use the last link sent.`, 429,
           { retry_after_s: retry }, { 'retry-after': String(retry) });
       }
+      try {
+        await global.consume('all');
+      } catch {
+        // A refused consume still counts in rate-limiter-flexible: take back both, so refusals spend nobody's budget.
+        await Promise.all([perClient.reward(ip, 1), global.reward('all', 1)]);
+        throw new LatchkeyError('too_many_links', 'Too many sign-in links were asked for recently. Wait a few minutes.', 429);
+      }
+    },
+
+    /** A mail that was counted but not sent (the mail server refused it) is given back to both budgets. */
+    async notSent(ip: string) {
+      await Promise.all([perClient.reward(ip, 1), global.reward('all', 1)]);
     },
 
     /** A new link for this browser; returns the token for the mail and the secret for the browser's cookie. */

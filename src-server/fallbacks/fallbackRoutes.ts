@@ -114,6 +114,7 @@ export function fallbackRoutes(app: FastifyInstance, s: Services) {
       });
     } catch (err) {
       s.emailLinks.drop(token);
+      await s.emailLinks.notSent(ctx.ip);
       s.audit.record({ outcome: 'failure', method: 'fallback-email', origin: ctx.origin, ip: ctx.ip, reason: 'mail_not_sent' });
       throw err;
     }

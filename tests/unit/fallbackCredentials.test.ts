@@ -5,6 +5,9 @@ import { newBackupCodes, normalizeBackupCode } from '../../src-server/fallbacks/
 import { checkNewPassword } from '../../src-server/fallbacks/checkPassword.ts';
 import { hashSecret, verifySecret } from '../../src-server/fallbacks/hashSecret.ts';
 import { newTotpSecret, totpCode, totpStep } from '../../src-server/fallbacks/totp.ts';
+import { createEmailLinks } from '../../src-server/fallbacks/createEmailLinks.ts';
+import { createManualClock } from '../../src-server/time/Clock.ts';
+import type { LatchkeyError } from '../../src-server/errors/LatchkeyError.ts';
 
 describe('fallback credentials', () => {
   it('TOTP matches the RFC 6238 appendix B vectors (SHA-1 rows)', async () => {
@@ -55,5 +58,20 @@ describe('fallback credentials', () => {
     await assert.rejects(checkNewPassword('iloveyou1234'), { code: 'password_too_common' });
     await assert.rejects(checkNewPassword('Password123!'), { code: 'password_too_common' });
     assert.equal(await checkNewPassword('cafe\u0301 au lait, please'), 'café au lait, please', 'NFC-normalised');
+  });
+});
+
+describe('sign-in link budgets', () => {
+  it('one client cannot spend everyone\'s budget: its own is checked first, and only what it may send counts globally', async () => {
+    const links = createEmailLinks(createManualClock(), { perClient: 3, global: 5, windowS: 600 });
+    const ask = async (ip: string) => links.assertCanSend(ip).then(() => 'ok', (e: LatchkeyError) => `${e.statusCode} ${e.message.startsWith('This browser') ? 'client' : 'global'}`);
+    const flood = [];
+    for (let i = 0; i < 10; i++) flood.push(await ask('203.0.113.1'));
+    assert.deepEqual(flood, ['ok', 'ok', 'ok', ...Array(7).fill('429 client')]);
+    // The owner, from elsewhere, still gets the two the flood left.
+    assert.deepEqual([await ask('198.51.100.2'), await ask('198.51.100.2'), await ask('198.51.100.2')], ['ok', 'ok', '429 global']);
+    // A mail the server could not send is given back to both budgets.
+    await links.notSent('198.51.100.2');
+    assert.equal(await ask('198.51.100.3'), 'ok');
   });
 });
