@@ -134,7 +134,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
    * Runs the gate and finds the app. Returns what the request may do, or throws the refusal.
    * An unauthenticated request never reaches the app unless its path is public.
    */
-  async function admit(request: GateRequest, reply: ReturnType<typeof collectingReply>) {
+  async function admit(request: GateRequest, reply: ReturnType<typeof collectingReply>, upgrade = false) {
     try {
       await runGate(request, reply, s, listener, client, true);
     } catch (err) {
@@ -155,7 +155,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
       return { ctx, app, authenticated: true };
     }
     await limit(ctx.ip);
-    if (isPublicPath(app.publicPaths, path)) return { ctx, app, authenticated: false };
+    if (isPublicPath(upgrade ? app.publicUpgrades : app.publicPaths, path)) return { ctx, app, authenticated: false };
     await requireAuth(request);
     throw unknownError();
   }
@@ -339,7 +339,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
         await requireAuth(request);
         throw new LatchkeyError('not_found', `Nothing at ${path} accepts a WebSocket.`, 404);
       }
-      admitted = await admit(gateRequest(req), collectingReply());
+      admitted = await admit(gateRequest(req), collectingReply(), true);
     } catch (err) {
       return fail(asLatchkeyError(err));
     }

@@ -8,6 +8,7 @@ export interface AppConfig {
   path?: string;
   origins?: string[];
   public_paths?: string[];
+  public_upgrades?: string[];
   host_header?: 'upstream' | 'public';
 }
 
@@ -22,6 +23,8 @@ export interface AppSpec {
   origins: string[] | null;
   /** Exact paths, or prefixes ending in "/", served without sign-in. */
   publicPaths: string[];
+  /** Paths where an Upgrade (WebSocket) may open without sign-in; empty unless the config names them. */
+  publicUpgrades: string[];
   hostHeader: 'upstream' | 'public';
 }
 
@@ -107,13 +110,16 @@ export function parseApp(app: AppConfig, publicOrigins: readonly string[], reser
     if (reserved.includes(known)) throw new Error(`"origins" entry "${o}" is kept for Latchkey's own pages (admin_origin or auth_origin): no app is served there`);
     return known;
   }) ?? null;
-  const publicPaths = (app.public_paths ?? []).map((p) => {
+  const plainPaths = (field: 'public_paths' | 'public_upgrades') => (app[field] ?? []).map((p) => {
     const clean = cleanPath(p, true);
-    if (clean === null) throw new Error(`"public_paths" entry "${p}" must be a plain path (no %, ., .., ;, \\ or empty segments)`);
-    if (mount && clean !== mount && !clean.startsWith(`${mount}/`)) throw new Error(`"public_paths" entry "${p}" is outside the app's path ${path}`);
+    if (clean === null) throw new Error(`"${field}" entry "${p}" must be a plain path (no %, ., .., ;, \\ or empty segments)`);
+    if (mount && clean !== mount && !clean.startsWith(`${mount}/`)) throw new Error(`"${field}" entry "${p}" is outside the app's path ${path}`);
     return clean;
   });
-  return { name: app.name, upstream: upstream.origin, path: mount, origins, publicPaths, hostHeader: app.host_header ?? 'upstream' };
+  const publicPaths = plainPaths('public_paths');
+  // A public path is for a manifest or a health check; a live channel without sign-in must be asked for by name.
+  const publicUpgrades = plainPaths('public_upgrades');
+  return { name: app.name, upstream: upstream.origin, path: mount, origins, publicPaths, publicUpgrades, hostHeader: app.host_header ?? 'upstream' };
 }
 
 /** Checks the whole list: each app, unique names, and no two apps on the same path for the same origin. */

@@ -7,6 +7,8 @@ export const appSchema = Type.Object({
   path: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   origins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { maxItems: 50 })),
   public_paths: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 })),
+  /** Paths where a WebSocket (any Upgrade) may open without sign-in; public_paths never opens one. */
+  public_upgrades: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 })),
   host_header: Type.Optional(Type.Union([Type.Literal('upstream'), Type.Literal('public')])),
 }, { additionalProperties: false });
 

@@ -274,6 +274,22 @@ describe('apps behind the gate: what gets through, and what the app receives', (
     assert.equal(status, 'HTTP/1.1 101 Switching Protocols');
   });
 
+  it('a public path serves its page without sign-in, but never opens a WebSocket without one (public_upgrades names those)', async () => {
+    const before = app.seen.length;
+    assert.equal((await remote('/public/page')).status, 200, 'the page itself is public');
+    const anonymous = await rawHandshake(s.remotePort, { Host: 'box.alice.ts.net', Origin: BOX }, '/public/socket');
+    assert.match(anonymous, /^HTTP\/1\.1 401/, 'a live channel needs sign-in');
+    assert.equal(app.seen.filter((r) => r.method === 'UPGRADE').length, app.seen.slice(0, before).filter((r) => r.method === 'UPGRADE').length, 'the app saw no handshake');
+    assert.equal(await rawHandshake(s.remotePort, { Host: 'box.alice.ts.net', Origin: BOX, Cookie: cookie }, '/public/socket'), 'HTTP/1.1 101 Switching Protocols');
+    const named = await startServer({ config: { public_origins: [BOX], apps: [{ name: 'rec', upstream: app.url, public_paths: ['/public/'], public_upgrades: ['/public/socket'] }] } });
+    try {
+      assert.equal(await rawHandshake(named.remotePort, { Host: 'box.alice.ts.net', Origin: BOX }, '/public/socket'), 'HTTP/1.1 101 Switching Protocols', 'named, it opens');
+      assert.match(await rawHandshake(named.remotePort, { Host: 'box.alice.ts.net', Origin: BOX }, '/public/other'), /^HTTP\/1\.1 401/);
+    } finally {
+      await named.close();
+    }
+  });
+
   it('a signed-in browser loading hundreds of modules never sees a 429', async () => {
     const results = await Promise.all(Array.from({ length: 300 }, (_, i) => remote(`/echo?module=${i}`, { cookie })));
     assert.ok(results.every((r) => r.status === 200), 'no 429 for a signed-in browser');

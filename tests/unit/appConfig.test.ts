@@ -18,6 +18,7 @@ describe('apps in config.json are checked at start-up, naming the bad key', () =
     bad([{ name: 'a', upstream: 'http://127.0.0.1:1', origins: ['https://nowhere.example'] }], /"origins" entry "https:\/\/nowhere\.example" is neither/);
     bad([{ name: 'a', upstream: 'http://127.0.0.1:1', path: '/a', public_paths: ['/b'] }], /outside the app's path/);
     bad([{ name: 'a', upstream: 'http://127.0.0.1:1', public_paths: ['/x/../y'] }], /must be a plain path/);
+    bad([{ name: 'a', upstream: 'http://127.0.0.1:1', path: '/a', public_upgrades: ['/b/socket'] }], /"public_upgrades" entry "\/b\/socket" is outside the app's path/);
     bad([{ name: 'a', upstream: 'http://127.0.0.1:1', host_header: 'mine' }], /"apps\.0\.host_header" must be "upstream" or "public"/);
     bad([{ name: 'a', upstream: 'http://127.0.0.1:1' }, { name: 'a', upstream: 'http://127.0.0.1:2', path: '/b' }], /the name "a" is used twice/);
     bad([{ name: 'a', upstream: 'http://127.0.0.1:1' }, { name: 'b', upstream: 'http://127.0.0.1:2' }], /both mounted at \//);
