@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { cliLoginRoutes } from '../cli-login/cliLoginRoutes.ts';
 import { deviceEvents } from '../devices/deviceEvents.ts';
 import { deviceRoutes } from '../devices/deviceRoutes.ts';
@@ -98,13 +99,25 @@ export async function buildListener(s: Services, listener: Listener, shared: Lis
   // Before @fastify/rate-limit: each route's row of the access table names its limit, which that plugin then reads.
   attachAccessRules(app, { stepUps: s.stepUps, manageAt: manageAtFor(s), localUrl: () => (s.urls.local ? `${s.urls.local}${lk('/')}` : '') }, s.limits);
   await app.register(rateLimit, {
-    global: listener === 'remote',
+    // Only the routes' own limits (the access table); the listener-wide one is the hook below, which runs before the gate.
+    global: false,
     // Per client, as the gate sees it: the right-most untrusted hop, also behind a Forwarded-only proxy.
     keyGenerator: (request) => client.ipOf(request),
     max: s.limits.remotePerMinute,
     timeWindow: '1 minute',
     errorResponseBuilder: (_req, ctx) => new LatchkeyError('rate_limited', `Too many requests; try again in ${Math.ceil(ctx.ttl / 1000)} s.`, 429),
   });
+  if (listener === 'remote') {
+    // Every request through the tunnel is counted first, before the gate reads a credential or writes an
+    // audit line, so a flood of refused requests meets 429 like any other (second review, finding 4).
+    const perClient = new RateLimiterMemory({ points: s.limits.remotePerMinute, duration: 60 });
+    app.addHook('onRequest', (request, _reply, done) => {
+      perClient.consume(client.ipOf(request)).then(() => done(), (res: { msBeforeNext?: number }) => {
+        const retry = Math.max(1, Math.ceil((res.msBeforeNext ?? 60_000) / 1000));
+        done(new LatchkeyError('rate_limited', `Too many requests; try again in ${retry} s.`, 429, { retry_after_s: retry }, { 'retry-after': String(retry) }));
+      });
+    });
+  }
   if (inFlight) {
     app.addHook('onRequest', (request, reply, done) => {
       const busy = inFlight.admit(client.ipOf(request), reply.raw);

@@ -71,6 +71,19 @@ describe('forwarded headers on the remote listener (RFC 7239 Forwarded and X-For
       for (let i = 0; i < 3; i++) assert.equal((await hit('203.0.113.1')).status, 200);
       assert.equal((await hit('203.0.113.1')).status, 429);
       assert.equal((await hit('203.0.113.2')).status, 200, 'another client behind the same proxy has its own budget');
+      // Refused requests count too, before the gate reads the credential or writes an audit line.
+      const lines = () => readFileSync(limited.lk.services.audit.file, 'utf8').trim().split('\n').filter(Boolean).length;
+      limited.lk.services.audit.flush();
+      const before = lines();
+      const bad = (who: string) => rawRequest(limited.remotePort, { path: '/.latchkey/api/whoami', headers: { host: '127.0.0.1', forwarded: `for=${who};host=box.alice.ts.net`, authorization: UNKNOWN } });
+      const answers = [];
+      for (let i = 0; i < 10; i++) answers.push((await bad('203.0.113.3')).status);
+      assert.deepEqual(answers, [401, 401, 401, ...Array(7).fill(429)]);
+      const limitedAnswer = await bad('203.0.113.3');
+      assert.equal(limitedAnswer.body.error, 'rate_limited');
+      assert.ok(Number(limitedAnswer.headers['retry-after']) > 0);
+      limited.lk.services.audit.flush();
+      assert.equal(lines() - before, 3, 'only the three that reached the gate were audited');
     } finally {
       await limited.close();
     }
