@@ -50,14 +50,16 @@ export function fallbackRoutes(app: FastifyInstance, s: Services) {
   };
 
   /** A locked method refuses before anything is checked; the refused attempt is still in the trail. */
-  const assertOpen = async (request: FastifyRequest, method: FallbackMethod) => {
+  const lockedAudited = async (request: FastifyRequest, method: FallbackMethod, check: () => Promise<void>) => {
     try {
-      await s.fallbackThrottle.assertOpen(method, request.lk.ip);
+      await check();
     } catch (err) {
       s.audit.record({ outcome: 'failure', method: `fallback-${method}`, origin: request.lk.origin, ip: request.lk.ip, reason: 'locked' });
       throw err;
     }
   };
+  const assertOpen = (request: FastifyRequest, method: FallbackMethod) => lockedAudited(request, method, () => s.fallbackThrottle.assertOpen(method, request.lk.ip));
+  const reserve = (request: FastifyRequest, method: FallbackMethod) => lockedAudited(request, method, () => s.fallbackThrottle.reserve(method, request.lk.ip));
 
   const refuse = async (request: FastifyRequest, method: FallbackMethod, reason: FallbackRefusal | 'link_unknown') => {
     const ctx = request.lk;
@@ -70,30 +72,41 @@ export function fallbackRoutes(app: FastifyInstance, s: Services) {
     const { method } = body;
     const ip = request.lk.ip;
     requireOn(method);
-    await assertOpen(request, method);
-    const given = method === 'password' ? body.password : body.code;
-    if (!given) {
-      throw new LatchkeyError('invalid_request', method === 'password' ? 'Enter the password.' : 'Enter the code.', 400, { field: method === 'password' ? 'password' : 'code' });
-    }
-    assertRoomFor(request, method);
+    // Counted before the slow check and given back only if it does not fail: parallel guesses all count.
+    await reserve(request, method);
+    let failed = false;
+    let settled = false;
+    try {
+      const given = method === 'password' ? body.password : body.code;
+      if (!given) {
+        throw new LatchkeyError('invalid_request', method === 'password' ? 'Enter the password.' : 'Enter the code.', 400, { field: method === 'password' ? 'password' : 'code' });
+      }
+      assertRoomFor(request, method);
 
-    let refusal: FallbackRefusal | null;
-    let left: number | undefined;
-    if (method === 'backup-code') {
-      const result = await s.fallbacks.useBackupCode(given);
-      refusal = result.ok ? null : result.reason;
-      left = result.ok ? result.left : undefined;
-    } else if (method === 'totp') {
-      refusal = await s.fallbacks.useTotp(given.trim());
-    } else {
-      refusal = await s.fallbacks.usePassword(given, body.code?.trim());
+      let refusal: FallbackRefusal | null;
+      let left: number | undefined;
+      if (method === 'backup-code') {
+        const result = await s.fallbacks.useBackupCode(given);
+        refusal = result.ok ? null : result.reason;
+        left = result.ok ? result.left : undefined;
+      } else if (method === 'totp') {
+        refusal = await s.fallbacks.useTotp(given.trim());
+      } else {
+        refusal = await s.fallbacks.usePassword(given, body.code?.trim());
+      }
+      if (refusal) {
+        s.audit.record({ outcome: 'failure', method: `fallback-${method}`, origin: request.lk.origin, ip, reason: refusal });
+        failed = refusal !== 'totp_required';
+        throw new LatchkeyError(refusal === 'totp_required' ? 'totp_required' : 'fallback_refused', REFUSALS[refusal], refusal === 'totp_required' ? 400 : 401, { method });
+      }
+      // Given back before the client's count is cleared, so the give-back cannot leave it below zero.
+      settled = true;
+      await s.fallbackThrottle.release(method, ip);
+      await s.fallbackThrottle.succeed(method, ip);
+      return await completeFallbackSignIn(s, request, reply, method, { name: body.name, backupCodesLeft: left });
+    } finally {
+      if (!failed && !settled) await s.fallbackThrottle.release(method, ip);
     }
-    if (refusal) {
-      await refuse(request, method, refusal);
-      throw new LatchkeyError(refusal === 'totp_required' ? 'totp_required' : 'fallback_refused', REFUSALS[refusal], refusal === 'totp_required' ? 400 : 401, { method });
-    }
-    await s.fallbackThrottle.succeed(method, ip);
-    return completeFallbackSignIn(s, request, reply, method, { name: body.name, backupCodesLeft: left });
   });
 
   app.post('/auth/fallback/email/send', { schema: { body: sendBody } }, async (request, reply) => {

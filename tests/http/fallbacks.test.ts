@@ -290,6 +290,36 @@ describe('fallback throttle: 5 failures lock a method for a client; a global cap
   });
 });
 
+describe('the throttle holds under parallel guesses: an attempt is counted before the slow check (second review, finding 1)', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startServer({ config: { public_origins: [BOX] }, limits: { ceremoniesPerMinute: 100_000, remotePerMinute: 100_000, fallbackFailuresTotal: 12 } });
+    await s.api('PUT', '/.latchkey/api/fallbacks/password', { password: PASSWORD });
+    await s.api('POST', '/.latchkey/api/fallbacks/backup-codes');
+  });
+  after(() => s.close());
+  const guess = (ip: string, body: Record<string, unknown>) => softBrowser(s.remotePort, { ip }).send('POST', '/.latchkey/auth/fallback/signin', body);
+  const tally = (rs: Array<{ status: number }>) => rs.reduce((t, r) => ({ ...t, [r.status]: (t[r.status] ?? 0) + 1 }), {} as Record<number, number>);
+
+  it('25 parallel guesses from one client: 5 are checked, 20 are refused as locked, per method', async () => {
+    for (const [i, body] of [{ method: 'password', password: 'wrong but long enough' }, { method: 'backup-code', code: 'aaaaa-aaaaa' }].entries()) {
+      const rs = await Promise.all(Array.from({ length: 25 }, () => guess(`203.0.113.${70 + i}`, body)));
+      assert.deepEqual(tally(rs), { 401: 5, 429: 20 }, String(body.method));
+      const right = await guess(`203.0.113.${70 + i}`, body.method === 'password' ? { method: 'password', password: PASSWORD } : body);
+      assert.equal(right.status, 429, 'still locked, even for the right password');
+    }
+  });
+
+  it('6 clients sending 20 guesses each: no more than the global cap is ever checked', async () => {
+    const rs = await Promise.all(Array.from({ length: 6 }, (_, c) => Promise.all(Array.from({ length: 20 }, () => guess(`198.51.100.${c + 1}`, { method: 'password', password: `guess from ${c}!` })))));
+    const all = rs.flat();
+    // 5 password failures from the first test already count toward the cap of 12.
+    assert.equal(all.filter((r) => r.status === 401).length, 7, JSON.stringify(tally(all)));
+    assert.equal(all.filter((r) => r.status === 429).length, 113);
+    assert.deepEqual([...new Set(all.filter((r) => r.status === 429).map((r) => r.body.error))], ['fallback_locked']);
+  });
+});
+
 describe('a browser trusted through a fallback is never "the person at the computer", even on localhost', () => {
   let s: TestServer;
   before(async () => { s = await startServer({ config: { loopback_auth_bypass: false } }); });
