@@ -9,7 +9,7 @@ import { hashSecret, verifySecret } from './hashSecret.ts';
 import { newTotpSecret, totpStep } from './totp.ts';
 
 /** What a wrong credential was, for the audit (never the credential itself). */
-export type FallbackRefusal = 'wrong_code' | 'code_used' | 'wrong_password' | 'totp_required';
+export type FallbackRefusal = 'wrong_code' | 'code_used' | 'wrong_password' | 'totp_required' | 'wrong_password_or_code';
 
 export type FallbackService = ReturnType<typeof createFallbackService>;
 
@@ -173,12 +173,17 @@ export function createFallbackService(store: FallbackStore, clock: Clock, opts: 
       const needsTotp = this.passwordNeedsTotp();
       if (needsTotp && !code) return 'totp_required';
       const hash = store.data().password?.hash;
-      const ok = hash !== undefined && await verifySecret(hash, normalizePassword(password));
-      if (!ok) return 'wrong_password';
-      if (needsTotp) {
-        // Checked after the hash, so a parallel request that spent the same code meanwhile wins.
-        const refusal = await useTotpCode(code!);
-        if (refusal) return refusal;
+      const checkPassword = async () => hash !== undefined && await verifySecret(hash, normalizePassword(password));
+      if (!needsTotp) {
+        if (!await checkPassword()) return 'wrong_password';
+      } else {
+        // Both are checked, every time, before anything is decided, and any failure is one answer:
+        // a right password with a wrong (or spent) code must not be told from a wrong one (second review, finding 5).
+        const enrolled = store.data().totp;
+        const [passwordOk, step] = await Promise.all([checkPassword(), enrolled?.confirmed_at ? totpStep(enrolled.secret, code!, clock.now()) : null]);
+        if (!passwordOk || step === null) return 'wrong_password_or_code';
+        // Spent only now, and checked again there, so a parallel request that spent the same code meanwhile wins.
+        if (await useTotpCode(code!)) return 'wrong_password_or_code';
       }
       await store.commit((d) => {
         d.last_used.password = now();

@@ -29,6 +29,7 @@ const REFUSALS: Record<FallbackRefusal, string> = {
   wrong_code: 'That code is not right. Check it and try again.',
   code_used: 'That code was already used. Each backup code works once, and each authenticator code once.',
   wrong_password: 'The password or the authenticator code is not right.',
+  wrong_password_or_code: 'The password or the authenticator code is not right.',
   totp_required: 'Also enter the code from your authenticator app.',
 };
 

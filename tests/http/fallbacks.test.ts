@@ -211,8 +211,14 @@ describe('sign-in fallbacks: a fallback proves who you are, approval still makes
     // Past the step the last test used (one ahead of its clock).
     s.clock.advance(60_000);
     const secret = secretOf(s);
-    const wrongCode = await b.send('POST', '/.latchkey/auth/fallback/signin', { method: 'password', password: PASSWORD, code: await totpCode(secret, s.clock.now() - 10 * 30_000) });
+    const oldCode = await totpCode(secret, s.clock.now() - 10 * 30_000);
+    const wrongCode = await b.send('POST', '/.latchkey/auth/fallback/signin', { method: 'password', password: PASSWORD, code: oldCode });
     assert.deepEqual([wrongCode.status, wrongCode.body.error], [401, 'fallback_refused']);
+    // A right password with a wrong code reads exactly like a wrong password with a wrong code, and a wrong password with the right code.
+    const wrongBoth = await b.send('POST', '/.latchkey/auth/fallback/signin', { method: 'password', password: `${PASSWORD}x`, code: oldCode });
+    const wrongPassword = await b.send('POST', '/.latchkey/auth/fallback/signin', { method: 'password', password: `${PASSWORD}x`, code: await totpCode(secret, s.clock.now()) });
+    for (const r of [wrongBoth, wrongPassword]) assert.deepEqual([r.status, r.body], [wrongCode.status, wrongCode.body]);
+    assert.deepEqual(auditOf(s).filter((e) => e.method === 'fallback-password').slice(-3).map((e) => e.reason), Array(3).fill('wrong_password_or_code'), 'one reason, one bucket (password)');
     const both = await b.send('POST', '/.latchkey/auth/fallback/signin', { method: 'password', password: PASSWORD, code: await totpCode(secret, s.clock.now()) });
     assert.deepEqual([both.status, both.body.status], [200, 'pending']);
     await s.api('POST', `/.latchkey/api/devices/${both.body.request.id}/deny`);
