@@ -9,6 +9,7 @@ interface Login {
   user_code: string;
   client_host: string;
   client_ip: string;
+  via_tunnel: boolean;
   origin: string;
   scopes: string[];
   expires_at: string;
@@ -89,7 +90,13 @@ export function CliLoginPage() {
   return (
     <section className="card">
       <h1>Sign in the command line?</h1>
-      <p>A command line on <strong data-testid="client-host">{login.client_host}</strong> (IP {login.client_ip}) asks for a token to use Latchkey as you.</p>
+      {login.via_tunnel && (
+        <p className="error" role="alert" data-testid="via-tunnel">
+          This request came in through the tunnel (from {login.client_ip}), not from this computer. Anyone who can reach
+          the tunnel can start one and name it anything. Deny it unless you started <code>latchkey auth login</code> yourself, just now.
+        </p>
+      )}
+      <p>A command line that calls itself <strong data-testid="client-host">{login.client_host}</strong> (a name it chose; IP {login.client_ip}) asks for a token to use Latchkey as you.</p>
       <p>Code: <strong className="user-code" data-testid="user-code">{login.user_code}</strong>. It must be the code in your terminal.</p>
       <p>Access: <span data-testid="scopes">{login.scopes.join(', ')}</span> · this request expires at {new Date(login.expires_at).toLocaleTimeString()}</p>
       {outcome ? <p className="ok" role="status">{outcome}</p> : (

@@ -77,6 +77,8 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
   const view = (r: LoginRequest) => ({
     id: r.id, flow: r.flow, user_code: formatUserCode(r.user_code), client_host: r.client_host, client_ip: r.client_ip,
     origin: r.origin, scopes: r.scopes, created_at: new Date(r.created_at).toISOString(),
+    // Where the request came from is a fact the page states; the host name is only the client's claim (RFC 8628 §5.4).
+    via_tunnel: r.listener === 'remote',
     expires_at: new Date(r.expires_at).toISOString(), status: s.logins.isExpired(r) && r.status === 'pending' ? 'expired' : r.status,
   });
   const auditStart = (request: FastifyRequest, r: LoginRequest) => s.audit.record({

@@ -20,6 +20,29 @@ const pending = {
 describe('renderer pages (unit, jsdom with a fake API)', () => {
   afterEach(() => cleanup());
 
+  it('a CLI login that came through the tunnel says so above Allow, and the host name reads as the client\'s claim', async () => {
+    const login = (viaTunnel: boolean) => ({
+      id: 'login_1', flow: 'device', user_code: 'BCDF-GHJK', client_host: 'MacBook-Pro (this computer)', client_ip: '203.0.113.9', via_tunnel: viaTunnel,
+      origin: 'https://box.alice.ts.net', scopes: ['fallbacks:write'], expires_at: new Date(Date.now() + 600_000).toISOString(), status: 'pending',
+    });
+    const { CliLoginPage } = await import('../../src-renderer/pages/CliLoginPage.tsx');
+    for (const viaTunnel of [true, false]) {
+      window.history.replaceState(null, '', '/.latchkey/cli-login?request=login_1');
+      fakeApi({
+        'GET /.latchkey/auth/cli/request?id=login_1': () => ({ status: 200, body: { login: login(viaTunnel) } }),
+        'POST /.latchkey/auth/cli/approve/options': () => ({ status: 200, body: { ceremony_id: 'c', options: { challenge: 'x' } } }),
+      });
+      render(createElement(CliLoginPage));
+      await screen.findByTestId('client-host');
+      assert.match(document.body.textContent!, /calls itself MacBook-Pro \(this computer\) \(a name it chose/);
+      const warning = screen.queryByTestId('via-tunnel');
+      if (viaTunnel) assert.match(warning!.textContent!, /came in through the tunnel \(from 203\.0\.113\.9\), not from this computer/);
+      else assert.equal(warning, null);
+      cleanup();
+    }
+    window.history.replaceState(null, '', '/approve?request=req_1');
+  });
+
   it('after pairing or sign-in the page goes back only to a path of this site (the server\'s own rule)', async () => {
     const { nextPath } = await import('../../src-renderer/api.ts');
     const at = (next: string) => {
