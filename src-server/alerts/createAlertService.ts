@@ -68,6 +68,9 @@ export function createAlertService(deps: {
     }
   };
   deps.audit.events.on('line', onLine);
+  // Repeats the trail folds into one line are still failures, each counted as it happens.
+  const onFolded = (e: AuditLine) => detector.see(e);
+  deps.audit.events.on('folded', onFolded);
 
   /** One mail and one webhook event per API key within 25 days of expiry, ever. */
   async function checkExpiringKeys() {
@@ -115,6 +118,7 @@ export function createAlertService(deps: {
     },
     async close() {
       deps.audit.events.off('line', onLine);
+      deps.audit.events.off('folded', onFolded);
       clearInterval(expiryTimer);
       if (updateTimer) {
         clearTimeout(updateTimer);

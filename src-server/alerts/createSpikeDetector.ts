@@ -8,7 +8,8 @@ import type { SpikeAlert } from './openAlertStore.ts';
  * time passing), and not a signed-in script's 4xx (its uses carry an HTTP status).
  */
 export function isSignInFailure(e: AuditLine): boolean {
-  if (e.outcome !== 'failure' || e.status !== undefined) return false;
+  // A folded line sums repeats the detector already saw one by one (the audit's `folded` events).
+  if (e.outcome !== 'failure' || e.status !== undefined || e.folded === true) return false;
   if (e.method === 'session') return e.reason === 'session_invalid' || e.reason === 'session_wrong_origin';
   return ['passkey-login', 'passkey-register', 'token', 'cli-login', 'cli-login-token', 'handoff', 'desktop'].includes(e.method) ||
     e.method.startsWith('fallback-');

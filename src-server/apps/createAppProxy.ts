@@ -135,18 +135,36 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
    * An unauthenticated request never reaches the app unless its path is public.
    */
   async function admit(request: GateRequest, reply: ReturnType<typeof collectingReply>, upgrade = false) {
+    // Every refused or unauthenticated request counts once against its client, and the count is
+    // decided before anything is written: a refused credential is audited only within the budget,
+    // so a flood meets 429 and cannot fill the trail (second review, finding 3).
+    let counted = false;
+    const count = async (ip: string) => {
+      if (counted) return;
+      counted = true;
+      await limit(ip);
+    };
+    const auditHeld = async () => {
+      const held = request.lk?.deferred;
+      if (!held?.length) return;
+      await count(request.lk.ip);
+      for (const e of held) s.audit.recordFailure(e);
+      held.length = 0;
+    };
     try {
-      await runGate(request, reply, s, listener, client, true);
+      await runGate(request, reply, s, listener, client, true, false, true);
     } catch (err) {
       // A refusal by the gate is failing traffic: it counts against the client too.
-      await limit(client.ipOf(request));
+      await auditHeld();
+      await count(client.ipOf(request));
       throw err;
     }
+    await auditHeld();
     const ctx = request.lk;
     const path = request.url.split('?')[0]!;
     const app = apps.match(ctx.origin, listener, path);
     if (!app) {
-      await limit(ctx.ip);
+      await count(ctx.ip);
       throw new LatchkeyError('no_app_here', `No app is served at ${path} on ${ctx.origin}. Latchkey itself is at ${lk('/')}.`, 404);
     }
     if (ctx.via) {
@@ -154,7 +172,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
       authorizeApp(ctx, app, request.method);
       return { ctx, app, authenticated: true };
     }
-    await limit(ctx.ip);
+    await count(ctx.ip);
     if (isPublicPath(upgrade ? app.publicUpgrades : app.publicPaths, path)) return { ctx, app, authenticated: false };
     await requireAuth(request);
     throw unknownError();

@@ -33,6 +33,10 @@ const FORBIDDEN = /^(?!token_ids?$).*(?:token|secret|challenge|cookie|password|p
 const USE_FLUSH_MS = 200;
 // Distinct uses held at once; beyond this they are written at once.
 const USE_BUFFER_MAX = 1_000;
+// A refused credential from one client: its first line at once, the rest of the window as one line with a count.
+const FOLD_WINDOW_MS = 60_000;
+// Clients folded at once; past this the window closes early (the summaries are written), so memory stays bounded.
+const FOLD_MAX = 2_000;
 
 export type AuditLog = ReturnType<typeof createAuditLog>;
 
@@ -58,6 +62,12 @@ export const DEFAULT_ROTATION: AuditRotation = { maxBytes: 10 * 1024 * 1024, kee
  * append of a whole line; a crash mid-append leaves at most one torn line, which is closed
  * off with a newline at the next start so the reader can skip it. Every written line is also
  * emitted as `line`, for live views.
+ * - `recordFailure` is for the gate's refused credentials (a bad session, token or desktop
+ *   secret), the events a stranger can send by the thousand: the first from one client (same
+ *   method, reason and origin) within a minute is written at once, the rest of that minute
+ *   become one line with a `count` and `folded: true` when it closes (or when 2,000 clients
+ *   are folded at once), so one flood cannot rotate earlier evidence away (second review,
+ *   finding 3). Each folded repeat is still emitted as `folded`, so the spike alert counts it live.
  */
 export function createAuditLog(home: string, clock: Clock, rotation: AuditRotation = DEFAULT_ROTATION) {
   const file = join(home, AUDIT_FILE);
@@ -107,7 +117,25 @@ export function createAuditLog(home: string, clock: Clock, rotation: AuditRotati
     for (const l of lines) events.emit('line', l);
   }
 
+  const folded = new Map<string, { event: AuditEvent; count: number; first: number; last: number }>();
+  let foldTimer: NodeJS.Timeout | null = null;
+  const flushFolded = () => {
+    if (foldTimer) clearTimeout(foldTimer);
+    foldTimer = null;
+    const lines: AuditLine[] = [];
+    for (const { event, count, first, last } of folded.values()) {
+      if (count > 0) lines.push(build({ ...event, count, folded: true, first_time: new Date(first).toISOString() }, last));
+    }
+    folded.clear();
+    if (lines.length) write(lines);
+  };
+
   const flush = () => {
+    flushFolded();
+    flushUses();
+  };
+
+  const flushUses = () => {
     if (timer) clearTimeout(timer);
     timer = null;
     if (uses.size === 0) return;
@@ -127,9 +155,25 @@ export function createAuditLog(home: string, clock: Clock, rotation: AuditRotati
     home,
     events,
     record(event: AuditEvent) {
-      // Keep the file in time order: anything batched before this goes first.
-      flush();
+      // Keep the file in time order: token uses batched before this go first.
+      flushUses();
       write([build(event)]);
+    },
+    /** A credential the gate refused: written at once the first time per client per minute, then folded. */
+    recordFailure(event: AuditEvent) {
+      const key = `${event.ip}\u0000${event.method}\u0000${event.reason}\u0000${event.origin}`;
+      const seen = folded.get(key);
+      const at = clock.now();
+      if (seen) {
+        seen.count++;
+        seen.last = at;
+        events.emit('folded', { ...event, seq: 0, time: new Date(at).toISOString() });
+        return;
+      }
+      this.record(event);
+      folded.set(key, { event, count: 0, first: at, last: at });
+      if (folded.size >= FOLD_MAX) flushFolded();
+      else foldTimer ??= setTimeout(flushFolded, FOLD_WINDOW_MS).unref();
     },
     /**
      * One routine bearer-token request. Identical uses (same token, request line, status,
@@ -145,8 +189,8 @@ export function createAuditLog(home: string, clock: Clock, rotation: AuditRotati
       } else {
         const at = clock.now();
         uses.set(key, { use, count: 1, first: at, last: at });
-        if (uses.size >= USE_BUFFER_MAX) flush();
-        else timer ??= setTimeout(flush, USE_FLUSH_MS).unref();
+        if (uses.size >= USE_BUFFER_MAX) flushUses();
+        else timer ??= setTimeout(flushUses, USE_FLUSH_MS).unref();
       }
     },
     flush,

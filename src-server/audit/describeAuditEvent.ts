@@ -85,5 +85,7 @@ export function describeAuditEvent(e: AuditLine, names: AuditNames): string {
     default:
       text = `${e.method} ${e.outcome}${why}${from}${via}`;
   }
+  // A folded line stands for the repeats of one refusal from one client within a minute.
+  if (e.folded === true && typeof e.count === 'number') text = `${text}: ${e.count} more time${e.count === 1 ? '' : 's'} within a minute`;
   return revealHidden(text, 'text', []);
 }

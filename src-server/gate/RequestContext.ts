@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TrustedDevice } from '../store/openPasskeyStore.ts';
 import type { Principal } from '../access/Principal.ts';
+import type { AuditEvent } from '../audit/createAuditLog.ts';
 import type { RouteRule } from '../access/routeRules.ts';
 import type { StoredToken, TokenProblem } from '../tokens/createTokenService.ts';
 import type { Listener } from './resolveOrigin.ts';
@@ -29,6 +30,8 @@ export interface RequestContext {
   token: StoredToken | null;
   /** Why a presented session was refused, for a precise 401. */
   sessionProblem: string | null;
+  /** Refused credentials not yet audited: set by a caller that decides its limit before anything is written (the app proxy). */
+  deferred: AuditEvent[] | null;
   /** Why a presented bearer token was refused; a refused token never falls back to another way in. */
   tokenProblem: TokenProblem | 'malformed_authorization' | null;
 }

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { GateReply, GateRequest } from './RequestContext.ts';
 import type { Services } from '../app/Services.ts';
+import type { AuditEvent } from '../audit/createAuditLog.ts';
 import { sessionCookieName } from '../sessions/createSessionService.ts';
 import { clearSessionCookie, setEndedCookie } from '../sessions/sessionCookies.ts';
 import { startSession } from '../sessions/startSession.ts';
@@ -8,6 +9,15 @@ import { looksLikeToken } from '../tokens/tokenFormat.ts';
 import { isLoopbackRequest } from './isLoopbackRequest.ts';
 
 const BEARER = /^Bearer +(\S+) *$/i;
+
+/**
+ * A refused credential goes to the audit trail folded per client (recordFailure), or, when the
+ * caller decides a limit first (the app proxy), is held in `deferred` until it has.
+ */
+function refused(s: Services, ctx: GateRequest['lk'], event: AuditEvent) {
+  if (ctx.deferred) ctx.deferred.push(event);
+  else s.audit.recordFailure(event);
+}
 export const DESKTOP_HEADER = 'x-latchkey-desktop';
 
 /**
@@ -49,7 +59,7 @@ export async function authenticate(request: GateRequest, reply: GateReply, s: Se
       return;
     }
     ctx.sessionProblem = check.ok ? 'device_revoked' : check.reason;
-    s.audit.record({
+    refused(s, ctx, {
       outcome: 'failure', method: 'session', device_id: check.ok ? check.deviceId : null,
       origin: ctx.origin, ip: ctx.ip, reason: ctx.sessionProblem,
     });
@@ -82,7 +92,7 @@ function authenticateDesktop(request: GateRequest, s: Services, presented: strin
     return;
   }
   ctx.sessionProblem = 'desktop_secret_invalid';
-  s.audit.record({ outcome: 'failure', method: 'desktop', origin: ctx.origin, ip: ctx.ip, reason: 'desktop_secret_invalid', listener: ctx.listener });
+  refused(s, ctx, { outcome: 'failure', method: 'desktop', origin: ctx.origin, ip: ctx.ip, reason: 'desktop_secret_invalid', listener: ctx.listener });
 }
 
 function authenticateBearer(request: GateRequest, reply: GateReply, s: Services, authorization: string) {
@@ -90,13 +100,13 @@ function authenticateBearer(request: GateRequest, reply: GateReply, s: Services,
   const presented = BEARER.exec(authorization)?.[1];
   if (!presented || !looksLikeToken(presented)) {
     ctx.tokenProblem = 'malformed_authorization';
-    s.audit.record({ outcome: 'failure', method: 'token', origin: ctx.origin, ip: ctx.ip, reason: 'malformed_authorization', path: pathOf(request) });
+    refused(s, ctx, { outcome: 'failure', method: 'token', origin: ctx.origin, ip: ctx.ip, reason: 'malformed_authorization', path: pathOf(request) });
     return;
   }
   const check = s.tokens.check(presented);
   if (!check.ok) {
     ctx.tokenProblem = check.reason;
-    s.audit.record({ outcome: 'failure', method: 'token', token_id: check.tokenId, origin: ctx.origin, ip: ctx.ip, reason: check.reason, path: pathOf(request) });
+    refused(s, ctx, { outcome: 'failure', method: 'token', token_id: check.tokenId, origin: ctx.origin, ip: ctx.ip, reason: check.reason, path: pathOf(request) });
     return;
   }
   ctx.via = 'token';

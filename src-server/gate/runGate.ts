@@ -15,11 +15,11 @@ import { resolveOrigin, type Listener } from './resolveOrigin.ts';
  * Throws a LatchkeyError to refuse. Whether an unauthenticated request may go on is the
  * caller's rule: Latchkey's API requires auth, an app's public paths do not.
  */
-export async function runGate(request: GateRequest, reply: GateReply, s: Services, listener: Listener, client: ClientAddress, forApp = false, noOrigin = false) {
+export async function runGate(request: GateRequest, reply: GateReply, s: Services, listener: Listener, client: ClientAddress, forApp = false, noOrigin = false, deferAudit = false) {
   const { origin, rpId } = resolveOrigin(request, listener, s.origins, s.config.rp_id, client.forwardedHostOf);
   request.lk = {
     listener, origin, rpId, ip: client.ipOf(request), via: null, principal: 'anonymous', servesApps: s.apps.servesAny(origin, listener),
-    device: null, token: null, sessionProblem: null, tokenProblem: null,
+    device: null, token: null, sessionProblem: null, tokenProblem: null, deferred: deferAudit ? [] : null,
   };
   await authenticate(request, reply, s, { forApp });
   request.lk.principal = principalOf(request.lk);
