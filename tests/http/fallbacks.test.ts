@@ -302,22 +302,30 @@ describe('the throttle holds under parallel guesses: an attempt is counted befor
     s = await startServer({ config: { public_origins: [BOX] }, limits: { ceremoniesPerMinute: 100_000, remotePerMinute: 100_000, fallbackFailuresTotal: 12 } });
     await s.api('PUT', '/.latchkey/api/fallbacks/password', { password: PASSWORD });
     await s.api('POST', '/.latchkey/api/fallbacks/backup-codes');
+    // TOTP on by itself would also ask the password for a code; here it is enrolled and confirmed for its own sign-in.
+    const { secret } = (await s.api('POST', '/.latchkey/api/fallbacks/totp')).body as { secret: string };
+    assert.equal((await s.api('POST', '/.latchkey/api/fallbacks/totp/confirm', { code: await totpCode(secret, s.clock.now()) })).status, 200);
+    // A code that is surely wrong: none of the three a ±1-step window accepts (the clock does not move in this test).
+    const valid = await Promise.all([-30_000, 0, 30_000].map((d) => totpCode(secret, s.clock.now() + d)));
+    WRONG = ['000000', '111111', '222222', '333333'].find((c) => !valid.includes(c))!;
   });
+  let WRONG = '';
   after(() => s.close());
   const guess = (ip: string, body: Record<string, unknown>) => softBrowser(s.remotePort, { ip }).send('POST', '/.latchkey/auth/fallback/signin', body);
   const tally = (rs: Array<{ status: number }>) => rs.reduce((t, r) => ({ ...t, [r.status]: (t[r.status] ?? 0) + 1 }), {} as Record<number, number>);
 
   it('25 parallel guesses from one client: 5 are checked, 20 are refused as locked, per method', async () => {
-    for (const [i, body] of [{ method: 'password', password: 'wrong but long enough' }, { method: 'backup-code', code: 'aaaaa-aaaaa' }].entries()) {
+    const methods = [{ method: 'password', password: 'wrong but long enough', code: WRONG }, { method: 'backup-code', code: 'aaaaa-aaaaa' }, { method: 'totp', code: WRONG }];
+    for (const [i, body] of methods.entries()) {
       const rs = await Promise.all(Array.from({ length: 25 }, () => guess(`203.0.113.${70 + i}`, body)));
       assert.deepEqual(tally(rs), { 401: 5, 429: 20 }, String(body.method));
-      const right = await guess(`203.0.113.${70 + i}`, body.method === 'password' ? { method: 'password', password: PASSWORD } : body);
+      const right = await guess(`203.0.113.${70 + i}`, body.method === 'password' ? { method: 'password', password: PASSWORD, code: WRONG } : body);
       assert.equal(right.status, 429, 'still locked, even for the right password');
     }
   });
 
   it('6 clients sending 20 guesses each: no more than the global cap is ever checked', async () => {
-    const rs = await Promise.all(Array.from({ length: 6 }, (_, c) => Promise.all(Array.from({ length: 20 }, () => guess(`198.51.100.${c + 1}`, { method: 'password', password: `guess from ${c}!` })))));
+    const rs = await Promise.all(Array.from({ length: 6 }, (_, c) => Promise.all(Array.from({ length: 20 }, () => guess(`198.51.100.${c + 1}`, { method: 'password', password: `guess from ${c}!`, code: WRONG })))));
     const all = rs.flat();
     // 5 password failures from the first test already count toward the cap of 12.
     assert.equal(all.filter((r) => r.status === 401).length, 7, JSON.stringify(tally(all)));
