@@ -79,10 +79,7 @@ program.command('serve').description('start the Latchkey server (local and remot
     else {
       process.stdout.write(`local: ${urls.local}\nremote: ${urls.remote}\n`);
       // On the computer an app opens on the IP origin; http://localhost:PORT is Latchkey's own (access/adminOrigins.ts).
-      for (const app of lk.services.apps.list()) {
-        const onComputer = app.origins === null || app.origins.includes('localhost');
-        process.stdout.write(`app: ${app.name} at ${onComputer ? localAppUrl(urls.local, app.path) : app.path || '/'} → ${app.upstream}\n`);
-      }
+      for (const app of lk.services.apps.list()) process.stdout.write(`app: ${app.name} at ${localAppUrl(urls.local, app) ?? (app.path || '/')} → ${app.upstream}\n`);
     }
     const stop = () => void lk.close().then(() => process.exit(0));
     process.once('SIGINT', stop);

@@ -27,6 +27,9 @@ export async function api<T = any>(path: string, init: { method?: string; body?:
 /** What the server says of this browser (`/auth/state`): the server's own type. */
 export type AuthState = AuthStateView;
 
+/** Whether Latchkey's settings are for this browser here: not where an app runs, nor for a browser let in by a fallback. */
+export const managesHere = (state: AuthState) => state.admin.here && state.principal !== 'fallback_browser';
+
 export type { FallbackMethod } from '../src-server/fallbacks/fallbackMethods.ts';
 
 /** A trusted device as the API shows it: a passkey, or a browser trusted through a fallback ("browser (no passkey)"). */

@@ -10,8 +10,8 @@ const FRESH_MS = 4.5 * 60_000;
  * Step-up for a phone (routeRules: `stepUp`): removing another device and making or rotating
  * a key need a fresh passkey assertion. The options are fetched before the click, so the
  * passkey prompt is the first thing the click awaits (Safari refuses one after a fetch).
- * `guard(action)` runs the prompt first when this device needs it, then the action; if the
- * server still asks (the step-up lapsed), it prompts once more and retries.
+ * The function it returns runs the prompt first when the last step-up is not fresh, then the
+ * action; if the server still asks (the step-up lapsed), it prompts once more and retries.
  */
 export function useStepUp(enabled: boolean) {
   const { ready, refresh } = useCeremonyOptions('/auth/step-up/options', enabled);

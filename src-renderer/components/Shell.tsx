@@ -1,7 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link, useLocation } from 'wouter';
 import { PAGE_TABLE, pageInfo } from '../../src-server/web/pagePaths.ts';
-import type { AuthState } from '../api.ts';
+import { managesHere, type AuthState } from '../api.ts';
 import { usePending } from '../PendingContext.tsx';
 
 /**
@@ -20,7 +20,7 @@ export function Shell({ state, children }: { state: AuthState; children: ReactNo
   useEffect(() => setOpen(false), [location]);
 
   // Where an app runs, or for a browser let in by a fallback, Latchkey keeps only Home (the launcher).
-  const adminHere = state.admin.here && state.principal !== 'fallback_browser';
+  const adminHere = managesHere(state);
   const entries = PAGE_TABLE.filter((p) => p.nav && (!p.localOnly || state.person_at_computer) && (adminHere || p.path === '/'));
   return (
     <div className="shell">

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, type AuthState } from '../api.ts';
+import { api, managesHere, type AuthState } from '../api.ts';
 import type { AlertsView } from '../components/AlertList.tsx';
 import { AppList } from '../components/AppList.tsx';
 import { useApps } from '../useApps.ts';
@@ -25,7 +25,7 @@ export function HomePage({ state }: { state: AuthState }) {
   const { apps } = useApps();
   const [alerts, setAlerts] = useState<AlertsView | null>(null);
   // Alerts are the owner's, and only where Latchkey's settings are served.
-  const owner = state.admin.here && state.principal !== 'fallback_browser';
+  const owner = managesHere(state);
   const loadAlerts = useCallback(() => (owner ? api<AlertsView>('/api/alerts').then(setAlerts, () => {}) : Promise.resolve()), [owner]);
   useEffect(() => void loadAlerts(), [loadAlerts]);
   const open = alerts?.alerts.filter((a) => !a.acknowledged_at) ?? [];

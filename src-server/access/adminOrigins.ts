@@ -15,14 +15,20 @@ export function adminOrigins(config: Pick<LatchkeyConfig, 'admin_origin' | 'auth
 }
 
 /**
- * Where a browser on `origin` can manage Latchkey instead: the first origin kept for Latchkey
- * that the allowlist still holds, other than `origin` itself; null when there is none (then
- * only the computer can).
+ * Where a browser can manage Latchkey instead of here, as the URL of Latchkey's home: on the
+ * computer, Latchkey's own local origin; through the tunnel, the first origin kept for Latchkey
+ * that the allowlist still holds, other than this one. Null when there is none (then only the
+ * computer can). The one answer the access check, the pages and the CLI login all give.
  */
-export function manageAtFor(s: { config: Pick<LatchkeyConfig, 'admin_origin' | 'auth_origin'>; origins: { list(): readonly string[] } }) {
-  return (origin: string): string | null => {
+export function manageAtFor(s: {
+  config: Pick<LatchkeyConfig, 'admin_origin' | 'auth_origin'>;
+  origins: { list(): readonly string[] };
+  urls: { local: string };
+}) {
+  return (at: { listener: 'local' | 'remote'; origin: string }): string | null => {
+    if (at.listener === 'local') return s.urls.local ? `${s.urls.local}${lk('/')}` : null;
     const allowed = s.origins.list();
-    const at = adminOrigins(s.config).find((o) => o !== origin && allowed.includes(o));
-    return at ? `${at}${lk('/')}` : null;
+    const kept = adminOrigins(s.config).find((o) => o !== at.origin && allowed.includes(o));
+    return kept ? `${kept}${lk('/')}` : null;
   };
 }

@@ -9,9 +9,8 @@ import { missingAppScope, missingScope } from './scopes.ts';
 /** What authorize reads besides the request: where admin lives, and who stepped up lately. */
 export interface AccessDeps {
   stepUps: StepUps;
-  /** Where a browser on `origin` can manage Latchkey (an origin without apps), or null when only the computer can. */
-  manageAt: (origin: string) => string | null;
-  localUrl: () => string;
+  /** Where a browser can manage Latchkey instead (adminOrigins' manageAtFor), or null when only the computer can. */
+  manageAt: (at: { listener: 'local' | 'remote'; origin: string }) => string | null;
 }
 
 /** The slice of a request authorize reads: the gate's context, the method, the path and its parameters. */
@@ -61,7 +60,7 @@ const TOKEN_MESSAGES: Record<string, string> = {
  * 1. `local_only`: the row is for the computer's listener;
  * 2. `admin_not_here`: an admin row on an origin that serves an app, asked with a credential
  *    the browser attaches by itself, which the app's scripts could borrow (SECURITY.md §8);
- * 3. who: 401 when nobody signed in; `fallback_limited`, `owner_only` for the wrong principal;
+ * 3. who: `fallback_limited` or `owner_only` for a principal the row does not name;
  * 4. scope: a token needs the row's scope (`insufficient_scope`, naming it);
  * 5. own and step-up: a device acts on itself, or on others after a fresh passkey assertion.
  * O(1): a few comparisons and at most one Map read.
@@ -74,7 +73,7 @@ export function authorize(request: AccessRequest, rule: RouteRule, deps: AccessD
     throw new LatchkeyError('local_only', 'This can only be done on the computer running Latchkey.', 403);
   }
   if (rule.origin === 'admin' && ctx.servesApps && isAmbient(principal)) throw adminNotHere(ctx, deps);
-  if (!rule.who.includes(principal)) throw wrongPrincipal(ctx, principal);
+  if (!rule.who.includes(principal)) throw wrongPrincipal(principal);
   if (principal === 'token') checkTokenScope(request, rule);
   if (rule.own === 'device') checkOwnDevice(request, principal, deps);
   else if (rule.stepUp && principal === 'owner_device') requireStepUp(ctx, deps);
@@ -91,15 +90,14 @@ export function authorizeApp(ctx: RequestContext, app: { name: string }, method:
 }
 
 function adminNotHere(ctx: RequestContext, deps: AccessDeps): LatchkeyError {
-  const where = ctx.listener === 'local' ? deps.localUrl() || null : deps.manageAt(ctx.origin);
+  const where = deps.manageAt(ctx);
   const place = where ? `Manage Latchkey at ${where}` : 'Manage Latchkey on the computer (the Latchkey app, or latchkey on its command line)';
   return new LatchkeyError('admin_not_here',
     `${place}: its settings are not served on ${ctx.origin}, where an app runs and its scripts could act as you.`, 403,
     { manage_at: where });
 }
 
-function wrongPrincipal(ctx: RequestContext, principal: Principal): LatchkeyError {
-  if (principal === 'anonymous') return authRequired(ctx);
+function wrongPrincipal(principal: Principal): LatchkeyError {
   if (principal === 'fallback_browser') {
     return new LatchkeyError('fallback_limited',
       'A browser signed in with a fallback (password, code or email link) can use the apps and sign itself out; anything else needs a passkey device or the computer.', 403);

@@ -1,5 +1,4 @@
 import type { RequestContext } from '../gate/RequestContext.ts';
-import { principalOf } from './Principal.ts';
 
 /**
  * The one answer to "is this the person sitting at the computer?", asked wherever that
@@ -16,5 +15,5 @@ import { principalOf } from './Principal.ts';
  */
 export function isPersonAtComputer(request: { lk: RequestContext }): boolean {
   // On an origin that serves an app, the app's scripts share every ambient credential: never the person there.
-  return principalOf(request.lk) === 'computer' && !request.lk.servesApps;
+  return request.lk.principal === 'computer' && !request.lk.servesApps;
 }

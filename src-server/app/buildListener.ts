@@ -97,14 +97,12 @@ export async function buildListener(s: Services, listener: Listener, shared: Lis
   });
   await app.register(cookie);
   // Before @fastify/rate-limit: each route's row of the access table names its limit, which that plugin then reads.
-  attachAccessRules(app, { stepUps: s.stepUps, manageAt: manageAtFor(s), localUrl: () => (s.urls.local ? `${s.urls.local}${lk('/')}` : '') }, s.limits);
+  attachAccessRules(app, { stepUps: s.stepUps, manageAt: manageAtFor(s) }, s.limits);
   await app.register(rateLimit, {
     // Only the routes' own limits (the access table); the listener-wide one is the hook below, which runs before the gate.
     global: false,
     // Per client, as the gate sees it: the right-most untrusted hop, also behind a Forwarded-only proxy.
     keyGenerator: (request) => client.ipOf(request),
-    max: s.limits.remotePerMinute,
-    timeWindow: '1 minute',
     errorResponseBuilder: (_req, ctx) => new LatchkeyError('rate_limited', `Too many requests; try again in ${Math.ceil(ctx.ttl / 1000)} s.`, 429),
   });
   if (listener === 'remote') {

@@ -18,7 +18,8 @@ export function appRoutes(api: FastifyInstance, s: Services) {
   /** Where the caller opens the app: this origin when it serves it, the computer's app origin, or the app's first public origin. */
   const urlFor = (app: App, ctx: RequestContext): string | null => {
     if (s.apps.match(ctx.origin, ctx.listener, app.path || '/') === app) return `${ctx.origin}${app.path || '/'}`;
-    if (ctx.listener === 'local' && (app.origins === null || app.origins.includes('localhost'))) return localAppUrl(s.urls.local || ctx.origin, app.path);
+    const onComputer = ctx.listener === 'local' ? localAppUrl(s.urls.local || ctx.origin, app) : null;
+    if (onComputer) return onComputer;
     const elsewhere = app.origins?.find((o) => o !== 'localhost');
     return elsewhere ? `${elsewhere}${app.path || '/'}` : null;
   };

@@ -152,7 +152,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
       held.length = 0;
     };
     try {
-      await runGate(request, reply, s, listener, client, true, false, true);
+      await runGate(request, reply, s, listener, client, { forApp: true });
     } catch (err) {
       // A refusal by the gate is failing traffic: it counts against the client too.
       await auditHeld();

@@ -1,7 +1,8 @@
-import { adminOrigins } from '../access/adminOrigins.ts';
 import { EventEmitter } from 'node:events';
 import { connect } from 'node:net';
 import type { Pool } from 'undici';
+import { adminOrigins } from '../access/adminOrigins.ts';
+import { servesComputer } from './localAppUrl.ts';
 import type { LatchkeyConfig } from '../config/loadConfig.ts';
 import { writeConfigKey } from '../config/writeConfigKey.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
@@ -18,7 +19,6 @@ export interface App extends AppSpec {
 
 const HEALTH_TIMEOUT_MS = 1_000;
 
-
 export type AppRegistry = Awaited<ReturnType<typeof createAppRegistry>>;
 
 /**
@@ -31,6 +31,10 @@ export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeo
   let apps: App[] = [];
   // Which origins serve any app, per listener: asked on every request, so a Map read, rebuilt when the apps change.
   const served = { local: new Map<string, boolean>(), remote: new Map<string, boolean>() };
+  const forgetServed = () => {
+    served.local.clear();
+    served.remote.clear();
+  };
   // `changed` after an add or remove, so the tray can list the apps without polling.
   const events = new EventEmitter();
   const pools = new Map<string, Pool>();
@@ -65,8 +69,7 @@ export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeo
     }
     // Longest prefix first, so the first match is the most specific one.
     apps = next.sort((a, b) => b.path.length - a.path.length);
-    served.local.clear();
-    served.remote.clear();
+    forgetServed();
   }
   const initial = check(config.apps);
   await loadUndici(initial);
@@ -94,7 +97,7 @@ export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeo
    * origin but the ones kept for Latchkey (adminOrigins).
    */
   const servesOrigin = (app: App, origin: string, listener: Listener) => {
-    if (listener === 'local') return !origin.startsWith('http://localhost:') && (app.origins === null || app.origins.includes('localhost'));
+    if (listener === 'local') return !origin.startsWith('http://localhost:') && servesComputer(app);
     return app.origins === null ? !adminOrigins(config).includes(origin) : app.origins.includes(origin);
   };
 
@@ -126,10 +129,7 @@ export async function createAppRegistry(config: LatchkeyConfig, opts: { appTimeo
     },
 
     /** The origins kept for Latchkey changed (admin_origin was set or cleared): forget which origins serve apps. */
-    originsChanged() {
-      served.local.clear();
-      served.remote.clear();
-    },
+    originsChanged: forgetServed,
 
     /** Apps this origin can open, for the launcher and the tray. */
     forOrigin: (origin: string, listener: Listener) => apps.filter((a) => servesOrigin(a, origin, listener)),

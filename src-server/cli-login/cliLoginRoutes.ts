@@ -86,13 +86,10 @@ export function cliLoginRoutes(app: FastifyInstance, s: Services) {
   });
 
   // Allowing a login hands out a token, so its page is never on an origin where an app runs (routeRules): send the person where Latchkey's settings are.
-  const adminAt = manageAtFor(s);
+  const manageAt = manageAtFor(s);
   const pageOrigin = (request: FastifyRequest): string => {
-    const ctx = request.lk;
-    if (!ctx.servesApps) return ctx.origin;
-    if (ctx.listener === 'local') return s.urls.local || ctx.origin;
-    const at = adminAt(ctx.origin);
-    return at ? new URL(at).origin : ctx.origin;
+    const at = request.lk.servesApps ? manageAt(request.lk) : null;
+    return at ? new URL(at).origin : request.lk.origin;
   };
 
   /** The pending login a page acts on, or the exact reason it cannot be acted on. */

@@ -21,7 +21,10 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
   const shown = new Map<string, NotificationHandle>();
   const warnedKeys = new Set<string>();
 
-  const appsOnComputer = () => s.apps.list().filter((a) => a.origins === null || a.origins.includes('localhost')).map((a) => ({ name: a.name, url: localAppUrl(s.urls.local, a.path) }));
+  const appsOnComputer = () => s.apps.list().flatMap((a) => {
+    const url = localAppUrl(s.urls.local, a);
+    return url ? [{ name: a.name, url }] : [];
+  });
   const refreshTray = () => ui.setTray(buildTrayState(s.pending.list(), appsOnComputer(), s.alerts.list().unacknowledged));
 
   function deny(id: string) {

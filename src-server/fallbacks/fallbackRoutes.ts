@@ -75,8 +75,8 @@ export function fallbackRoutes(app: FastifyInstance, s: Services) {
     requireOn(method);
     // Counted before the slow check and given back only if it does not fail: parallel guesses all count.
     await reserve(request, method);
-    let failed = false;
-    let settled = false;
+    // Given back unless it failed; on success before the client's count is cleared, so it cannot go below zero.
+    let giveBack = true;
     try {
       const given = method === 'password' ? body.password : body.code;
       if (!given) {
@@ -97,16 +97,15 @@ export function fallbackRoutes(app: FastifyInstance, s: Services) {
       }
       if (refusal) {
         s.audit.record({ outcome: 'failure', method: `fallback-${method}`, origin: request.lk.origin, ip, reason: refusal });
-        failed = refusal !== 'totp_required';
+        if (refusal !== 'totp_required') giveBack = false;
         throw new LatchkeyError(refusal === 'totp_required' ? 'totp_required' : 'fallback_refused', REFUSALS[refusal], refusal === 'totp_required' ? 400 : 401, { method });
       }
-      // Given back before the client's count is cleared, so the give-back cannot leave it below zero.
-      settled = true;
+      giveBack = false;
       await s.fallbackThrottle.release(method, ip);
       await s.fallbackThrottle.succeed(method, ip);
       return await completeFallbackSignIn(s, request, reply, method, { name: body.name, backupCodesLeft: left });
     } finally {
-      if (!failed && !settled) await s.fallbackThrottle.release(method, ip);
+      if (giveBack) await s.fallbackThrottle.release(method, ip);
     }
   });
 

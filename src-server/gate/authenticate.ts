@@ -10,6 +10,8 @@ import { isLoopbackRequest } from './isLoopbackRequest.ts';
 
 const BEARER = /^Bearer +(\S+) *$/i;
 
+export const DESKTOP_HEADER = 'x-latchkey-desktop';
+
 /**
  * A refused credential goes to the audit trail folded per client (recordFailure), or, when the
  * caller decides a limit first (the app proxy), is held in `deferred` until it has.
@@ -18,7 +20,6 @@ function refused(s: Services, ctx: GateRequest['lk'], event: AuditEvent) {
   if (ctx.deferred) ctx.deferred.push(event);
   else s.audit.recordFailure(event);
 }
-export const DESKTOP_HEADER = 'x-latchkey-desktop';
 
 /**
  * Decides how (if at all) a request is authenticated, in a fixed order:

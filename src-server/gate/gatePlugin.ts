@@ -16,7 +16,7 @@ export function gatePlugin(app: FastifyInstance, s: Services, listener: Listener
 
   app.decorateRequest('lk', null as unknown as RequestContext);
   // A route's row may let a command-line client call it without Origin (it holds no cookie to forge with).
-  app.addHook('onRequest', async (request, reply) => runGate(request, reply, s, listener, client, false, request.routeOptions.config?.access?.noOrigin === true));
+  app.addHook('onRequest', async (request, reply) => runGate(request, reply, s, listener, client, { noOrigin: request.routeOptions.config?.access?.noOrigin === true }));
   // Callback style on purpose: this runs on every response, and most are not token requests.
   app.addHook('onResponse', (request, reply, done) => {
     const ctx = request.lk;

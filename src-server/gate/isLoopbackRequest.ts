@@ -10,7 +10,7 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  */
 export const PROXY_HEADERS: readonly string[] = [
   'forwarded', 'via', 'x-real-ip', 'true-client-ip', 'x-client-ip', 'x-cluster-client-ip', 'fastly-client-ip', 'fly-client-ip',
-  'x-original-forwarded-for', 'cf-connecting-ip', 'cf-connecting-ipv6', 'cf-ray', 'tailscale-user-login', 'tailscale-user-name',
+  'x-original-forwarded-for',
 ];
 /** Whole families: every X-Forwarded-*, every header Cloudflare (CF-*) or Tailscale (Tailscale-*) adds. */
 export const PROXY_HEADER_PREFIXES: readonly string[] = ['x-forwarded-', 'cf-', 'tailscale-'];

@@ -14,14 +14,20 @@ import { resolveOrigin, type Listener } from './resolveOrigin.ts';
  * 3. checkRequestOrigin: no cross-site state changes, WebSocket handshakes or streams.
  * Throws a LatchkeyError to refuse. Whether an unauthenticated request may go on is the
  * caller's rule: Latchkey's API requires auth, an app's public paths do not.
+ * - `forApp`: an app's path. An Authorization that is not a Latchkey token is the app's own,
+ *   and refused credentials are held in `request.lk.deferred`: the app proxy decides its limit
+ *   before anything is written (on the remote listener, Latchkey's own routes are limited before the gate runs);
+ * - `noOrigin`: the route's row lets a command-line client call it without Origin.
  */
-export async function runGate(request: GateRequest, reply: GateReply, s: Services, listener: Listener, client: ClientAddress, forApp = false, noOrigin = false, deferAudit = false) {
+export async function runGate(request: GateRequest, reply: GateReply, s: Services, listener: Listener, client: ClientAddress,
+  opts: { forApp?: boolean; noOrigin?: boolean } = {}) {
+  const forApp = opts.forApp === true;
   const { origin, rpId } = resolveOrigin(request, listener, s.origins, s.config.rp_id, client.forwardedHostOf);
   request.lk = {
     listener, origin, rpId, ip: client.ipOf(request), via: null, principal: 'anonymous', servesApps: s.apps.servesAny(origin, listener),
-    device: null, token: null, sessionProblem: null, tokenProblem: null, deferred: deferAudit ? [] : null,
+    device: null, token: null, sessionProblem: null, tokenProblem: null, deferred: forApp ? [] : null,
   };
   await authenticate(request, reply, s, { forApp });
   request.lk.principal = principalOf(request.lk);
-  checkRequestOrigin(request, noOrigin);
+  checkRequestOrigin(request, opts.noOrigin === true);
 }

@@ -9,13 +9,11 @@ import { handoffStartUrl } from '../handoff/authOriginOf.ts';
 import { clearPairingCookie, clearSessionCookie, endedCookieName, pairingCookieName } from './sessionCookies.ts';
 import { startSession } from './startSession.ts';
 import { manageAtFor } from '../access/adminOrigins.ts';
-import { lk } from '../web/latchkeyPaths.ts';
 import { trustedBrowserOf } from '../fallbacks/completeFallbackSignIn.ts';
 
 /** Where a browser stands, as the page needs it to choose between Pair, Sign in and the app. */
 function authStateOf(s: Services, request: FastifyRequest) {
   const ctx = request.lk;
-  const manageAt = (c: typeof ctx) => (c.listener === 'local' ? `${s.urls.local}${lk('/')}` : manageAtFor(s)(c.origin));
   return {
     listener: ctx.listener,
     origin: ctx.origin,
@@ -25,7 +23,7 @@ function authStateOf(s: Services, request: FastifyRequest) {
     person_at_computer: isPersonAtComputer(request),
     principal: ctx.principal,
     // Where Latchkey's settings are: here, unless an app runs on this origin (access/routeRules: origin "admin").
-    admin: { here: !ctx.servesApps, manage_at: ctx.servesApps ? manageAt(ctx) : null },
+    admin: { here: !ctx.servesApps, manage_at: ctx.servesApps ? manageAtFor(s)(ctx) : null },
     device: ctx.device ? deviceView(ctx.device) : null,
     has_passkeys: s.store.hasPasskeysFor(ctx.origin),
     grace: { mode: s.config.grace, active: !s.store.hasDevicesFor(ctx.origin) },

@@ -52,7 +52,7 @@ export interface TunnelDeps {
   audit: AuditLog;
   clock: Clock;
   /** The listeners' URLs, known once they listen. */
-  urls: { remote: string };
+  urls: { local: string; remote: string };
 }
 
 export function createTunnelManager(s: TunnelDeps, opts: { env: NodeJS.ProcessEnv; timeoutMs: number }) {
@@ -94,7 +94,7 @@ export function createTunnelManager(s: TunnelDeps, opts: { env: NodeJS.ProcessEn
    * needs a second hostname routed by hand), nor when an admin origin exists already.
    */
   async function startAdmin(tool: TunnelAdapter['tool'], port: number, appOrigin: string): Promise<{ admin: AdminSide | null; problem: string | null }> {
-    if (tool !== 'tailscale' || !s.apps.any() || manageAtFor(s)(appOrigin)) return { admin: null, problem: null };
+    if (tool !== 'tailscale' || !s.apps.any() || manageAtFor(s)({ listener: 'remote', origin: appOrigin })) return { admin: null, problem: null };
     let handle: TunnelHandle;
     try {
       handle = await adapters.tailscale.start({ port, funnel: false, httpsPort: ADMIN_HTTPS_PORT });

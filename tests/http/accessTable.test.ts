@@ -147,7 +147,7 @@ describe('the access table, route by route, caller by caller, over HTTP', () => 
     }
     // The other half: a route without a row cannot even be registered.
     const bare = Fastify();
-    attachAccessRules(bare, { stepUps: createStepUps({ now: Date.now }), manageAt: () => null, localUrl: () => '' }, DEFAULT_LIMITS);
+    attachAccessRules(bare, { stepUps: createStepUps({ now: Date.now }), manageAt: () => null }, DEFAULT_LIMITS);
     assert.throws(() => bare.get('/.latchkey/api/new-feature', async () => ({})), /GET \/\.latchkey\/api\/new-feature has no row in the access table/);
   });
 
