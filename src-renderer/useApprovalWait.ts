@@ -2,7 +2,11 @@ import { useEffect, useState } from 'react';
 import { api } from './api.ts';
 import { lk } from '../src-server/web/latchkeyPaths.ts';
 
-export type WaitOutcome = { kind: 'approved' } | { kind: 'ended'; message: string } | null;
+/**
+ * `cancelled` is its own outcome because this browser's Cancel usually caused it: the pushed
+ * outcome can arrive before the cancel request's own answer, and both must lead to the same step.
+ */
+export type WaitOutcome = { kind: 'approved' } | { kind: 'cancelled' } | { kind: 'ended'; message: string } | null;
 
 /**
  * Waits for the computer to decide on this browser's pending request (a pairing, or a
@@ -13,8 +17,10 @@ export type WaitOutcome = { kind: 'approved' } | { kind: 'ended'; message: strin
 export function useApprovalWait(waiting: boolean): WaitOutcome {
   const [outcome, setOutcome] = useState<WaitOutcome>(null);
   useEffect(() => {
-    if (!waiting) return;
+    // An outcome belongs to one wait: kept after it, a page re-rendering for any reason would
+    // apply it again (a cancelled wait, back on its form, jumping to "ended").
     setOutcome(null);
+    if (!waiting) return;
     const events = new EventSource(lk('/auth/pairing/events'));
     let settled = false;
     let asking = false;
@@ -34,7 +40,7 @@ export function useApprovalWait(waiting: boolean): WaitOutcome {
         if (s.status === 'approved') setOutcome({ kind: 'approved' });
         else if (s.status === 'denied') setOutcome({ kind: 'ended', message: 'The request was denied on the computer.' });
         else if (s.status === 'expired') setOutcome({ kind: 'ended', message: 'The request expired before it was approved. Try again.' });
-        else if (s.status === 'cancelled') setOutcome({ kind: 'ended', message: 'The request was cancelled.' });
+        else if (s.status === 'cancelled') setOutcome({ kind: 'cancelled' });
       } catch (err) {
         if (settled) return;
         settled = true;

@@ -32,8 +32,10 @@ export function FallbackSignIn({ state, onSignedIn }: { state: AuthState; onSign
   const methods = state.fallbacks.methods;
   const [phase, setPhase] = useState<Phase>(methods.length === 1 ? { kind: 'form', method: methods[0]! } : { kind: 'choose' });
   const outcome = useApprovalWait(phase.kind === 'waiting');
+  const backToStart = () => setPhase(methods.length === 1 ? { kind: 'form', method: methods[0]! } : { kind: 'choose' });
   useEffect(() => {
     if (outcome?.kind === 'approved') setPhase({ kind: 'signed-in', offerPasskey: state.rp_id !== null });
+    else if (outcome?.kind === 'cancelled') backToStart();
     else if (outcome?.kind === 'ended') setPhase({ kind: 'ended', message: outcome.message });
   }, [outcome, state.rp_id]);
 
@@ -42,7 +44,7 @@ export function FallbackSignIn({ state, onSignedIn }: { state: AuthState; onSign
     : { kind: 'signed-in', offerPasskey: r.offer_passkey, codesLeft: r.backup_codes_left });
 
   if (phase.kind === 'waiting') {
-    return <WaitingForApproval code={phase.code} expiresInS={phase.expiresInS} onCancelled={() => setPhase(methods.length === 1 ? { kind: 'form', method: methods[0]! } : { kind: 'choose' })} />;
+    return <WaitingForApproval code={phase.code} expiresInS={phase.expiresInS} onCancelled={backToStart} />;
   }
   if (phase.kind === 'signed-in') return <OfferPasskey offer={phase.offerPasskey} codesLeft={phase.codesLeft} onContinue={onSignedIn} />;
   if (phase.kind === 'ended') {

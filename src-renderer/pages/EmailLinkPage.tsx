@@ -30,8 +30,10 @@ export function EmailLinkPage({ onSignedIn }: { onSignedIn: () => void }) {
     api('/auth/fallback/email/check', { method: 'POST', body: { token: TOKEN } })
       .then(() => setPhase({ kind: 'ready' }), (err) => setPhase({ kind: 'refused', message: (err as Error).message }));
   }, []);
+  const cancelled = () => setPhase({ kind: 'refused', message: 'Cancelled. Ask for a new link from the Sign in page.' });
   useEffect(() => {
     if (outcome?.kind === 'approved') setPhase({ kind: 'signed-in', offerPasskey: true });
+    else if (outcome?.kind === 'cancelled') cancelled();
     else if (outcome?.kind === 'ended') setPhase({ kind: 'refused', message: outcome.message });
   }, [outcome]);
 
@@ -48,7 +50,7 @@ export function EmailLinkPage({ onSignedIn }: { onSignedIn: () => void }) {
   }
 
   if (phase.kind === 'waiting') {
-    return <WaitingForApproval code={phase.code} expiresInS={phase.expiresInS} onCancelled={() => setPhase({ kind: 'refused', message: 'Cancelled. Ask for a new link from the Sign in page.' })} />;
+    return <WaitingForApproval code={phase.code} expiresInS={phase.expiresInS} onCancelled={cancelled} />;
   }
   if (phase.kind === 'signed-in') {
     return <OfferPasskey offer={phase.offerPasskey} onContinue={onSignedIn} />;

@@ -21,10 +21,15 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
   const { ready, error: optionsError, refresh } = useCeremonyOptions('/auth/register/options');
 
   const outcome = useApprovalWait(phase.kind === 'waiting');
+  const backToForm = () => {
+    setPhase({ kind: 'form' });
+    void refresh();
+  };
   useEffect(() => {
     if (outcome?.kind === 'approved') setPhase({ kind: 'approved' });
+    else if (outcome?.kind === 'cancelled') backToForm();
     else if (outcome?.kind === 'ended') setPhase({ kind: 'done', tone: 'bad', message: outcome.message });
-  }, [outcome, onSignedIn]);
+  }, [outcome]);
 
   async function setUp() {
     if (!ready) return;
@@ -44,7 +49,7 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
   }
 
   if (phase.kind === 'waiting') {
-    return <WaitingForApproval code={phase.code} expiresInS={phase.expiresInS} onCancelled={() => { setPhase({ kind: 'form' }); void refresh(); }} />;
+    return <WaitingForApproval code={phase.code} expiresInS={phase.expiresInS} onCancelled={backToForm} />;
   }
   if (phase.kind === 'approved') return <Approved device={name} host={new URL(state.origin).host} onContinue={onSignedIn} />;
   if (phase.kind === 'done') {
