@@ -53,7 +53,8 @@ export async function buildListener(s: Services, listener: Listener, shared: Lis
   const client = createClientAddress(listener === 'remote' ? s.config.trusted_proxies : null);
   const inFlight = listener === 'remote' ? createInFlightLimit(s.limits.inFlightPerClient) : null;
   const logError = (err: unknown) => app.log.error({ err }, 'app proxy failed');
-  const proxy = createAppProxy({ s, apps: s.apps, signer: s.signer, listener, client, inFlight, logError });
+  const logUpstream = (facts: Record<string, string>, message: string) => app.log.warn(facts, message);
+  const proxy = createAppProxy({ s, apps: s.apps, signer: s.signer, listener, client, inFlight, logError, logUpstream });
   // A bug on the proxy path must not take the server down with an unhandled rejection: log it, drop that one connection.
   const failed = (err: unknown, drop: () => void) => {
     logError(err);
@@ -69,6 +70,13 @@ export async function buildListener(s: Services, listener: Listener, shared: Lis
       const server = createServer({ requestTimeout: 0, headersTimeout: 20_000, connectionsCheckingInterval: 1_000 }, (req, res) => {
         if (proxy.takes(req)) proxy.handle(req, res).catch((err) => failed(err, () => res.destroy()));
         else fastifyHandler(req, res);
+      });
+      // Expect: 100-continue is answered once the gate has let the request in (Node would answer it
+      // at once): a refused upload is refused before its body is sent, and the app never sees Expect.
+      server.on('checkContinue', (req, res) => {
+        if (proxy.takes(req)) return void proxy.handle(req, res, true).catch((err) => failed(err, () => res.destroy()));
+        res.writeContinue();
+        fastifyHandler(req, res);
       });
       server.on('upgrade', (req, socket, head) => proxy.upgrade(req, socket as Socket, head).catch((err) => failed(err, () => socket.destroy())));
       return server;

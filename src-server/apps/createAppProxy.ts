@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIPv6, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { fastifyCookie } from '@fastify/cookie';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Services } from '../app/Services.ts';
@@ -20,9 +20,15 @@ import { isLatchkeyPath, lk } from '../web/latchkeyPaths.ts';
 import type { App, AppRegistry } from './createAppRegistry.ts';
 import type { AssertionSigner } from './createAssertionSigner.ts';
 import { isPublicPath } from './isPublicPath.ts';
+import { originHeaders, publicLocation } from './originHeaders.ts';
 
 // RFC 9110 §7.6.1: meaningful for one connection only, never forwarded (Upgrade is re-added for WebSocket handshakes).
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+// Where the request came from is the model's to say (originHeaders.ts). Expect is answered by
+// Latchkey itself, once the gate has let the request in: the body then follows as a plain upload.
+const SET_BY_MODEL = new Set(['host', 'origin', 'referer', 'expect']);
+const NOT_LISTENING = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND']);
+const TIMED_OUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
 /**
  * Names the gate sets itself; a client-sent copy is dropped first. Compared with "_" read
@@ -55,6 +61,8 @@ export interface AppProxyDeps {
   inFlight: InFlightLimit | null;
   /** Where an unexpected error is logged (the client sees only a generic 500). */
   logError: (err: unknown) => void;
+  /** Where an app's failure to answer is logged, with which failure it was. */
+  logUpstream: (facts: Record<string, string>, message: string) => void;
 }
 
 /**
@@ -64,7 +72,7 @@ export interface AppProxyDeps {
  * serves only what is under /.latchkey/ (PERFORMANCE.md: its per-request pipeline would cost
  * half the throughput here). Bodies stream both ways; nothing is buffered whole.
  */
-export function createAppProxy({ s, apps, signer, listener, client, inFlight, logError }: AppProxyDeps) {
+export function createAppProxy({ s, apps, signer, listener, client, inFlight, logError, logUpstream }: AppProxyDeps) {
   // Unauthenticated (public paths included) and refused app traffic only: a signed-in browser loading hundreds of modules is never limited.
   const limiter = new RateLimiterMemory({ points: s.limits.unauthenticatedPerMinute, duration: 60 });
 
@@ -185,7 +193,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
     const connection = req.headers.connection;
     const named = connection && connection.includes(',') ? connection.toLowerCase().split(',').map((t) => t.trim()) : [connection?.toLowerCase()];
     for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined || HOP_BY_HOP.has(name) || named.includes(name) || isGateHeader(name) || name === 'host') continue;
+      if (value === undefined || HOP_BY_HOP.has(name) || named.includes(name) || isGateHeader(name) || SET_BY_MODEL.has(name)) continue;
       if (name === 'cookie') {
         const kept = withoutLatchkeyCookies(String(value));
         if (kept) out.cookie = kept;
@@ -195,15 +203,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
         out[name] = value;
       }
     }
-    const publicUrl = new URL(ctx.origin);
-    out.host = app.hostHeader === 'public' ? publicUrl.host : app.upstreamUrl.host;
-    // A dev server checks Origin against its own host (Vite's WebSocket does); the gate already checked it against the public one.
-    if (app.hostHeader === 'upstream' && out.origin === ctx.origin) out.origin = app.upstream;
-    const proto = publicUrl.protocol.slice(0, -1);
-    out['x-forwarded-for'] = ctx.ip;
-    out['x-forwarded-proto'] = proto;
-    out['x-forwarded-host'] = publicUrl.host;
-    out.forwarded = `for=${isIPv6(ctx.ip) ? `"[${ctx.ip}]"` : ctx.ip};proto=${proto};host="${publicUrl.host}"`;
+    Object.assign(out, originHeaders(app, ctx.origin, req.headers, ctx.ip));
     out['x-latchkey-auth-method'] = authenticated ? ctx.via! : 'none';
     if (authenticated) {
       const device = ctx.device;
@@ -230,28 +230,30 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
     return signer.assertionFor({ origin: ctx.origin, app: app.name, sub, method: ctx.via!, name: device?.name ?? null });
   }
 
-  /** `Location: http://127.0.0.1:5173/x` from the app becomes the public origin's /x. */
-  function rewriteLocation(location: string, app: App, origin: string): string {
-    try {
-      const url = new URL(location, app.upstream);
-      if (url.origin !== app.upstream && !(url.port === app.upstreamUrl.port && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname))) return location;
-      return `${origin}${url.pathname}${url.search}${url.hash}`;
-    } catch {
-      return location;
-    }
-  }
-
+  /**
+   * Why an app gave no usable answer, told apart: not running (nothing listens), answered but
+   * not with HTTP (something listens and sent bytes that are not a response, or closed at once),
+   * or too slow. The log line names which, with the low-level cause.
+   */
   function upstreamFailure(err: unknown, app: App): LatchkeyError {
-    const code = (err as { code?: string }).code;
-    if (code === 'UND_ERR_HEADERS_TIMEOUT') {
-      return new LatchkeyError('app_timeout', `The app "${app.name}" (${app.upstream}) did not answer within ${Math.round(s.limits.appTimeoutMs / 1000)} s.`, 504, { app: app.name, upstream: app.upstream });
+    const cause = (err as { code?: string }).code ?? (err as Error).message;
+    const facts = { app: app.name, upstream: app.upstream };
+    let e: LatchkeyError;
+    if (TIMED_OUT.has(cause)) {
+      e = new LatchkeyError('app_timeout', `The app "${app.name}" (${app.upstream}) did not answer within ${Math.round(s.limits.appTimeoutMs / 1000)} s.`, 504, facts);
+    } else if (NOT_LISTENING.has(cause)) {
+      e = new LatchkeyError('app_unreachable',
+        `The app "${app.name}" is not answering at ${app.upstream}. Start it on the computer (for example with npm run dev), then reload this page.`, 502, facts);
+    } else {
+      e = new LatchkeyError('app_bad_response',
+        `The app "${app.name}" at ${app.upstream} is up, but did not answer with HTTP (${cause}). Check that this is the app's address, and look at its log.`, 502, facts);
     }
-    return new LatchkeyError('app_unreachable',
-      `The app "${app.name}" is not answering at ${app.upstream}. Start it on the computer (for example with npm run dev), then reload this page.`, 502,
-      { app: app.name, upstream: app.upstream });
+    logUpstream({ ...facts, error: e.code, cause }, `app "${app.name}" failed: ${e.code}`);
+    return e;
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
+  /** One HTTP request to an app; `expectsContinue`: the client sent Expect: 100-continue and waits for our word to send its body. */
+  async function handle(req: IncomingMessage, res: ServerResponse, expectsContinue = false) {
     const reply = collectingReply();
     const request = gateRequest(req);
     let admitted;
@@ -280,6 +282,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
       return;
     }
     const { ctx, app, authenticated } = admitted;
+    if (expectsContinue) res.writeContinue();
     const pending = assertionOf(ctx, app, authenticated);
     const assertion = typeof pending === 'string' || pending === null ? pending : await pending;
     // undici's dispatch(): the app's answer is written straight into the response as it arrives, with
@@ -314,7 +317,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
         for (const name in upstreamResponseHeaders) {
           const value = upstreamResponseHeaders[name];
           if (value === undefined || HOP_BY_HOP.has(name) || named.includes(name)) continue;
-          headers[name] = name === 'location' ? rewriteLocation(String(value), app, ctx.origin) : value;
+          headers[name] = name === 'location' ? publicLocation(String(value), app, ctx.origin) : value;
         }
         for (const [name, value] of reply.headers) {
           headers[name] = name === 'set-cookie' ? [...[headers[name] ?? []].flat(), value] : value;
@@ -371,15 +374,31 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
       headers: upstreamHeaders(req, ctx, app, await assertionOf(ctx, app, authenticated), true),
       agent: false,
     });
-    outgoing.on('error', (err) => fail(upstreamFailure(err, app)));
+    let answered = false;
+    outgoing.on('error', (err) => {
+      // Once the app's answer is being relayed, an error can only cut it short.
+      if (answered) return void socket.destroy();
+      fail(upstreamFailure(err, app));
+    });
     outgoing.on('response', (res) => {
-      // The app declined the upgrade: relay its answer as it is, then close.
+      answered = true;
+      res.on('error', () => socket.destroy());
+      // The app declined the upgrade. Its body arrives here already de-chunked, so it is relayed
+      // re-framed: the app's own framing and connection headers are dropped, and the body ends
+      // where the connection closes (or at its Content-Length), as HTTP/1.1 allows.
+      const named = String(res.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
       const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
-      for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+      for (let i = 0; i < res.rawHeaders.length; i += 2) {
+        const name = res.rawHeaders[i]!.toLowerCase();
+        if (HOP_BY_HOP.has(name) || named.includes(name)) continue;
+        lines.push(`${res.rawHeaders[i]}: ${name === 'location' ? publicLocation(res.rawHeaders[i + 1]!, app, ctx.origin) : res.rawHeaders[i + 1]}`);
+      }
+      lines.push('Connection: close');
       socket.write(`${lines.join('\r\n')}\r\n\r\n`);
       res.pipe(socket);
     });
     outgoing.on('upgrade', (res, upstreamSocket, upstreamHead) => {
+      answered = true;
       const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
       for (let i = 0; i < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
       socket.write(`${lines.join('\r\n')}\r\n\r\n`);

@@ -26,6 +26,8 @@ const TITLES: Record<number, string> = {
   403: 'Not allowed here', 404: 'Nothing here', 421: 'This address is not set up', 429: 'Too many requests',
   502: 'The app is not running', 504: 'The app is not answering',
 };
+// Where one status covers more than one cause: a 502 from an app that is up must not say "not running".
+const CODE_TITLES: Record<string, string> = { app_bad_response: 'The app answered, but not with HTTP' };
 
 /**
  * The page a browser gets instead of an error's JSON: the same message, in words, with the
@@ -33,7 +35,7 @@ const TITLES: Record<number, string> = {
  */
 export function errorPage(err: LatchkeyError): string {
   const host = typeof err.extra.host === 'string' && /^[A-Za-z0-9.:[\]-]+$/.test(err.extra.host) ? err.extra.host : undefined;
-  const title = TITLES[err.statusCode] ?? (err.statusCode >= 500 ? 'Something went wrong' : 'This request was refused');
+  const title = CODE_TITLES[err.code] ?? TITLES[err.statusCode] ?? (err.statusCode >= 500 ? 'Something went wrong' : 'This request was refused');
   let body = `<p class="bad" role="alert">${escapeHtml(err.message)}</p>`;
   if (err.statusCode === 421 && host) {
     body = `<p role="alert">Latchkey on this computer does not answer for <strong>${escapeHtml(host)}</strong> yet. If this is your tunnel's address, run this on the computer:</p>` +

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { addAuthenticator, IPHONE_UA, launchChromium, newDevice } from '../helpers/browser.ts';
+import { spawnUntil } from '../helpers/spawnUntil.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
 import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
 
@@ -17,16 +17,10 @@ async function startVite() {
   writeFileSync(join(dir, 'main.js'), 'document.body.dataset.ready = "yes";\n');
   writeFileSync(join(dir, 'style.css'), '#title { color: rgb(255, 0, 0); }\n');
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['node_modules/vite/bin/vite.js', dir, '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (c) => { out += c; });
-  child.stderr!.on('data', (c) => { out += c; });
-  for (let i = 0; i < 200 && !/ready in/.test(out); i++) {
-    if (child.exitCode !== null) throw new Error(`vite exited: ${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { dir, port, url: `http://127.0.0.1:${port}`, stop: () => new Promise<void>((r) => { child.once('exit', () => r()); child.kill('SIGTERM'); }) };
+  // As `npm run dev` starts it (no --host), and behind the gate at the address it prints: README, "Apps that work".
+  const vite = await spawnUntil(process.execPath, ['node_modules/vite/bin/vite.js', dir, '--port', String(port), '--strictPort'], /Local:\s+http:\/\/\S+/, { what: 'vite' });
+  const url = /Local:\s+(http:\/\/[^/\s]+)/.exec(vite.output)![1]!;
+  return { dir, port, url, stop: vite.stop };
 }
 
 describe('a stock Vite dev server behind the gate, through a TLS tunnel, HMR included (real Chromium)', () => {

@@ -3,6 +3,9 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 
+/** The body of the declined handshake: the app echoes bytes that a careless relay would let a parser read as a second response. */
+export const DECLINED_BODY = 'not a WebSocket here\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n';
+
 export interface Recorded {
   method: string;
   url: string;
@@ -15,6 +18,9 @@ export interface Recorded {
  * never receives. Routes: /echo, POST /upload (streams and hashes the body), /download?mb=N,
  * /sse?n=N, /redirect, /slow (never answers), /die (ends mid-response), and WebSocket
  * echo on any path, routed by the last segment (subprotocol "chat" accepted; "close:CODE" closes with that code).
+ * Two misbehave on purpose: a handshake to /decline is refused with a chunked 400 whose body
+ * holds what looks like a second response, and /garbage (HTTP or handshake) gets bytes that are
+ * not HTTP at all, then a close.
  */
 export async function startRecordingApp() {
   const seen: Recorded[] = [];
@@ -66,6 +72,7 @@ export async function startRecordingApp() {
       return void res.end();
     }
     if (route === '/slow') return;
+    if (route === '/garbage') return void res.socket?.end('SSH-2.0-OpenSSH_9.2\r\n');
     if (route === '/die') {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
       res.write('partial');
@@ -79,7 +86,18 @@ export async function startRecordingApp() {
     open.add(socket);
     socket.on('close', () => open.delete(socket));
   });
-  const wss = new WebSocketServer({ server, handleProtocols: (protocols) => (protocols.has('chat') ? 'chat' : false) });
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has('chat') ? 'chat' : false) });
+  server.on('upgrade', (req, socket, head) => {
+    const route = `/${new URL(req.url!, 'http://app').pathname.split('/').filter(Boolean).at(-1) ?? ''}`;
+    if (route === '/garbage') return void socket.end('SSH-2.0-OpenSSH_9.2\r\n');
+    if (route === '/decline') {
+      seen.push({ method: 'DECLINED', url: req.url!, headers: req.headers });
+      socket.write('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n');
+      for (const part of [DECLINED_BODY.slice(0, 20), DECLINED_BODY.slice(20)]) socket.write(`${Buffer.byteLength(part).toString(16)}\r\n${part}\r\n`);
+      return void socket.end('0\r\n\r\n');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
   wss.on('connection', (ws, req) => {
     seen.push({ method: 'UPGRADE', url: req.url!, headers: req.headers });
     ws.on('message', (data, binary) => {

@@ -9,13 +9,25 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import WebSocket from 'ws';
 import { rawHandshake } from '../helpers/rawHandshake.ts';
 import { rawRequest } from '../helpers/rawRequest.ts';
-import { startRecordingApp, type RecordingApp } from '../helpers/recordingApp.ts';
+import { DECLINED_BODY, startRecordingApp, type RecordingApp } from '../helpers/recordingApp.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
 import { testPasskey } from '../helpers/testPasskey.ts';
 
 const BOX = 'https://box.alice.ts.net';
 const OTHER = 'https://other.example.test';
 const SECRET = 'k'.repeat(43);
+
+/** Writes one request by hand and reads every byte until the server closes: framing is what is tested. */
+function exchange(port: number, head: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, '127.0.0.1', () => sock.write(`${head}\r\n\r\n`));
+    let out = '';
+    sock.setEncoding('utf8');
+    sock.on('data', (c) => { out += c; });
+    sock.on('end', () => resolve(out));
+    sock.on('error', reject);
+  });
+}
 
 describe('apps behind the gate: what gets through, and what the app receives', () => {
   let s: TestServer;
@@ -105,11 +117,11 @@ describe('apps behind the gate: what gets through, and what the app receives', (
     assert.equal(h['x-latchkey-auth-method'], 'session');
     assert.equal(h.x_latchkey_device_id, undefined);
     assert.equal(h['x-real-ip'], undefined);
-    assert.equal(h['x-forwarded-for'], '127.0.0.1', 'the gate\'s own view of the client');
-    assert.equal(h['x-forwarded-proto'], 'https');
-    assert.equal(h['x-forwarded-host'], 'box.alice.ts.net');
-    assert.equal(h.forwarded, 'for=127.0.0.1;proto=https;host="box.alice.ts.net"');
-    assert.equal(h.host, `127.0.0.1:${app.port}`, 'host_header "upstream" by default, so dev servers\' host checks pass');
+    // host_header "upstream" (the default): as if the browser talked to the app directly, so no forwarding header at all.
+    assert.equal(h.host, `127.0.0.1:${app.port}`);
+    for (const name of ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded']) assert.equal(h[name], undefined, `${name} is not sent`);
+    assert.equal(h['x-latchkey-client-ip'], '127.0.0.1', 'the gate\'s own view of the client');
+    assert.equal(h['x-latchkey-public-origin'], BOX);
 
     const jwks = (await rawRequest(s.remotePort, { path: '/.latchkey/jwks.json', headers: { host: 'box.alice.ts.net' } })).body;
     const { payload, protectedHeader } = await jwtVerify(String(h['latchkey-assertion']), createLocalJWKSet(jwks), { issuer: BOX, audience: 'rec', algorithms: ['ES256'] });
@@ -117,6 +129,78 @@ describe('apps behind the gate: what gets through, and what the app receives', (
     assert.equal(payload.sub, 'dev_phone');
     assert.ok(payload.exp! - payload.iat! <= 300, 'at most 5 minutes');
     await assert.rejects(jwtVerify(String(h['latchkey-assertion']), createLocalJWKSet(jwks), { issuer: BOX, audience: 'jupyter' }), 'bound to one app');
+  });
+
+  it('one model of where a request came from: by default every header names the app\'s own address; with host_header "public", every header names the public origin', async () => {
+    const upstream = app.url;
+    const sent = { cookie, origin: BOX, referer: `${BOX}/notes/1?tab=2#top`, 'content-type': 'text/plain' };
+    assert.equal((await remote('/upload', sent, 'POST', 'x')).status, 200);
+    let h = app.last('/upload')!.headers;
+    assert.deepEqual([h.host, h.origin, h.referer], [`127.0.0.1:${app.port}`, upstream, `${upstream}/notes/1?tab=2#top`], 'Host, Origin and Referer agree');
+    // Only the public origin this request came through is translated; any other site is shown as it is.
+    for (const referer of ['https://evil.example/x', `${BOX}.evil.example/x`, `${OTHER}/x`]) {
+      assert.equal((await remote('/echo', { cookie, referer })).status, 200);
+      assert.equal(app.last('/echo')!.headers.referer, referer);
+    }
+    assert.equal((await remote('/echo', { cookie, origin: 'https://evil.example', referer: BOX })).status, 200);
+    h = app.last('/echo')!.headers;
+    assert.deepEqual([h.origin, h.referer], ['https://evil.example', `${upstream}/`], 'a cross-site GET keeps its foreign Origin; a bare origin Referer gains its /');
+
+    assert.equal((await remote('/jupyter/api/contents', { ...sent, referer: `${BOX}/jupyter/tree` }, 'POST', 'x')).status, 200);
+    h = jupyter.last('/jupyter/api/contents')!.headers;
+    assert.deepEqual(
+      [h.host, h.origin, h.referer, h['x-forwarded-host'], h['x-forwarded-proto'], h['x-forwarded-for'], h.forwarded, h['x-latchkey-public-origin']],
+      ['box.alice.ts.net', BOX, `${BOX}/jupyter/tree`, 'box.alice.ts.net', 'https', '127.0.0.1', 'for=127.0.0.1;proto=https;host="box.alice.ts.net"', BOX],
+    );
+  });
+
+  it('Expect: 100-continue: a signed-in upload of 64 MB is let in, then streams; a refused one is answered before its body is sent; the app never sees Expect', async () => {
+    const upload = (headers: Record<string, string>) => new Promise<{ status: number; continued: boolean; body: any }>((resolve, reject) => {
+      let continued = false;
+      const req = httpRequest({ host: '127.0.0.1', port: s.remotePort, method: 'POST', path: '/upload', headers: {
+        host: 'box.alice.ts.net', origin: BOX, 'content-type': 'application/octet-stream', 'content-length': String(64 * 1024 * 1024), expect: '100-continue', ...headers,
+      } }, (res) => {
+        let text = '';
+        res.on('data', (c) => { text += c; });
+        res.on('end', () => resolve({ status: res.statusCode!, continued, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      req.on('continue', () => {
+        continued = true;
+        const chunk = Buffer.alloc(1024 * 1024, 5);
+        let left = 64;
+        const pump = () => {
+          while (left > 0) {
+            left--;
+            if (!req.write(chunk)) return void req.once('drain', pump);
+          }
+          req.end();
+        };
+        pump();
+      });
+      req.flushHeaders();
+    });
+    const before = seenCount();
+    const refused = await upload({});
+    assert.deepEqual([refused.status, refused.continued, refused.body.error], [401, false, 'auth_required']);
+    assert.equal(seenCount(), before, 'the app was never contacted');
+    const up = await upload({ cookie });
+    assert.deepEqual([up.status, up.continued, up.body.bytes], [200, true, 64 * 1024 * 1024]);
+    const expected = createHash('sha256');
+    for (let i = 0; i < 64; i++) expected.update(Buffer.alloc(1024 * 1024, 5));
+    assert.equal(up.body.sha256, expected.digest('hex'));
+    assert.equal(app.last('/upload')!.headers.expect, undefined);
+  });
+
+  it('a WebSocket handshake the app declines is relayed as one well-formed response, even when the app chunked it', async () => {
+    const bytes = await exchange(s.remotePort, ['GET /decline HTTP/1.1', 'Host: box.alice.ts.net', `Origin: ${BOX}`, `Cookie: ${cookie}`,
+      'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=='].join('\r\n'));
+    const [head, ...rest] = bytes.split('\r\n\r\n');
+    const lines = head!.split('\r\n');
+    assert.equal(lines[0], 'HTTP/1.1 400 Bad Request');
+    assert.ok(!lines.some((l) => /^transfer-encoding:/i.test(l)), 'no chunked framing over a body that is no longer chunked');
+    assert.ok(lines.some((l) => /^connection: close$/i.test(l)), 'the body ends where the connection does');
+    assert.equal(rest.join('\r\n\r\n'), DECLINED_BODY, 'the body exactly as the app meant it');
   });
 
   it('a Latchkey bearer token works for scripts and is removed; an app\'s own Authorization passes', async () => {
@@ -329,6 +413,18 @@ describe('when the app is down, slow or dies', () => {
     assert.match(String(page.headers['content-type']), /text\/html/);
     assert.match(page.text, /not answering at http:\/\/127\.0\.0\.1:\d+/);
     assert.doesNotMatch(page.text, /at .*\.ts:\d+/);
+  });
+
+  it('an app that is up but does not speak HTTP gets its own 502, for a request and for a handshake: never "not running"', async () => {
+    const json = await local('/rec/garbage');
+    assert.deepEqual([json.status, json.body.error, json.body.app], [502, 'app_bad_response', 'rec']);
+    assert.match(json.body.message, /is up, but did not answer with HTTP/);
+    const page = await local('/rec/garbage', { accept: 'text/html' });
+    assert.match(page.text, /<h1>The app answered, but not with HTTP<\/h1>/);
+    assert.doesNotMatch(page.text, /not running/);
+    const handshake = await rawHandshake(s.localPort, { host: `127.0.0.1:${s.localPort}` }, '/rec/garbage');
+    assert.equal(handshake, 'HTTP/1.1 502 app_bad_response');
+    assert.equal(await rawHandshake(s.localPort, { host: `127.0.0.1:${s.localPort}` }, '/index.html'), 'HTTP/1.1 502 app_unreachable');
   });
 
   it('an app that takes too long gets 504; one that dies mid-response ends the response early; the server keeps serving', async () => {
