@@ -63,7 +63,7 @@ program.command('serve').description('start the Latchkey server (local and remot
   .option('--home <dir>', 'data folder (default: $LATCHKEY_HOME, else ~/.latchkey)')
   .addOption(new Option('--local-port <n>', 'local listener port, 0 = any free').argParser(port).default(8787))
   .addOption(new Option('--remote-port <n>', 'remote listener port (point tunnels here), 0 = any free').argParser(port).default(8788))
-  .option('--upstream <url>', 'put one local app behind the gate at /, for this run (e.g. http://127.0.0.1:5173)')
+  .option('--upstream <url>', 'put one local app behind the gate at /, for this run, as it prints its address (e.g. http://localhost:5173)')
   .option('--json', 'print the listener URLs as one JSON line')
   .action(async (opts: { home?: string; localPort: number; remotePort: number; json?: boolean; upstream?: string }) => {
     // The server is loaded only here, so client commands start without it.
@@ -152,7 +152,7 @@ clientCommand(apps, 'list', 'list the apps and whether each is up').action(async
     'No apps yet. Put one behind the gate with: latchkey apps add NAME http://127.0.0.1:PORT'));
 });
 clientCommand(apps, 'add', 'put a local app behind the gate (on the computer only)')
-  .argument('<name>', 'a short name, e.g. vite').argument('<url>', 'where the app listens, e.g. http://127.0.0.1:5173')
+  .argument('<name>', 'a short name, e.g. vite').argument('<url>', 'where the app listens, as it prints it, e.g. http://localhost:5173')
   .option('--path <prefix>', 'serve it under this path prefix (default /; the longest prefix wins)')
   .action(async (name: string, url: string, opts: ClientOpts & { path?: string }) => {
     const { app } = await client(opts).addApp({ name, upstream: url, path: opts.path });

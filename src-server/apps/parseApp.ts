@@ -60,7 +60,7 @@ export function parseUpstream(raw: string): { origin: string } | { problem: stri
   try {
     url = new URL(raw);
   } catch {
-    return { problem: `"${raw}" is not a URL; use e.g. http://127.0.0.1:5173` };
+    return { problem: `"${raw}" is not a URL; use the address the app prints, e.g. http://localhost:5173` };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { problem: `must be http:// or https://, not ${url.protocol}` };
   if (url.username || url.password) return { problem: 'must not carry a user name or password' };
