@@ -21,15 +21,16 @@ const port = (value: string) => {
 function clientCommand(parent: Command, name: string, description: string) {
   return parent.command(name).description(description)
     .option('--json', 'print machine-readable JSON')
-    .option('--base-url <url>', 'the Latchkey server (default: $LATCHKEY_URL, else the one running on $LATCHKEY_HOME or ~/.latchkey, found through its server.lock, else http://localhost:8787)')
+    .option('--home <dir>', 'find the server started with this data folder, through its server.lock (default: $LATCHKEY_HOME, else ~/.latchkey)')
+    .option('--base-url <url>', 'the Latchkey server (default: $LATCHKEY_URL, else the one running on --home, found through its server.lock, else http://localhost:8787)')
     .option('--token <token>', 'bearer token (default: $LATCHKEY_API_TOKEN, else the file from: latchkey auth login)');
 }
 
-type ClientOpts = { json?: boolean; baseUrl?: string; token?: string };
+type ClientOpts = { json?: boolean; home?: string; baseUrl?: string; token?: string };
 // Every text the CLI prints may hold names a stranger chose: hidden characters are shown as escapes, never sent to the terminal.
 const warn = (line: string) => process.stderr.write(`latchkey: warning: ${revealHidden(line)}\n`);
 // Without --base-url or LATCHKEY_URL, the server running on this home folder, on whatever port it took.
-const client = (opts: ClientOpts) => createLatchkeyClient(resolveBaseUrl(opts.baseUrl, process.env, () => runningServer(resolveHome(undefined))?.local),
+const client = (opts: ClientOpts) => createLatchkeyClient(resolveBaseUrl(opts.baseUrl, process.env, () => runningServer(resolveHome(opts.home))?.local),
   { token: resolveToken(opts.token)?.token, onWarning: warn });
 /** "4 min 10 s" from the seconds left the server counted (its clock, not this one), or "expired". */
 const expiresIn = (s: number) => (s <= 0 ? 'expired' : `${Math.floor(s / 60)} min ${s % 60} s`);
@@ -68,20 +69,38 @@ program.command('serve').description('start the Latchkey server (local and remot
   .action(async (opts: { home?: string; localPort: number; remotePort: number; json?: boolean; upstream?: string }) => {
     // The server is loaded only here, so client commands start without it.
     const { createLatchkey } = await import('../src-server/app/createLatchkey.ts');
+    const { createTerminalNotices } = await import('../src-server/notices/createTerminalNotices.ts');
+    const { describePortHolder } = await import('../src-server/app/describePortHolder.ts');
+    const home = resolveHome(opts.home);
     const lk = await createLatchkey({
-      home: resolveHome(opts.home), localPort: opts.localPort, remotePort: opts.remotePort, logger: true, upstream: opts.upstream, rendererDir: runtime.rendererDir,
+      home, localPort: opts.localPort, remotePort: opts.remotePort, logger: true, upstream: opts.upstream, rendererDir: runtime.rendererDir,
     });
     if (!lk.services.config.require_auth) {
       process.stderr.write('\n!!! latchkey: require_auth is false: THE GATE IS OFF. Anyone who reaches the remote listener gets in. !!!\n\n');
     }
-    const urls = await lk.listen();
+    const urls = await lk.listen().catch(async (err: NodeJS.ErrnoException & { port?: number }) => {
+      await lk.close().catch(() => {});
+      if (err.code !== 'EADDRINUSE') throw err;
+      const which = err.port === opts.remotePort ? 'remote' : 'local';
+      const holder = err.port ? describePortHolder(err.port) : null;
+      throw Object.assign(new Error(`port ${err.port} (the ${which} listener) is in use${holder ? ` by ${holder}` : ''}. ` +
+        `Stop that, or pick another port: latchkey serve --${which}-port N (0 = any free).`), { code: 'EADDRINUSE' });
+    });
+    // Client commands find this server through the home's server.lock; a home other than the default must be named.
+    const clientFlags = home === resolveHome(undefined, {}) ? '' : `--home ${home}`;
     if (opts.json) process.stdout.write(`${JSON.stringify(urls)}\n`);
     else {
       process.stdout.write(`local: ${urls.local}\nremote: ${urls.remote}\n`);
       // On the computer an app opens on the IP origin; http://localhost:PORT is Latchkey's own (access/adminOrigins.ts).
       for (const app of lk.services.apps.list()) process.stdout.write(`app: ${app.name} at ${localAppUrl(urls.local, app) ?? (app.path || '/')} → ${app.upstream}\n`);
+      if (clientFlags) process.stdout.write(`client commands find this server with ${clientFlags} (or LATCHKEY_HOME=${home})\n`);
     }
-    const stop = () => void lk.close().then(() => process.exit(0));
+    // Headless, the terminal is where the person at the computer hears of a waiting device or an alert.
+    const quiet = opts.json ? () => {} : createTerminalNotices(lk.services, (line) => process.stdout.write(`${line}\n`), clientFlags);
+    const stop = () => {
+      quiet();
+      void lk.close().then(() => process.exit(0));
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });

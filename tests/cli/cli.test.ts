@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
 import { startServer, tempHome } from '../helpers/startServer.ts';
+import { softBrowser } from '../helpers/softBrowser.ts';
 import { testPasskey } from '../helpers/testPasskey.ts';
 
 const exec = promisify(execFile);
@@ -183,6 +184,41 @@ describe('the latchkey CLI', () => {
     const gone = await latchkey(['devices', 'list'], { ...env, LATCHKEY_URL: '' });
     assert.notEqual(gone.code, 0);
     assert.match(gone.stderr, /^latchkey: cannot reach the Latchkey server at http:\/\/localhost:8787/);
+  });
+
+  it('serve --home: it says how client commands find it, they take --home, a waiting phone is printed with the command that approves it, and a port in use is named with its holder', async () => {
+    const home = tempHome({ public_origins: ['https://box.alice.ts.net'] });
+    const server = serve(['--home', home]);
+    children.push(server.child);
+    let out = '';
+    server.child.stdout!.on('data', (c) => { out += c; });
+    const { local, remote } = await server.ready;
+    const waitForLine = async (re: RegExp) => {
+      for (let i = 0; i < 200 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 25));
+      return re.exec(out)?.[0];
+    };
+    assert.ok(await waitForLine(new RegExp(`^client commands find this server with --home ${home} \\(or LATCHKEY_HOME=${home}\\)$`, 'm')), out);
+
+    // Neither --base-url, LATCHKEY_URL nor LATCHKEY_HOME: --home alone finds it.
+    const added = await latchkey(['apps', 'add', 'vite', 'http://localhost:5173', '--home', home], { LATCHKEY_URL: '', LATCHKEY_HOME: '' });
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(readFileSync(join(home, 'config.json'), 'utf8'), /"vite"/);
+
+    const phone = softBrowser(Number(new URL(remote).port));
+    const asked = await phone.pair('Pixel 8');
+    assert.deepEqual([asked.status, asked.body.status], [200, 'pending']);
+    const line = await waitForLine(/^pending: .*$/m);
+    assert.match(String(line), /^pending: "Pixel 8" \(iPhone, Mobile Safari [\d.]+, iOS [\d.]+\) wants access from https:\/\/box\.alice\.ts\.net at 127\.0\.0\.1; expires in 5 min\./);
+    assert.ok(String(line).includes(`Approve: latchkey devices approve --home ${home} --code NN (the code the device shows).`), String(line));
+    assert.ok(!out.includes(`--code ${asked.body.request.code}`) && !out.includes(` ${asked.body.request.code} `), 'the code is never printed: it is read off the phone');
+    const pendingId = JSON.parse((await latchkey(['devices', 'pending', '--json', '--home', home], { LATCHKEY_URL: '' })).stdout)[0].id;
+    assert.ok(String(line).endsWith(`Deny: latchkey devices deny --home ${home} ${pendingId}`), String(line));
+
+    // The local port is now taken: a second server elsewhere is told by whom, and how to pick another.
+    const taken = await latchkey(['serve', '--local-port', new URL(local).port, '--remote-port', '0', '--home', tempHome()]);
+    assert.notEqual(taken.code, 0);
+    assert.equal(taken.stderr.trim().split('\n').length, 1, taken.stderr);
+    assert.match(taken.stderr.trim(), new RegExp(`^latchkey: port ${new URL(local).port} \\(the local listener\\) is in use by PID ${server.child.pid} \\(.*bin/latchkey\\.mjs serve.*\\)\\. Stop that, or pick another port: latchkey serve --local-port N \\(0 = any free\\)\\.$`));
   });
 
   const hasScript = (() => {
