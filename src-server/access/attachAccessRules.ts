@@ -7,7 +7,6 @@ import { ruleFor, type RouteLimit } from './routeRules.ts';
 function rateLimitOf(limit: RouteLimit, limits: Limits) {
   switch (limit) {
     case 'ceremony': return { max: limits.ceremoniesPerMinute, timeWindow: '1 minute' };
-    case 'pairing': return { max: limits.pairingsPer10Minutes, timeWindow: '10 minutes' };
     // A CLI polls the token endpoint every few seconds while its login waits, so it gets more room.
     case 'token_exchange': return { max: Math.max(120, limits.ceremoniesPerMinute), timeWindow: '1 minute' };
   }

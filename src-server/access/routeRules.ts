@@ -4,7 +4,7 @@ import { PAGE_ALIASES, PAGE_TABLE } from '../web/pagePaths.ts';
 import { LATCHKEY_PREFIX, lk } from '../web/latchkeyPaths.ts';
 
 /** The per-route request limits, per client; their numbers come from `limits` (Services.ts). */
-export type RouteLimit = 'ceremony' | 'pairing' | 'token_exchange';
+export type RouteLimit = 'ceremony' | 'token_exchange';
 
 /**
  * One row of the access table: who may call a route of Latchkey's, and where.
@@ -61,7 +61,7 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   // Signing in, pairing, waiting and signing out.
   [`GET ${lk('/auth/state')}`]: visitor(),
   [`POST ${lk('/auth/register/options')}`]: visitor({ limit: 'ceremony' }),
-  [`POST ${lk('/auth/register/verify')}`]: visitor({ limit: 'pairing' }),
+  [`POST ${lk('/auth/register/verify')}`]: visitor({ limit: 'ceremony' }),
   [`POST ${lk('/auth/login/options')}`]: visitor({ limit: 'ceremony' }),
   [`POST ${lk('/auth/login/verify')}`]: visitor({ limit: 'ceremony' }),
   [`GET ${lk('/auth/pairing/status')}`]: visitor(),

@@ -18,12 +18,13 @@ import type { FallbackService } from '../fallbacks/createFallbackService.ts';
 import type { FallbackThrottle } from '../fallbacks/createFallbackThrottle.ts';
 import type { StepUps } from '../access/createStepUps.ts';
 import type { AlertService } from '../alerts/createAlertService.ts';
+import type { PairingBudget } from '../devices/createPairingBudget.ts';
 
 /** Request-rate limits per client IP. Tests lower or raise them; users get the defaults. */
 export interface Limits {
   /** Option and verify calls of passkey ceremonies, per IP per minute. */
   ceremoniesPerMinute: number;
-  /** Pairing attempts (registration verifies that would create a pending request), per IP per 10 minutes. */
+  /** Pairing requests per IP per 10 minutes (a cancelled one, or one denied for a wrong pick, is given back). */
   pairingsPer10Minutes: number;
   /** Every request on the remote listener, per IP per minute. */
   remotePerMinute: number;
@@ -84,6 +85,8 @@ export interface Services {
   alerts: AlertService;
   emailLinks: EmailLinks;
   pending: PendingRegistry;
+  /** Pairing requests per client per 10 minutes, checked before a passkey is made (createPairingBudget). */
+  pairingBudget: PairingBudget;
   logins: LoginRequests;
   audit: AuditLog;
   clock: Clock;

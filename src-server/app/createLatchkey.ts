@@ -10,6 +10,7 @@ import { createLoginRequests } from '../cli-login/createLoginRequests.ts';
 import { loadConfig, type LatchkeyConfig } from '../config/loadConfig.ts';
 import { parseApps, type AppConfig } from '../apps/parseApp.ts';
 import { ConfigError } from '../errors/LatchkeyError.ts';
+import { createPairingBudget } from '../devices/createPairingBudget.ts';
 import { createPendingRegistry, MAX_PENDING, MAX_PENDING_PER_CLIENT, PENDING_TTL_MS } from '../devices/createPendingRegistry.ts';
 import { createOriginRegistry } from '../origins/createOriginRegistry.ts';
 import { createSessionService } from '../sessions/createSessionService.ts';
@@ -87,6 +88,9 @@ export async function createLatchkey(options: LatchkeyOptions) {
     const alertSettings = alertsFromConfig(config.alerts, config.file);
     const audit = createAuditLog(options.home, clock, auditRotationFromConfig(config.audit, config.file));
     const limits = { ...DEFAULT_LIMITS, ...limitsFromConfig(config.limits), ...options.limits };
+    const pending = createPendingRegistry(clock, {
+      max: options.pending?.max ?? MAX_PENDING, perClient: options.pending?.perClient ?? MAX_PENDING_PER_CLIENT, ttlMs: options.pending?.ttlMs ?? PENDING_TTL_MS,
+    });
     const services: Services = {
       config,
       origins: createOriginRegistry(config),
@@ -103,9 +107,8 @@ export async function createLatchkey(options: LatchkeyOptions) {
       fallbackThrottle: createFallbackThrottle({ perClient: limits.fallbackFailuresPerClient, global: limits.fallbackFailuresTotal, windowS: 600 }),
       emailLinks: createEmailLinks(clock),
       alerts: null as unknown as Services['alerts'],
-      pending: createPendingRegistry(clock, {
-        max: options.pending?.max ?? MAX_PENDING, perClient: options.pending?.perClient ?? MAX_PENDING_PER_CLIENT, ttlMs: options.pending?.ttlMs ?? PENDING_TTL_MS,
-      }),
+      pending,
+      pairingBudget: createPairingBudget(pending, limits.pairingsPer10Minutes),
       logins: createLoginRequests(clock, { intervalSeconds: options.cliLoginIntervalSeconds }),
       audit,
       clock,

@@ -20,6 +20,8 @@ export interface Decider {
 export async function approvePending(s: Services, id: string, picked: string, by: Decider) {
   const { request: pending, decision } = s.pending.claimPick(id, picked);
   if (decision === 'denied') {
+    // The owner's slip, not the requester's: the pairing it cost is given back.
+    s.pairingBudget.refund(id);
     s.pending.settle(id);
     s.audit.record({ outcome: 'failure', method: 'deny', origin: pending.origin, ip: pending.ip, request_id: id, reason: 'wrong_code_picked', denied_by: by.via, approver_ip: by.ip });
     throw new LatchkeyError('code_mismatch',

@@ -62,14 +62,27 @@ export function takeCeremony(s: Services, request: FastifyRequest, id: string, k
     : 'This passkey request is unknown or was already used. Try again.', 400);
 }
 
+/** The pairing budget's refusal, written to Activity (folded per client, so a flood cannot fill it). */
+async function assertPairingRoom(s: Services, request: FastifyRequest) {
+  try {
+    await s.pairingBudget.assertRoom(request.lk.ip);
+  } catch (err) {
+    s.audit.recordFailure({ outcome: 'failure', method: 'passkey-register', origin: request.lk.origin, ip: request.lk.ip, reason: 'too_many_pairings' });
+    throw err;
+  }
+}
+
 export function ceremonyRoutes(app: FastifyInstance, s: Services) {
 
   app.post('/auth/register/options', async (request) => {
     const rpId = requireRpId(request);
     const { origin, via } = request.lk;
     const trustedAtOnce = isPersonAtComputer(request);
-    // Fail before the user is asked for Face ID, not after.
-    if (!trustedAtOnce) s.pending.assertRoom(sourceOf(request));
+    // Fail before the user is asked for Face ID, not after: a refused pairing must leave no passkey on the phone.
+    if (!trustedAtOnce) {
+      s.pending.assertRoom(sourceOf(request));
+      await assertPairingRoom(s, request);
+    }
     const options = await (await loadWebAuthn()).generateRegistrationOptions({
       rpName: RP_NAME,
       rpID: rpId,
@@ -156,10 +169,13 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
       return { status: 'trusted', device: deviceView(passkey) };
     }
 
+    s.pending.assertRoom(sourceOf(request));
+    await s.pairingBudget.spend(ctx.ip);
     const { request: pending, code, secret } = s.pending.create({
       name: passkey.name, device_type: ua.device_type, browser: ua.browser, os: ua.os,
       origin: ctx.origin, rp_id: ceremony.rpId, fingerprint: passkey.fingerprint, ip: ctx.ip, device: passkey,
     }, sourceOf(request));
+    s.pairingBudget.paidFor(pending.id, ctx.ip);
     s.audit.record({ outcome: 'info', method: 'passkey-register', origin: ctx.origin, ip: ctx.ip, reason: 'pending_approval', request_id: pending.id });
     setPairingCookie(reply, ctx.origin, secret, 10 * 60);
     return { status: 'pending', request: forRequester(pending, code) };

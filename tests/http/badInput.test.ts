@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT } from 'jose';
 import { rawRequest } from '../helpers/rawRequest.ts';
+import { softBrowser } from '../helpers/softBrowser.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
 import { testPasskey } from '../helpers/testPasskey.ts';
 
@@ -128,8 +129,8 @@ describe('bad input gets a clear 4xx, and nothing is stored', () => {
 });
 
 describe('rate limits', () => {
-  it('limits pairing attempts per client IP, and says so clearly', async () => {
-    const s = await startServer({ config: { public_origins: [BOX] }, limits: { ceremoniesPerMinute: 1000, pairingsPer10Minutes: 5, remotePerMinute: 1000 } });
+  it('limits passkey ceremony attempts per client IP, and says so clearly', async () => {
+    const s = await startServer({ config: { public_origins: [BOX] }, limits: { ceremoniesPerMinute: 5, pairingsPer10Minutes: 1000, remotePerMinute: 1000 } });
     try {
       const attempt = (ip: string) => rawRequest(s.remotePort, {
         method: 'POST', path: '/.latchkey/auth/register/verify',
@@ -146,4 +147,41 @@ describe('rate limits', () => {
       await s.close();
     }
   });
+
+  it('pairing requests: checked before a passkey is made, a cancel or a wrong pick gives one back, a deny does not; the refusal names the minutes and why, and is in Activity', async () => {
+    const s = await startServer({ config: { public_origins: [BOX] }, limits: { ceremoniesPerMinute: 1000, pairingsPer10Minutes: 2, remotePerMinute: 1000 } });
+    try {
+      const phone = softBrowser(s.remotePort, { ip: '203.0.113.5' });
+      const ask = async () => {
+        const r = await phone.pair('Pixel 8');
+        assert.deepEqual([r.status, r.body.status], [200, 'pending'], JSON.stringify(r.body));
+        return r.body.request as { id: string; code: string };
+      };
+      // Cancelled by the phone itself, five times over: never counted.
+      for (let i = 0; i < 5; i++) {
+        await ask();
+        assert.equal((await phone.send('POST', '/.latchkey/auth/pairing/cancel')).status, 200);
+      }
+      // A wrong pick on the computer denies, and gives the pairing back.
+      for (let i = 0; i < 3; i++) {
+        const req = await ask();
+        const wrong = req.code === '10' ? '11' : '10';
+        assert.equal((await s.api('POST', `/.latchkey/api/devices/${req.id}/approve`, { code: wrong })).status, 409);
+      }
+      // Two plain denials use the budget up.
+      for (let i = 0; i < 2; i++) assert.equal((await s.api('POST', `/.latchkey/api/devices/${(await ask()).id}/deny`)).status, 200);
+      // The next one is refused at options: before the browser is asked to make a passkey.
+      const refused = await phone.send('POST', '/.latchkey/auth/register/options', {});
+      assert.deepEqual([refused.status, refused.body.error], [429, 'too_many_pairings']);
+      assert.match(refused.body.message, /^This device asked to pair 2 times in 10 minutes, .* Try again in (9|10) minutes\. A request you cancelled, or one denied because the wrong code was picked, does not count\.$/);
+      assert.ok(Number(refused.headers['retry-after']) > 500);
+      const audit = readFileSync(join(s.home, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.ok(audit.some((e) => e.reason === 'too_many_pairings' && e.ip === '203.0.113.5'), 'the refusal is in Activity');
+      // Another client is not affected.
+      assert.equal((await softBrowser(s.remotePort, { ip: '203.0.113.6' }).pair('Other')).body.status, 'pending');
+    } finally {
+      await s.close();
+    }
+  });
 });
+
