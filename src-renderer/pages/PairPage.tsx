@@ -1,10 +1,11 @@
 import { startRegistration } from '@simplewebauthn/browser';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { api, describeError, type AuthState } from '../api.ts';
 import { useCeremonyOptions } from '../useCeremonyOptions.ts';
 import { lk } from '../../src-server/web/latchkeyPaths.ts';
 import { useApprovalWait } from '../useApprovalWait.ts';
 import { WaitingForApproval } from '../components/WaitingForApproval.tsx';
+import { forgetPasskey } from '../signalPasskeys.ts';
 
 type Phase =
   | { kind: 'form' }
@@ -21,14 +22,27 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
   const { ready, error: optionsError, refresh } = useCeremonyOptions('/auth/register/options');
 
   const outcome = useApprovalWait(phase.kind === 'waiting');
+  // The passkey this page made: until the computer approves it, Latchkey does not know it.
+  const made = useRef<{ rpId: string; credentialId: string } | null>(null);
+  const forgetMade = () => {
+    if (made.current) void forgetPasskey(made.current.rpId, made.current.credentialId);
+    made.current = null;
+  };
   const backToForm = () => {
+    forgetMade();
     setPhase({ kind: 'form' });
     void refresh();
   };
   useEffect(() => {
-    if (outcome?.kind === 'approved') setPhase({ kind: 'approved' });
-    else if (outcome?.kind === 'cancelled') backToForm();
-    else if (outcome?.kind === 'ended') setPhase({ kind: 'done', tone: 'bad', message: outcome.message });
+    if (outcome?.kind === 'approved') {
+      made.current = null;
+      setPhase({ kind: 'approved' });
+    } else if (outcome?.kind === 'cancelled') backToForm();
+    else if (outcome?.kind === 'ended') {
+      // Denied or expired: the passkey on the phone opens nothing, so it should not stay in its list.
+      forgetMade();
+      setPhase({ kind: 'done', tone: 'bad', message: outcome.message });
+    }
   }, [outcome]);
 
   async function setUp() {
@@ -37,10 +51,15 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
     setError(null);
     try {
       const response = await startRegistration({ optionsJSON: ready.options });
+      made.current = { rpId: ready.options.rp.id ?? window.location.hostname, credentialId: response.id };
       const result = await api('/auth/register/verify', { method: 'POST', body: { ceremony_id: ready.ceremony_id, name, response } });
-      if (result.status === 'trusted') onSignedIn();
-      else setPhase({ kind: 'waiting', code: result.request.code, expiresInS: result.request.expires_in_s });
+      if (result.status === 'trusted') {
+        made.current = null;
+        onSignedIn();
+      } else setPhase({ kind: 'waiting', code: result.request.code, expiresInS: result.request.expires_in_s });
     } catch (err) {
+      // Refused after the passkey was made (or never made): none is left behind.
+      forgetMade();
       setError(describeError(err));
       void refresh();
     } finally {

@@ -88,7 +88,9 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
       rpID: rpId,
       // A fresh user handle per device, so enrolling again never overwrites a passkey the phone still needs.
       userID: randomBytes(16),
-      userName: `Latchkey (${new URL(origin).host})`,
+      // What the phone's passkey list shows: "iPhone · box.alice.ts.net", so two passkeys here are told apart.
+      userName: `${describeUserAgent(request.headers['user-agent']).device_type} · ${new URL(origin).host}`,
+      userDisplayName: `Latchkey on ${new URL(origin).host}`,
       timeout: TIMEOUT_MS,
       attestationType: 'none',
       authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
