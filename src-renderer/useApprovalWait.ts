@@ -38,7 +38,9 @@ export function useApprovalWait(waiting: boolean): WaitOutcome {
         if (settled) return;
         if (s.status !== 'pending') settled = true;
         if (s.status === 'approved') setOutcome({ kind: 'approved' });
-        else if (s.status === 'denied') setOutcome({ kind: 'ended', message: 'The request was denied on the computer.' });
+        else if (s.status === 'denied' && s.reason === 'code_mismatch') {
+          setOutcome({ kind: 'ended', message: 'The code typed on the computer did not match the one this device showed, so the request was denied. Try again, and type the code shown here.' });
+        } else if (s.status === 'denied') setOutcome({ kind: 'ended', message: 'The request was denied on the computer.' });
         else if (s.status === 'expired') setOutcome({ kind: 'ended', message: 'The request expired before it was approved. Try again.' });
         else if (s.status === 'cancelled') setOutcome({ kind: 'cancelled' });
       } catch (err) {

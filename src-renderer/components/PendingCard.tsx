@@ -1,17 +1,21 @@
 import { FALLBACK_LABELS, type FallbackMethod } from '../../src-server/fallbacks/fallbackMethods.ts';
 import { when, type Pending } from '../api.ts';
+import { useState } from 'react';
 import { mmss, useCountdown } from '../useCountdown.ts';
 
 
 /**
  * One request, as the person approving must weigh it: the origin first (the fact that catches
  * phishing), what the device calls itself next to what it is, and the time left. Approving
- * means picking, out of three, the code the device shows: a person who is not looking at
- * their own phone cannot rubber-stamp it, and a wrong pick denies it.
+ * means typing the code the device shows (as Microsoft Authenticator moved to, from picking one
+ * of three: a picker still lets a rubber-stamping approver in one time in three); a wrong code
+ * denies the request.
  */
 export function PendingCard({ p, busy, onPick, onDeny }: { p: Pending; busy: boolean; onPick: (p: Pending, code: string) => void; onDeny: (p: Pending) => void }) {
   const left = useCountdown(p.expires_in_s, p.id);
   const host = new URL(p.origin).host;
+  const [code, setCode] = useState('');
+  const complete = /^\d{2}$/.test(code);
   return (
     <article className="request card" data-request-id={p.id} aria-labelledby={`req-${p.id}`}>
       <h2 id={`req-${p.id}`} className="request-origin"><strong>{host}</strong> wants access</h2>
@@ -27,12 +31,17 @@ export function PendingCard({ p, busy, onPick, onDeny }: { p: Pending; busy: boo
           : <><dt>Passkey fingerprint</dt><dd><code>{p.fingerprint}</code></dd></>}
       </dl>
       <p className="countdown" aria-live="off">{left > 0 ? <>Expires in <span data-testid="countdown">{mmss(left)}</span></> : 'Expired'}</p>
-      <fieldset className="pick" disabled={busy || left === 0}>
-        <legend>To approve, pick the code the device shows</legend>
-        <div className="choices">
-          {p.choices.map((c) => <button key={c} type="button" className="choice" onClick={() => onPick(p, c)} aria-label={`Approve: the device shows ${c}`}>{c}</button>)}
-        </div>
-      </fieldset>
+      <form className="pick" onSubmit={(e) => { e.preventDefault(); if (complete) onPick(p, code); }}>
+        <fieldset disabled={busy || left === 0}>
+          <legend>To approve, type the code the device shows</legend>
+          <label htmlFor={`code-${p.id}`}>Code on the device</label>
+          <div className="code-row">
+            <input id={`code-${p.id}`} className="code-input" inputMode="numeric" pattern="[0-9]{2}" maxLength={2} autoComplete="off"
+              value={code} onChange={(e) => setCode(e.target.value.replace(/\D/g, '').slice(0, 2))} />
+            <button type="submit" disabled={!complete}>Approve</button>
+          </div>
+        </fieldset>
+      </form>
       <p className="muted small">No code on your device, or not your device? Deny it.</p>
       <button type="button" className="danger" disabled={busy} onClick={() => onDeny(p)}>Deny</button>
     </article>

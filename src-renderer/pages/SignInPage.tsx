@@ -59,7 +59,7 @@ export function SignInPage({ state, onSignedIn }: { state: AuthState; onSignedIn
       {passkeys && (
         <>
           {/* Two equal choices: a phone that has no passkey here yet must not be steered to the one that cannot work. */}
-          <div className="choices">
+          <div className="equal-choices">
             <button disabled={!ready || busy} onClick={signIn}>Sign in with passkey</button>
             <a className="button secondary" href={lk('/pair')}>This is a new device: pair it</a>
           </div>

@@ -15,7 +15,7 @@ const KEY_CHECK_MS = 12 * 3600_000;
  * The desktop app's behaviour, with the windowing system behind `DesktopUi`: turns the
  * server's pending-device events into notifications and the tray menu. A notification's
  * Deny uses the same deny the web UI and CLI use; its Approve opens the approval window, where
- * the person picks the phone's code. The approval logic itself stays in the server (decidePending).
+ * the person types the phone's code. The approval logic itself stays in the server (decidePending).
  */
 export function createDesktopController(s: Services, ui: DesktopUi, opts: { canShowActions: boolean }) {
   const shown = new Map<string, NotificationHandle>();

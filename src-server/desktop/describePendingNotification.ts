@@ -3,14 +3,14 @@ import type { NotificationSpec } from './DesktopUi.ts';
 import { FALLBACK_LABELS, type FallbackMethod } from '../fallbacks/fallbackMethods.ts';
 import type { BackupCodeUse } from '../fallbacks/completeFallbackSignIn.ts';
 
-// Approving means picking the phone's code, which a notification cannot ask: this opens the approval window.
+// Approving means typing the phone's code, which a notification cannot ask: this opens the approval window.
 export const APPROVE = 'Approve…';
 export const DENY = 'Deny';
 
 /**
- * "box.alice.ts.net wants access: iPhone · Safari. Pick the code it shows to approve."
+ * "box.alice.ts.net wants access: iPhone · Safari. Type the code it shows to approve."
  * The origin leads (the one fact that catches phishing); the code is never shown here: the
- * person picks it from three in the approval window, reading it off the phone.
+ * person types it in the approval window, reading it off the phone.
  */
 export function describePendingNotification(p: PendingView, canShowActions: boolean): NotificationSpec {
   const who = p.name && p.name !== p.device_type ? `${p.name} (${p.device_type})` : p.device_type;
@@ -18,7 +18,7 @@ export function describePendingNotification(p: PendingView, canShowActions: bool
   const how = p.kind === 'browser' ? ` · no passkey, signed in with ${FALLBACK_LABELS[p.method as FallbackMethod] ?? p.method}` : '';
   return {
     title: `${hostOf(p.origin)} wants access`,
-    body: `${p.kind === 'browser' ? 'A new browser' : 'A new device'}: ${who} · ${p.browser}${how}. Pick the code it shows to approve.`,
+    body: `${p.kind === 'browser' ? 'A new browser' : 'A new device'}: ${who} · ${p.browser}${how}. Type the code it shows to approve.`,
     actions: canShowActions ? [APPROVE, DENY] : [],
   };
 }

@@ -15,10 +15,8 @@ const OUTCOME_TTL_MS = 10 * 60_000;
 /** A device waiting for approval. Held in memory only: a denial or expiry leaves nothing on disk. */
 export interface PendingRequest {
   id: string;
-  /** Shown on the requesting device only. */
+  /** Shown on the requesting device only; the approver types it (number matching, against approval fatigue). */
   code: string;
-  /** What the approver picks from: the code and two others, shuffled (number matching, against approval fatigue). */
-  choices: string[];
   name: string;
   device_type: string;
   browser: string;
@@ -34,7 +32,7 @@ export interface PendingRequest {
 }
 
 /**
- * What the approver sees: never the code itself, only the choices to pick it from. `expires_in_s`
+ * What the approver sees: never the code itself, which must be read off the device. `expires_in_s`
  * is counted on the server's clock, so a screen whose clock is off still counts down right.
  */
 export type PendingView = Omit<PendingRequest, 'device' | 'code'> & { kind: 'passkey' | 'browser'; method: string; expires_in_s: number };
@@ -58,6 +56,8 @@ interface Entry {
   timer: NodeJS.Timeout;
   /** Set the moment a decision is claimed; from then on nobody else can decide, and it cannot expire. */
   deciding: Decision | null;
+  /** Denied because the approver typed another code: the device is told so. */
+  mismatch?: boolean;
 }
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest();
@@ -66,7 +66,7 @@ export type PendingRegistry = ReturnType<typeof createPendingRegistry>;
 
 /**
  * Pending device requests. Each one gets a short match code, shown on the requesting device
- * only; the approver picks it from three (number matching, so the person approving must look
+ * only; the approver types it (number matching, so the person approving must look
  * at their phone and can tell it from an attacker's — SECURITY.md §3), and a random
  * secret that only the requesting browser holds, in a cookie, to learn the outcome.
  * Emits `added` and `resolved` so the desktop can notify without polling.
@@ -74,7 +74,7 @@ export type PendingRegistry = ReturnType<typeof createPendingRegistry>;
 export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING, perClient: MAX_PENDING_PER_CLIENT, ttlMs: PENDING_TTL_MS }) {
   const events = new EventEmitter();
   const live = new Map<string, Entry>();
-  const outcomes = new Map<string, { outcome: Outcome; deviceId?: string; at: number; secretHash: Buffer }>();
+  const outcomes = new Map<string, { outcome: Outcome; deviceId?: string; at: number; secretHash: Buffer; reason?: 'code_mismatch' }>();
   const view = (r: PendingRequest) => viewAt(r, clock.now());
 
   function settle(id: string, outcome: Outcome, deviceId?: string) {
@@ -82,7 +82,7 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
     if (!entry) return;
     clearTimeout(entry.timer);
     live.delete(id);
-    outcomes.set(id, { outcome, deviceId, at: clock.now(), secretHash: entry.secretHash });
+    outcomes.set(id, { outcome, deviceId, at: clock.now(), secretHash: entry.secretHash, ...(entry.mismatch ? { reason: 'code_mismatch' as const } : {}) });
     events.emit('resolved', { id, outcome, request: view(entry.request) });
   }
 
@@ -92,26 +92,13 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
     for (const [id, o] of outcomes) if (o.at + OUTCOME_TTL_MS <= now) outcomes.delete(id);
   }
 
-  /** A code no waiting request shows (so `devices approve --code` names one request), and two decoys unlike any of them. */
-  function freshCode(): { code: string; choices: string[] } {
+  /** A code no waiting request shows, so `devices approve --code` names one request. */
+  function freshCode(): string {
     const taken = new Set([...live.values()].map((e) => e.request.code));
-    const draw = () => {
-      for (;;) {
-        const n = String(randomInt(10, 100));
-        if (!taken.has(n)) {
-          taken.add(n);
-          return n;
-        }
-      }
-    };
-    const code = draw();
-    const choices = [code, draw(), draw()];
-    // Fisher–Yates with the CSPRNG: where the right one sits must not be guessable either.
-    for (let i = choices.length - 1; i > 0; i--) {
-      const j = randomInt(0, i + 1);
-      [choices[i], choices[j]] = [choices[j]!, choices[i]!];
+    for (;;) {
+      const n = String(randomInt(10, 100));
+      if (!taken.has(n)) return n;
     }
-    return { code, choices };
   }
 
   return {
@@ -135,13 +122,13 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
       }
     },
 
-    create(input: Omit<PendingRequest, 'id' | 'code' | 'choices' | 'created_at' | 'expires_at'>, source: PendingSource): { request: PendingView; code: string; secret: string } {
+    create(input: Omit<PendingRequest, 'id' | 'code' | 'created_at' | 'expires_at'>, source: PendingSource): { request: PendingView; code: string; secret: string } {
       this.assertRoom(source);
       const now = clock.now();
       const request: PendingRequest = {
         ...input,
         id: `req_${randomBytes(6).toString('base64url')}`,
-        ...freshCode(),
+        code: freshCode(),
         created_at: new Date(now).toISOString(),
         expires_at: new Date(now + limits.ttlMs).toISOString(),
       };
@@ -166,13 +153,17 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
     },
 
     /**
-     * The decision a pick makes: the code the requesting device shows approves; any other
-     * denies (a wrong pick means the person is not looking at that device). Claimed like `claim`.
+     * The decision a typed code makes: the code the requesting device shows approves; any other
+     * denies (a wrong code means the person is not looking at that device), and the device is
+     * told that the code did not match. Claimed like `claim`.
      */
-    claimPick(id: string, picked: string): { request: PendingRequest; decision: Decision } {
-      const code = live.get(id)?.request.code;
-      const decision: Decision = code !== undefined && code.length === picked.length && timingSafeEqual(Buffer.from(code), Buffer.from(picked)) ? 'approved' : 'denied';
-      return { request: this.claim(id, decision), decision };
+    claimPick(id: string, typed: string): { request: PendingRequest; decision: Decision } {
+      const entry = live.get(id);
+      const code = entry?.request.code;
+      const decision: Decision = code !== undefined && code.length === typed.length && timingSafeEqual(Buffer.from(code), Buffer.from(typed)) ? 'approved' : 'denied';
+      const request = this.claim(id, decision);
+      if (decision === 'denied') entry!.mismatch = true;
+      return { request, decision };
     },
 
     /** Requests still open for a decision (one being decided right now is not). */
@@ -224,7 +215,7 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
      * What the requesting browser sees; `approved` is handed out once, then forgotten
      * (`peek` looks without using it up, for the event stream that only announces it).
      */
-    statusFor(secret: string, peek = false): { status: 'pending'; request: PendingView; code: string } | { status: Outcome; id: string; deviceId?: string } | null {
+    statusFor(secret: string, peek = false): { status: 'pending'; request: PendingView; code: string } | { status: Outcome; id: string; deviceId?: string; reason?: 'code_mismatch' } | null {
       prune();
       const h = hash(secret);
       for (const entry of live.values()) {
@@ -233,7 +224,7 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
       for (const [id, o] of outcomes) {
         if (!timingSafeEqual(o.secretHash, h)) continue;
         if (o.outcome === 'approved' && !peek) outcomes.delete(id);
-        return { status: o.outcome, id, deviceId: o.deviceId };
+        return { status: o.outcome, id, deviceId: o.deviceId, ...(o.reason ? { reason: o.reason } : {}) };
       }
       return null;
     },

@@ -25,7 +25,7 @@ export async function approvePending(s: Services, id: string, picked: string, by
     s.pending.settle(id);
     s.audit.record({ outcome: 'failure', method: 'deny', origin: pending.origin, ip: pending.ip, request_id: id, reason: 'wrong_code_picked', denied_by: by.via, approver_ip: by.ip });
     throw new LatchkeyError('code_mismatch',
-      `Code ${picked} is not the one the requesting device shows, so the request was denied. If it was yours, pair again from it and pick the code it shows.`, 409);
+      `Code ${picked} is not the one the requesting device shows, so the request was denied. If it was yours, pair again from it and type the code it shows.`, 409);
   }
   const device = pending.device;
   if (isPasskey(device) && s.store.getByCredentialId(device.credential_id)) {

@@ -62,7 +62,7 @@ export function sessionRoutes(app: FastifyInstance, s: Services) {
       s.audit.record({ outcome: 'success', method: 'pairing', device_id: device.id, origin: ctx.origin, ip: ctx.ip });
       return { status: 'approved', device: deviceView(device) };
     }
-    return { status: status.status === 'approved' ? 'denied' : status.status };
+    return { status: status.status === 'approved' ? 'denied' : status.status, ...('reason' in status && status.reason ? { reason: status.reason } : {}) };
   });
 
   // Cancel on the waiting phone: the request leaves the computer's list and notification at once.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchChromium, phoneWaiting } from '../helpers/browser.ts';
+import { launchChromium, phoneWaiting, typeCodeAndApprove } from '../helpers/browser.ts';
 import { rawRequest } from '../helpers/rawRequest.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
 import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
@@ -61,7 +61,7 @@ describe('the desktop app\'s per-launch secret and its pages, in real Chromium a
       const card = win.locator(`[data-request-id="${pending!.id}"]`);
       assert.match(await card.innerText(), new RegExp(`calls itself .Alice phone., detected as iPhone · Mobile Safari[\\s\\S]*${box.replace(/\./g, '\\.')}[\\s\\S]*${pending!.fingerprint}`));
       assert.ok(!(await card.innerText()).includes(`code ${code}`), 'the right code is not labelled: the person picks it');
-      await card.getByRole('button', { name: `Approve: the device shows ${code}` }).click();
+      await typeCodeAndApprove(card, code);
       await win.getByText('Approved Alice phone. It is signed in now.').waitFor();
       await phone.page.getByTestId('signed-in-as').getByText('Alice phone').waitFor();
 

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { _electron, type Browser, type ElectronApplication, type Page } from 'playwright-core';
 // @ts-expect-error: a plain .mjs helper shared with bin/desktop.mjs
 import { electronBinary, MISSING_ELECTRON } from '../../bin/electronBinary.mjs';
-import { launchChromium, phoneWaiting } from '../helpers/browser.ts';
+import { launchChromium, phoneWaiting, typeCodeAndApprove } from '../helpers/browser.ts';
 import { tempHome } from '../helpers/startServer.ts';
 import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
 
@@ -113,7 +113,7 @@ describe('the desktop app (Electron)', { skip: binary || required ? false : `ski
     const approvalWindow = app.waitForEvent('window');
     assert.ok(await runTray('Alice phone · '), 'the tray item opens the approval window');
     const approval = await approvalWindow;
-    await approval.getByRole('button', { name: `Approve: the device shows ${code}` }).click();
+    await typeCodeAndApprove(approval, code);
     // Approved, with one app behind the gate: the phone says so, then goes straight into the app.
     await page.getByTestId('approved').waitFor();
     await page.getByRole('heading', { name: 'notes' }).waitFor();

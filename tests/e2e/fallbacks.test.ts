@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { totpCode } from '../../src-server/fallbacks/totp.ts';
-import { launchChromium, newDevice } from '../helpers/browser.ts';
+import { launchChromium, newDevice, typeCodeAndApprove } from '../helpers/browser.ts';
 import { rawRequest } from '../helpers/rawRequest.ts';
 import { startMailbox } from '../helpers/mailbox.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
@@ -94,7 +94,7 @@ describe('sign-in fallbacks in real Chromium through the nginx TLS front, with r
     const card = desk.page.locator('.request', { hasText: 'Hotel laptop' });
     await card.waitFor();
     assert.match(await card.innerText(), /A browser that calls itself .Hotel laptop.[\s\S]*Signed in with\s+a password \(no passkey/);
-    await card.getByRole('button', { name: `Approve: the device shows ${code}` }).click();
+    await typeCodeAndApprove(card, code);
 
     await page.getByRole('heading', { name: 'Signed in' }).waitFor();
     await page.getByText('This browser is signed in without a passkey, for up to 12 hours.').waitFor();

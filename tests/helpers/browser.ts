@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Locator, type Page } from 'playwright-core';
 
 /** CHROMIUM_PATH, else Debian's /usr/bin/chromium, else Playwright's own download. */
 export function chromiumPath(): string | undefined {
@@ -56,4 +56,10 @@ export async function phoneWaiting(browser: Browser, origin: string, name?: stri
   await page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
   const code = await page.getByTestId('match-code').innerText();
   return { context, page, auth, code };
+}
+
+/** Approves a request on its card (Pending page, approval window) by typing the code its device shows. */
+export async function typeCodeAndApprove(card: Locator | Page, code: string): Promise<void> {
+  await card.getByLabel('Code on the device').fill(code);
+  await card.getByRole('button', { name: 'Approve' }).click();
 }

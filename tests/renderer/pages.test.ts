@@ -11,7 +11,7 @@ const device = (id: string, name: string) => ({
   created_at: '2026-11-01T10:00:00.000Z', last_used_at: null,
 });
 const pending = {
-  id: 'req_1', choices: ['12', '47', '80'], name: 'Alice phone', kind: 'passkey', method: 'passkey', rp_id: 'alice.ts.net', device_type: 'iPhone', browser: 'Mobile Safari 17', os: 'iOS 17.4',
+  id: 'req_1', name: 'Alice phone', kind: 'passkey', method: 'passkey', rp_id: 'alice.ts.net', device_type: 'iPhone', browser: 'Mobile Safari 17', os: 'iOS 17.4',
   origin: 'https://box.alice.ts.net', fingerprint: 'abcd ef01 2345 6789', ip: '100.64.0.7',
   created_at: '2026-11-22T10:00:00.000Z', expires_at: new Date(Date.now() + 5 * 60_000).toISOString(), expires_in_s: 300,
 };
@@ -104,7 +104,7 @@ describe('renderer pages (unit, jsdom with a fake API)', () => {
     assert.ok(screen.getByText('Old tablet'));
   });
 
-  it('the approval window leads with the origin, offers three codes, approves with the one picked, then asks the app to close the window', async () => {
+  it('the approval window leads with the origin, asks for the code, approves with the one typed, then asks the app to close the window', async () => {
     let closed = 0;
     (window as unknown as { latchkeyDesktop: unknown }).latchkeyDesktop = { closeWindow: async () => { closed++; }, openExternal: async () => {} };
     const { calls } = fakeApi({
@@ -116,23 +116,27 @@ describe('renderer pages (unit, jsdom with a fake API)', () => {
     await screen.findByRole('heading', { name: 'box.alice.ts.net wants access' });
     for (const fact of ['iPhone · Mobile Safari 17 · iOS 17.4', 'https://box.alice.ts.net', '100.64.0.7', 'abcd ef01 2345 6789']) assert.ok(screen.getByText(fact), fact);
     assert.ok(screen.getByText('“Alice phone”'), 'the name it typed, quoted as a claim');
-    const choices = screen.getAllByRole('button', { name: /^Approve: the device shows/ });
-    assert.deepEqual(choices.map((b) => b.textContent), ['12', '47', '80']);
-    await act(async () => { fireEvent.click(screen.getByRole('button', { name: 'Approve: the device shows 47' })); });
+    const approve = screen.getByRole('button', { name: 'Approve' }) as HTMLButtonElement;
+    assert.equal(approve.disabled, true, 'nothing to approve with until two digits are typed');
+    const input = screen.getByLabelText('Code on the device') as HTMLInputElement;
+    await act(async () => { fireEvent.change(input, { target: { value: '4x7 ' } }); });
+    assert.equal(input.value, '47', 'digits only, two at most');
+    await act(async () => { fireEvent.click(approve); });
     await screen.findByText('Approved Alice phone. It is signed in now.');
     assert.deepEqual(calls.filter((c) => c.method === 'POST'), [{ method: 'POST', path: '/.latchkey/api/devices/req_1/approve', body: { code: '47' } }]);
     await waitFor(() => assert.equal(closed, 1), { timeout: 3000 });
   });
 
-  it('a wrong pick shows the server\'s refusal in red, not as success', async () => {
+  it('a wrong code shows the server\'s refusal in red, not as success', async () => {
     fakeApi({
       'GET /.latchkey/api/devices/pending': () => ({ status: 200, body: { pending: [pending] } }),
       'POST /.latchkey/api/devices/req_1/approve': () => ({ status: 409, body: { error: 'code_mismatch', message: 'Code 12 is not the one the requesting device shows, so the request was denied.' } }),
     });
     const { ApprovalWindowPage } = await import('../../src-renderer/pages/ApprovalWindowPage.tsx');
     render(createElement(ApprovalWindowPage));
-    const wrong = await screen.findByRole('button', { name: 'Approve: the device shows 12' });
-    await act(async () => { fireEvent.click(wrong); });
+    const input = await screen.findByLabelText('Code on the device');
+    await act(async () => { fireEvent.change(input, { target: { value: '12' } }); });
+    await act(async () => { fireEvent.click(screen.getByRole('button', { name: 'Approve' })); });
     const refusal = await screen.findByText(/Code 12 is not the one/);
     assert.equal(refusal.getAttribute('role'), 'alert');
     assert.match(refusal.className, /error/);

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, typeCodeAndApprove } from '../helpers/browser.ts';
 import { DESKTOP, deskPage, phoneAsking, startUiServer } from '../helpers/uiFixture.ts';
 
 const out = fileURLToPath(new URL('../../assets/screenshots/', import.meta.url));
@@ -30,12 +30,12 @@ try {
     for (const [path, name] of [['/', 'home'], ['/pending', 'pending'], ['/devices', 'devices'], ['/remote', 'remote-access']] as const) {
       await desk.page.goto(`${server.local}/.latchkey${path}`);
       await desk.page.getByRole('heading', { level: 1 }).first().waitFor();
-      if (path === '/pending') await desk.page.getByRole('button', { name: /^Approve: the device shows/ }).first().waitFor();
+      if (path === '/pending') await desk.page.getByLabel('Code on the device').first().waitFor();
       await shoot(desk.page, `desktop-${name}-${scheme}`);
     }
     // Approved by picking its code: the phone's success screen, then its home.
     await desk.page.goto(`${server.local}/.latchkey/pending`);
-    await desk.page.getByRole('button', { name: `Approve: the device shows ${phone.code}` }).click();
+    await typeCodeAndApprove(desk.page.locator('article').first(), phone.code);
     await phone.page.getByTestId('approved').waitFor();
     await shoot(phone.page, `phone-approved-${scheme}`);
     await phone.page.getByTestId('signed-in-as').waitFor();
