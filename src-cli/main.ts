@@ -245,7 +245,7 @@ clientCommand(fallback, 'disable', 'turn one fallback off and forget its secret'
   });
 
 const outcomeChoice = new Option('--outcome <outcome>', 'only success, failure or info').choices(['success', 'failure', 'info']);
-clientCommand(program, 'audit', 'the audit trail, newest first: who got in, who tried (Settings → Activity)')
+clientCommand(program, 'audit', 'the audit trail, newest first: who got in, who tried (Latchkey → Activity)')
   .option('--since <when>', 'only events since then: a duration back from now (1h, 7d) or an ISO time')
   .option('--until <when>', 'only events until then')
   .addOption(outcomeChoice)

@@ -69,7 +69,7 @@ export function RequireLocal({ state, children }: { state: AuthState; children: 
   if (state.person_at_computer) return <>{children}</>;
   return (
     <section className="card">
-      <p>This page is only on the computer running Latchkey: open Latchkey there (the tray icon, or http://localhost:8787).</p>
+      <p>This page is only on the computer running Latchkey: open Latchkey there (the tray icon, or the <code>local:</code> address <code>latchkey serve</code> printed{state.local_url ? <>, {state.local_url}</> : null}).</p>
     </section>
   );
 }

@@ -27,7 +27,7 @@ export function AppsPage({ state }: { state: AuthState }) {
   }
 
   const remove = (app: AppEntry) => setConfirm({
-    title: `Take "${app.name}" from behind the gate?`, body: 'Its address stops working through Latchkey; the app itself keeps running.', confirm: 'Remove',
+    title: `Remove "${app.name}" from Latchkey?`, body: 'Its address stops working through Latchkey (nothing is made public); the app itself keeps running.', confirm: 'Remove from Latchkey',
     onConfirm: () => void run(() => api(`/api/apps/${encodeURIComponent(app.name)}`, { method: 'DELETE' }), () => `Removed ${app.name}.`),
   });
 

@@ -8,7 +8,7 @@ export function RemovedPage({ state }: { state: AuthState }) {
   return (
     <section className="card removed" aria-live="polite">
       <h1>Removed from {host}</h1>
-      <p>This {state.suggested_name} was removed from {host}{when}. It can no longer reach the computer.</p>
+      <p>{state.ended?.name ? <>“{state.ended.name}”</> : <>This {state.suggested_name}</>} was removed from {host}{when}. It can no longer reach the computer.</p>
       <p className="muted">If that was a mistake, pair it again: the computer will be asked to approve it.</p>
       <Link href="/pair" className="button">Pair again</Link>
     </section>

@@ -27,6 +27,6 @@ export function assertManagesKey(ctx: RequestContext, key: StoredToken) {
   const caller = ctx.principal === 'computer' ? null : ctx.device?.id ?? null;
   if (caller === null || key.device_id === caller) return;
   throw new LatchkeyError('not_your_key', key.device_id === null
-    ? `${key.id} was made on the computer; rotate or revoke it there (Settings → API keys, or latchkey keys on the computer).`
+    ? `${key.id} was made on the computer; rotate or revoke it there (Latchkey → API keys, or latchkey keys on the computer).`
     : `${key.id} belongs to another device; only that device or the computer can rotate or revoke it.`, 403);
 }

@@ -84,7 +84,7 @@ export function createAlertService(deps: {
         await sendMail(deps.config.smtp, {
           to: address,
           subject: `Latchkey: API key "${t.name}" expires in ${days} days`,
-          text: `The API key "${t.name}" (${t.id}) expires on ${t.expires_at}, in ${days} days.\n\nRotate it before then: latchkey keys rotate ${t.id}\n(or Settings → API keys on the computer). Scripts using it stop working when it expires.`,
+          text: `The API key "${t.name}" (${t.id}) expires on ${t.expires_at}, in ${days} days.\n\nRotate it before then: latchkey keys rotate ${t.id}\n(or Latchkey → API keys on the computer). Scripts using it stop working when it expires.`,
         }).catch(() => { /* the webhook and the desktop notice still tell; the mail is best effort */ });
       }
     }

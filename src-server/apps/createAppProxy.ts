@@ -27,6 +27,11 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'pro
 // Where the request came from is the model's to say (originHeaders.ts). Expect is answered by
 // Latchkey itself, once the gate has let the request in: the body then follows as a plain upload.
 const SET_BY_MODEL = new Set(['host', 'origin', 'referer', 'expect']);
+// The usual way to start what is usually on a port, so the hint fits the app (npm run dev is no hint for Jupyter).
+const START_HINTS: Record<string, string> = {
+  '5173': 'npm run dev', '3000': 'npm run dev', '4321': 'npm run dev', '8888': 'jupyter notebook', '8123': 'hass', '7860': 'python app.py',
+};
+const startHint = (port: string) => (START_HINTS[port] ? ` (it is usually started with: ${START_HINTS[port]})` : ` so that it listens on port ${port || 80}`);
 const NOT_LISTENING = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND']);
 const TIMED_OUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
@@ -243,7 +248,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
       e = new LatchkeyError('app_timeout', `The app "${app.name}" (${app.upstream}) did not answer within ${Math.round(s.limits.appTimeoutMs / 1000)} s.`, 504, facts);
     } else if (NOT_LISTENING.has(cause)) {
       e = new LatchkeyError('app_unreachable',
-        `The app "${app.name}" is not answering at ${app.upstream}. Start it on the computer (for example with npm run dev), then reload this page.`, 502, facts);
+        `The app "${app.name}" is not answering at ${app.upstream}. Start it on the computer${startHint(app.upstreamUrl.port)}, then reload this page.`, 502, facts);
     } else {
       e = new LatchkeyError('app_bad_response',
         `The app "${app.name}" at ${app.upstream} is up, but did not answer with HTTP (${cause}). Check that this is the app's address, and look at its log.`, 502, facts);

@@ -59,7 +59,7 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
       const days = Math.max(0, Math.ceil((Date.parse(t.expires_at) - s.clock.now()) / 86_400_000));
       ui.notify({
         title: t.kind === 'cli' ? 'CLI login expires soon' : 'API key expires soon',
-        body: `"${t.name}" (${t.id}) expires in ${days} day${days === 1 ? '' : 's'}. ${t.kind === 'cli' ? 'Run latchkey auth login again.' : 'Rotate it in Settings → API keys.'}`,
+        body: `"${t.name}" (${t.id}) expires in ${days} day${days === 1 ? '' : 's'}. ${t.kind === 'cli' ? 'Run latchkey auth login again.' : 'Rotate it in Latchkey → API keys.'}`,
         actions: [],
       }, { onAction: () => {}, onClick: () => ui.openWindow({ kind: 'settings', page: 'keys' }) });
     }

@@ -30,6 +30,8 @@ function authStateOf(s: Services, request: FastifyRequest) {
     // Which fallbacks the Sign in page offers (Use another way), and whether this browser is already trusted through one.
     fallbacks: { methods: s.fallbacks.methodsOn(), password_needs_totp: s.fallbacks.passwordNeedsTotp(), trusted_browser: trustedBrowserOf(s, request) !== undefined },
     require_auth: s.config.require_auth,
+    // Where the person at the computer opens Latchkey (its real port), for pages that must send them there.
+    local_url: s.urls.local || null,
     suggested_name: describeUserAgent(request.headers['user-agent']).device_type,
     // Set when this origin signs in through the stable auth origin (auth_origin) instead of here.
     handoff_url: handoffStartUrl(s, ctx.origin),
@@ -100,7 +102,8 @@ export function whoamiRoutes(api: FastifyInstance, s: Services) {
  * since the server started). Two Map lookups: the cookie is the browser's to forge, so it
  * must never buy a scan of the audit trail on this unauthenticated route.
  */
-function endedSession(s: Services, deviceId: string | undefined): { reason: 'device_removed'; removed_at: string | null } | null {
+function endedSession(s: Services, deviceId: string | undefined): { reason: 'device_removed'; removed_at: string | null; name: string | null } | null {
   if (!deviceId || s.store.get(deviceId)) return null;
-  return { reason: 'device_removed', removed_at: s.store.removedAt(deviceId) };
+  // The name it had (the device's own, chosen when it paired): the browser's User-Agent today may say otherwise.
+  return { reason: 'device_removed', removed_at: s.store.removedAt(deviceId), name: s.store.removedName(deviceId) };
 }

@@ -84,8 +84,8 @@ export async function openPasskeyStore(home: string, warn: (message: string) => 
 
   // When each device's use was last written (ms), so a request need not parse its ISO date.
   const touchedAt = new Map<string, number>();
-  // When devices were removed this run (id → ISO time), so a refused browser is told when in O(1); at most 1,000.
-  const removedAt = new Map<string, string>();
+  // Devices removed this run (id → when, and the name they had), so a refused browser is told which and when in O(1); at most 1,000.
+  const removed = new Map<string, { at: string; name: string }>();
   // Indexes make every per-request lookup O(1); rebuilt only when the set changes.
   let byId = new Map<string, TrustedDevice>();
   let byCredential = new Map<string, TrustedPasskey>();
@@ -138,14 +138,17 @@ export async function openPasskeyStore(home: string, warn: (message: string) => 
     hasDevicesFor: (origin: string) => (devicesPerOrigin.get(origin) ?? 0) > 0,
     add: (device: TrustedDevice) => commit(() => db.data.passkeys.push(device)),
     async remove(id: string, at: string) {
+      const name = byId.get(id)?.name ?? '';
       await commit(() => {
         db.data.passkeys = db.data.passkeys.filter((p) => p.id !== id);
       });
-      removedAt.set(id, at);
-      if (removedAt.size > 1_000) removedAt.delete(removedAt.keys().next().value!);
+      removed.set(id, { at, name });
+      if (removed.size > 1_000) removed.delete(removed.keys().next().value!);
     },
     /** When `id` was removed, if this run removed it. */
-    removedAt: (id: string): string | null => removedAt.get(id) ?? null,
+    removedAt: (id: string): string | null => removed.get(id)?.at ?? null,
+    /** The name `id` had when this run removed it. */
+    removedName: (id: string): string | null => removed.get(id)?.name ?? null,
     /**
      * A device was just used (a session request): its `last_used_at` moves forward, written at
      * most once a minute per device, so a phone in use never reads "never" and a busy one does

@@ -235,7 +235,7 @@ describe('the web UI shell (real Chromium)', () => {
       assert.equal((await server.api('DELETE', `/.latchkey/api/devices/${approved.body.device.id}`)).status, 200);
       await phone.page.reload();
       await phone.page.getByRole('heading', { name: /^Removed from box\.alice\.ts\.net/ }).waitFor();
-      assert.match(await phone.page.locator('.removed').innerText(), /This iPhone was removed from box\.alice\.ts\.net:\d+ on \d+ [A-Z][a-z]+\./);
+      assert.match(await phone.page.locator('.removed').innerText(), /“Lost phone” was removed from box\.alice\.ts\.net:\d+ on \d+ [A-Z][a-z]+\./);
       await phone.page.getByRole('link', { name: 'Pair again' }).click();
       await phone.page.getByRole('heading', { name: 'Pair' }).waitFor();
     } finally {

@@ -407,7 +407,7 @@ describe('when the app is down, slow or dies', () => {
     assert.equal(json.body.error, 'app_unreachable');
     assert.equal(json.body.app, 'vite');
     assert.equal(json.body.upstream, `http://127.0.0.1:${deadPort}`);
-    assert.match(json.body.message, /Start it on the computer/);
+    assert.match(json.body.message, new RegExp(`Start it on the computer so that it listens on port ${deadPort}, then reload`), 'no npm run dev for an app that may be anything');
     const page = await local('/', { accept: 'text/html' });
     assert.equal(page.status, 502);
     assert.match(String(page.headers['content-type']), /text\/html/);

@@ -130,7 +130,7 @@ describe('desktop controller (main-process logic, driven through a fake DesktopU
     const c = createDesktopController(s.lk.services, f.ui, { canShowActions: true });
     try {
       const notice = f.notes.find((n) => n.spec.title === 'API key expires soon');
-      assert.match(notice!.spec.body, /^"grafana" \(key_[0-9a-f]{12}\) expires in 10 days\. Rotate it in Settings → API keys\.$/);
+      assert.match(notice!.spec.body, /^"grafana" \(key_[0-9a-f]{12}\) expires in 10 days\. Rotate it in Latchkey → API keys\.$/);
       notice!.click();
       assert.deepEqual(f.windows.at(-1), { kind: 'settings', page: 'keys' });
       c.warnExpiringKeys();
