@@ -40,7 +40,8 @@ const print = (opts: ClientOpts, json: unknown, human: () => string) => {
 };
 
 // Loaded on first use: only `tunnel start` and `fallback totp enable` draw a code.
-const qr = async (url: string) => (await import('qrcode')).default.toString(url, { type: 'terminal', small: true });
+// On a terminal, drawn with colours; piped or in a file, plain block characters (no escape codes to show as junk).
+const qr = async (url: string) => (await import('qrcode')).default.toString(url, process.stdout.isTTY ? { type: 'terminal', small: true } : { type: 'utf8' });
 
 /** The version in package.json, one folder up from both src-cli/ and the compiled dist-cli/. */
 function packageVersion(): string {

@@ -56,6 +56,8 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   [`GET ${lk('/jwks.json')}`]: visitor(),
   [`GET ${lk('/assets/app.js')}`]: visitor(),
   [`GET ${lk('/assets/app.css')}`]: visitor(),
+  [`GET ${lk('/assets/icon.png')}`]: visitor(),
+  [`GET ${lk('/manifest.webmanifest')}`]: visitor(),
   ...pageRules(),
 
   // Signing in, pairing, waiting and signing out.

@@ -60,6 +60,7 @@ describe('latchkey fallback … on the computer', () => {
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, /^otpauth:\/\/totp\/.*\nOr type this key into the app: [A-Z2-7]{32}\n/);
     assert.match(human.stdout, /[▀▄█]/, 'a QR code drawn in the terminal');
+    assert.doesNotMatch(human.stdout, /\u001b/, 'piped (as here), with no colour codes');
     const json = await run(['fallback', 'totp', 'enable', '--json', ...base]);
     const { uri, secret } = JSON.parse(json.stdout);
     assert.ok(uri.includes(`secret=${secret}`), 'enabling again starts over with a new secret');

@@ -44,6 +44,19 @@ describe('start-up: compiled, lazy', () => {
     assert.match(loaded(join(dir, 'serve.log')), /@simplewebauthn\/server/);
   });
 
+  it('the page shell names an icon, a web manifest and a theme colour per scheme, and the build serves them', async () => {
+    const page = await (await fetch(`${urls.local}/.latchkey/`)).text();
+    assert.match(page, /<meta name="theme-color" media="\(prefers-color-scheme: light\)" content="#[0-9a-f]{6}">/);
+    assert.match(page, /<meta name="theme-color" media="\(prefers-color-scheme: dark\)" content="#[0-9a-f]{6}">/);
+    assert.match(page, /<link rel="apple-touch-icon" href="\/\.latchkey\/assets\/icon\.png">/);
+    const manifest = await (await fetch(`${urls.local}/.latchkey/manifest.webmanifest`)).json() as { name: string; start_url: string; icons: Array<{ src: string; sizes: string }>; shortcuts: Array<{ url: string }> };
+    assert.deepEqual([manifest.name, manifest.start_url, manifest.icons[0]!.sizes], ['Latchkey', '/.latchkey/', '512x512']);
+    assert.ok(manifest.shortcuts.some((sc) => sc.url === '/.latchkey/'), 'a way back to Latchkey from inside an app');
+    const icon = await fetch(`${urls.local}${manifest.icons[0]!.src}`);
+    assert.equal(icon.headers.get('content-type'), 'image/png');
+    assert.deepEqual([...Buffer.from(await icon.arrayBuffer()).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG');
+  });
+
   it('a client command loads no server code', async () => {
     const cli = spawnCli(['devices', 'list', '--base-url', urls.local, '--json'], withLog(dir, 'client.log'));
     assert.equal(await cli.exit, 0, cli.stderr());
