@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, managesHere, type AuthState } from '../api.ts';
 import type { AlertsView } from '../components/AlertList.tsx';
-import { AppList } from '../components/AppList.tsx';
+import { AppTiles } from '../components/AppTiles.tsx';
 import { useApps } from '../useApps.ts';
 import { lk } from '../../src-server/web/latchkeyPaths.ts';
 import { Link } from 'wouter';
@@ -61,7 +61,7 @@ export function HomePage({ state }: { state: AuthState }) {
       {apps && apps.length > 0 && (
         <section className="card">
           <h2>Your apps</h2>
-          <AppList apps={apps} />
+          <AppTiles apps={apps} />
         </section>
       )}
       <section className="card" aria-labelledby="this-device">

@@ -88,7 +88,7 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
       <input id="device-name" value={name} maxLength={64} onChange={(e) => setName(e.target.value)} />
       <button disabled={!ready || busy || !name.trim()} onClick={setUp}>Set up passkey</button>
       {(error ?? optionsError) && <p className="error" role="alert">{error ?? optionsError}</p>}
-      {state.has_passkeys && <p><a href={lk('/signin')}>Sign in with passkey</a> instead</p>}
+      {state.has_passkeys && <p><a className="button secondary" href={lk('/signin')}>Sign in with a passkey instead</a></p>}
     </section>
   );
 }

@@ -11,9 +11,10 @@ const nameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 32
 
 /** Apps behind the gate. Anyone signed in may list the ones their origin serves; adding and removing happen on the computer. */
 export function appRoutes(api: FastifyInstance, s: Services) {
-  const view = (app: App, health?: 'up' | 'down', ctx?: RequestContext) => ({
-    name: app.name, upstream: app.upstream, path: app.path || '/', url: ctx ? urlFor(app, ctx) : null, origins: app.origins, public_paths: app.publicPaths,
-    host_header: app.hostHeader, source: app.source, ...(health ? { health } : {}),
+  // Where an app really listens is the computer's business: a phone's launcher gets names, addresses to open and health only.
+  const view = (app: App, health: 'up' | 'down' | undefined, ctx: RequestContext, atComputer: boolean) => ({
+    name: app.name, upstream: atComputer ? app.upstream : null, path: app.path || '/', url: urlFor(app, ctx), origins: atComputer ? app.origins : null,
+    public_paths: atComputer ? app.publicPaths : [], host_header: atComputer ? app.hostHeader : null, source: atComputer ? app.source : null, ...(health ? { health } : {}),
   });
   /** Where the caller opens the app: this origin when it serves it, the computer's app origin, or the app's first public origin. */
   const urlFor = (app: App, ctx: RequestContext): string | null => {
@@ -26,16 +27,17 @@ export function appRoutes(api: FastifyInstance, s: Services) {
 
   api.get('/api/apps', async (request) => {
     // The computer sees every app; a phone sees the ones its origin can open (its launcher).
-    const list = isPersonAtComputer(request) ? s.apps.list() : s.apps.forOrigin(request.lk.origin, request.lk.listener);
+    const atComputer = isPersonAtComputer(request);
+    const list = atComputer ? s.apps.list() : s.apps.forOrigin(request.lk.origin, request.lk.listener);
     const health = await Promise.all(list.map((app) => s.apps.health(app)));
-    return { apps: list.map((app, i) => view(app, health[i], request.lk)) };
+    return { apps: list.map((app, i) => view(app, health[i], request.lk, atComputer)) };
   });
 
   api.post('/api/apps', { schema: { body: appSchema } }, async (request) => {
     const result = await s.apps.add(request.body as Parameters<typeof s.apps.add>[0]);
     s.audit.record({ outcome: 'info', method: 'app-add', app: result.app.name, upstream: result.app.upstream, ip: request.lk.ip, by: request.lk.via });
     const app = s.apps.list().find((a) => a.name === result.app.name)!;
-    return { app: view(app, await s.apps.health(app), request.lk), added: true };
+    return { app: view(app, await s.apps.health(app), request.lk, true), added: true };
   });
 
   api.delete('/api/apps/:name', { schema: { params: nameParams } }, async (request) => {

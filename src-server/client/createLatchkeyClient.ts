@@ -37,13 +37,14 @@ export interface TunnelStatus {
 
 export interface AppView {
   name: string;
-  upstream: string;
+  /** Where it listens; null for a caller away from the computer (a phone's launcher). */
+  upstream: string | null;
   path: string;
   /** Where the caller opens it: on the computer, the local app origin (http://127.0.0.1:PORT/…). */
   url: string | null;
   origins: string[] | null;
   public_paths: string[];
-  host_header: string;
+  host_header: string | null;
   health?: 'up' | 'down';
   source?: 'config' | 'flag';
 }

@@ -12,6 +12,7 @@ const STYLE = ':root{color-scheme:light dark;font-family:system-ui,-apple-system
   'body{margin:0;padding:1rem;background:var(--bg);color:var(--text)}main{max-width:40rem;margin:1rem auto;background:var(--card);border-radius:12px;padding:1.25rem 1.5rem}' +
   'h1{font-size:1.5rem;margin:0 0 .75rem}p{line-height:1.5;overflow-wrap:anywhere}.bad{color:var(--bad)}a{color:var(--accent)}' +
   'pre{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--bg);padding:.75rem;border-radius:8px;margin:0 0 .5rem}' +
+  '.home{display:inline-flex;align-items:center;min-height:44px}' +
   'button{font:inherit;min-height:44px;padding:.6rem 1rem;border-radius:8px;border:0;background:var(--accent);color:var(--card);cursor:pointer}';
 const SCRIPT = 'document.querySelectorAll("[data-copy]").forEach(function(b){b.addEventListener("click",function(){' +
   'navigator.clipboard.writeText(document.getElementById(b.dataset.copy).textContent).then(function(){b.textContent="Copied"},function(){b.textContent="Select and copy it"})})})';
@@ -42,7 +43,7 @@ export function errorPage(err: LatchkeyError): string {
       `<pre id="command">latchkey origins add https://${escapeHtml(host)}</pre><button type="button" data-copy="command">Copy</button>` +
       '<p>Or add it in Latchkey → Remote access. Then reload this page.</p>';
   } else if (err.statusCode !== 421) {
-    body += `<p><a href="${lk('/')}">Latchkey home</a></p>`;
+    body += `<p><a class="home" href="${lk('/')}">Latchkey home</a></p>`;
   }
   return '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
     `<meta name="referrer" content="no-referrer"><title>${escapeHtml(title)} · Latchkey</title><style>${STYLE}</style></head>` +
