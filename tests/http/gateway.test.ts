@@ -227,6 +227,8 @@ describe('apps behind the gate: what gets through, and what the app receives', (
   it('the launcher: a phone lists the apps its origin can open; the computer lists all', async () => {
     const onBox = await remote('/.latchkey/api/apps', { cookie });
     assert.deepEqual(onBox.body.apps.map((a: any) => a.name).sort(), ['jupyter', 'rec']);
+    assert.deepEqual(onBox.body.apps.map((a: any) => a.upstream), [null, null], 'a phone is never told where an app really listens');
+    assert.ok(!JSON.stringify(onBox.body).includes('127.0.0.1'));
     const otherCookie = `__Host-lk_session=${await s.lk.services.sessions.issue('dev_phone', OTHER)}`;
     const onOther = await rawRequest(s.remotePort, { path: '/.latchkey/api/apps', headers: { host: 'other.example.test', cookie: otherCookie } });
     assert.deepEqual(onOther.body.apps.map((a: any) => [a.name, a.health]), [['rec', 'up']]);
