@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, managesHere, type AuthState } from '../api.ts';
 import type { AlertsView } from '../components/AlertList.tsx';
 import { AppTiles } from '../components/AppTiles.tsx';
+import { ConnectPhone } from '../components/ConnectPhone.tsx';
 import { useApps } from '../useApps.ts';
 import { lk } from '../../src-server/web/latchkeyPaths.ts';
 import { Link } from 'wouter';
@@ -33,6 +34,14 @@ export function HomePage({ state }: { state: AuthState }) {
   const withoutPasskey = !state.device && (state.person_at_computer || state.via === 'open' || state.via === 'grace');
   return (
     <>
+      {/* What to do next leads: a device waiting, then connecting the first phone; the passkey nag comes after both. */}
+      {pending.length > 0 && (
+        <aside className="card prompt" aria-label="Pending requests">
+          <p><strong>{pending.length} device{pending.length === 1 ? '' : 's'} waiting for approval.</strong></p>
+          <Link href="/pending" className="button">Review</Link>
+        </aside>
+      )}
+      {state.person_at_computer && <ConnectPhone />}
       {open.length > 0 && (
         <aside className="card alert-banner" role="alert" aria-label="Alerts">
           {open.slice(0, 3).map((a) => <p key={a.id}><strong>Alert:</strong> {a.text}</p>)}
@@ -52,11 +61,13 @@ export function HomePage({ state }: { state: AuthState }) {
           <button className="secondary" onClick={() => { pairPrompt.dismiss(); setHidden(true); }}>Dismiss</button>
         </aside>
       )}
-      {pending.length > 0 && (
-        <aside className="card prompt" aria-label="Pending requests">
-          <p><strong>{pending.length} device{pending.length === 1 ? '' : 's'} waiting for approval.</strong></p>
-          <Link href="/pending" className="button">Review</Link>
-        </aside>
+      {apps && apps.length === 0 && (
+        <section className="card" aria-labelledby="no-apps">
+          <h2 id="no-apps">No apps yet</h2>
+          <p>Put a web app on this computer behind the gate, and it shows up here{state.person_at_computer ? '' : ' on the phone'}. On the computer, in a terminal:</p>
+          <pre className="command">latchkey apps add vite http://localhost:5173</pre>
+          <p className="muted small">Use the name you like and the address the app prints when it starts{state.person_at_computer ? <>, or add it in <Link href="/apps">Apps</Link></> : null}.</p>
+        </section>
       )}
       {apps && apps.length > 0 && (
         <section className="card">

@@ -1,10 +1,11 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api, when } from '../api.ts';
 import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.tsx';
+import { PhoneAddress } from '../components/PhoneAddress.tsx';
 import { StatusMessage } from '../components/StatusMessage.tsx';
 import { useApi } from '../useApi.ts';
 
-interface TunnelStatus {
+export interface TunnelStatus {
   running: boolean;
   tunnel: { tool: string; mode: string; url: string; admin_url: string | null; admin_problem: string | null; started_at: string; added_origin: boolean; qr: string } | null;
   last_end: string | null;
@@ -20,29 +21,19 @@ interface TunnelStatus {
 export function RemoteAccessPage() {
   const tunnel = useApi<TunnelStatus>('/api/tunnel');
   const origins = useApi<{ origins: string[] }>('/api/origins');
-  const [qr, setQr] = useState<string | null>(null);
   const [newOrigin, setNewOrigin] = useState('');
   const [name, setName] = useState('');
   const [hostname, setHostname] = useState('');
-  const [copied, setCopied] = useState(false);
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
 
   const t = tunnel.data;
   const phoneUrl = t?.tunnel?.url ?? origins.data?.origins[0] ?? null;
-  useEffect(() => {
-    setCopied(false);
-    if (!phoneUrl) return setQr(null);
-    if (t?.tunnel?.url === phoneUrl) return setQr(t.tunnel.qr);
-    void api<{ qr: string }>(`/api/origins/qr?origin=${encodeURIComponent(phoneUrl)}`).then((r) => setQr(r.qr), () => setQr(null));
-  }, [phoneUrl, t?.tunnel?.url, t?.tunnel?.qr]);
-
   const tunnelAction = (path: string, body?: Record<string, unknown>) => tunnel.run(async () => {
     const r = await api(path, { method: 'POST', body });
     await origins.reload();
     return r;
   }, (r) => (r.url ? `Tunnel up at ${r.url}.` : `Stopped ${r.stopped}.`));
 
-  const copy = () => void navigator.clipboard.writeText(phoneUrl!).then(() => setCopied(true), () => setCopied(false));
   const tools = t?.tools;
 
   return (
@@ -51,9 +42,7 @@ export function RemoteAccessPage() {
         <h2 id="phone-address">Open this on your phone</h2>
         {phoneUrl ? (
           <div data-testid="tunnel">
-            <p className="phone-url"><strong data-testid="tunnel-url">{phoneUrl}</strong></p>
-            <button type="button" onClick={copy}>{copied ? 'Copied' : 'Copy'}</button>
-            {qr && <img className="qr" src={qr} width={256} height={256} alt={`QR code for ${phoneUrl}`} />}
+            <PhoneAddress url={phoneUrl} qr={t?.tunnel?.url === phoneUrl ? t.tunnel.qr : undefined} />
             <p className="muted small">Scan it with the phone's camera, then pair the phone there.
               {t?.tunnel && <> Through {t.tunnel.tool} ({t.tunnel.mode}) since {when(t.tunnel.started_at)}.</>}</p>
             {t?.tunnel?.admin_url && <p className="small" data-testid="admin-url">Settings from a phone: <strong>{t.tunnel.admin_url}</strong> (no app is served there, so no app&apos;s script can act as you).</p>}
