@@ -1,13 +1,15 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import { api, type Pending } from './api.ts';
 import { lk } from '../src-server/web/latchkeyPaths.ts';
+import { usePendingNotifications } from './usePendingNotifications.ts';
 
 interface PendingState {
   pending: Pending[];
   reload: () => Promise<void>;
+  notifications: ReturnType<typeof usePendingNotifications> | null;
 }
 
-const PendingContext = createContext<PendingState>({ pending: [], reload: async () => {} });
+const PendingContext = createContext<PendingState>({ pending: [], reload: async () => {}, notifications: null });
 
 /**
  * The requests waiting for approval, for the menu's badge, the tab title, Home's banner and
@@ -35,7 +37,8 @@ export function PendingProvider({ enabled, children }: { enabled: boolean; child
       window.clearInterval(id);
     };
   }, [enabled, reload]);
-  return <PendingContext.Provider value={{ pending, reload }}>{children}</PendingContext.Provider>;
+  const notifications = usePendingNotifications(pending, enabled);
+  return <PendingContext.Provider value={{ pending, reload, notifications }}>{children}</PendingContext.Provider>;
 }
 
 export const usePending = () => useContext(PendingContext);

@@ -48,7 +48,27 @@ export function describeError(err: unknown): string {
   return e?.message ?? 'Something went wrong.';
 }
 
-export const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : 'never');
+/** The exact time, for a tooltip and a status line: "2 Dec 2026, 17:51". */
+export const exactly = (iso: string) => new Date(iso).toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/**
+ * The one date style of the pages: relative ("5 min ago", "in 4 days"), with the exact time
+ * beside it where a sentence needs one; the When component puts the exact time in `title`.
+ */
+export function relative(iso: string, now = Date.now()): string {
+  const s = Math.round((Date.parse(iso) - now) / 1000);
+  const past = s < 0;
+  const n = Math.abs(s);
+  const say = (text: string) => (past ? `${text} ago` : `in ${text}`);
+  if (n < 60) return past ? 'just now' : 'in a moment';
+  if (n < 3600) return say(`${Math.round(n / 60)} min`);
+  if (n < 86_400) return say(`${Math.round(n / 3600)} h`);
+  const days = Math.round(n / 86_400);
+  return days < 30 ? say(`${days} day${days === 1 ? '' : 's'}`) : `on ${day(iso)}`;
+}
+
+/** For text that cannot hold a tooltip (a status line): relative, then the exact time. */
+export const when = (iso: string | null) => (iso ? `${relative(iso)} (${exactly(iso)})` : 'never');
 
 /** "22 Nov" (this year) or "22 Nov 2025". */
 export const day = (iso: string) => {

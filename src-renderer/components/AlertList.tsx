@@ -1,4 +1,5 @@
-import { api, when } from '../api.ts';
+import { When } from './When.tsx';
+import { api } from '../api.ts';
 
 export interface AlertsView {
   alerts: Array<{ id: string; started_at: string; failures: number; acknowledged_at: string | null; text: string }>;
@@ -21,7 +22,7 @@ export function AlertList({ view, onChange, canAck }: { view: AlertsView; onChan
       <ul className="alerts">
         {view.alerts.slice(0, 10).map((a) => (
           <li key={a.id} className={a.acknowledged_at ? 'muted' : 'warning'}>
-            {a.text} <span className="small">({when(a.started_at)})</span>{' '}
+            {a.text} <span className="small">(<When iso={a.started_at} />)</span>{' '}
             {a.acknowledged_at ? <span className="small">acknowledged</span> : canAck && <button className="secondary" onClick={() => void ack(a.id)}>Acknowledge</button>}
           </li>
         ))}
@@ -40,7 +41,7 @@ export function AlertList({ view, onChange, canAck }: { view: AlertsView; onChan
               return (
                 <tr key={d.id}>
                   <td>{d.type}</td>
-                  <td>{when(d.created_at)}</td>
+                  <td><When iso={d.created_at} /></td>
                   <td>{d.state}{last ? ` (${d.attempts.length} attempt${d.attempts.length === 1 ? '' : 's'}, last: ${last.status ?? last.error})` : ''}</td>
                 </tr>
               );

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, when } from '../api.ts';
+import { api } from '../api.ts';
 import { ConfirmDialog, type ConfirmRequest } from './ConfirmDialog.tsx';
 import { StatusMessage } from './StatusMessage.tsx';
+import { When } from './When.tsx';
 import type { Status as StatusLine } from '../useApi.ts';
 
 interface MethodStatus { enabled: boolean; last_used_at: string | null }
@@ -77,7 +78,7 @@ export function FallbackSettings({ canChange }: { canChange: boolean }) {
 
       <div className="fallback" data-method="backup-code">
         <h3>Backup codes {state(status.backup_codes.enabled)}</h3>
-        {status.backup_codes.enabled && <p className="small">{status.backup_codes.left} of 10 left · last used {when(status.backup_codes.last_used_at)}</p>}
+        {status.backup_codes.enabled && <p className="small">{status.backup_codes.left} of 10 left · last used <When iso={status.backup_codes.last_used_at} /></p>}
         {codes && (
           <div className="secret" aria-label="New backup codes">
             <ol className="codes">{codes.map((c) => <li key={c}><code>{c}</code></li>)}</ol>
@@ -96,7 +97,7 @@ export function FallbackSettings({ canChange }: { canChange: boolean }) {
 
       <div className="fallback" data-method="totp">
         <h3>Authenticator app {state(status.totp.enabled)}</h3>
-        {status.totp.enabled && <p className="small">Last used {when(status.totp.last_used_at)}</p>}
+        {status.totp.enabled && <p className="small">Last used <When iso={status.totp.last_used_at} /></p>}
         {canChange && totp && (
           <form onSubmit={(e) => {
             e.preventDefault();
@@ -121,7 +122,7 @@ export function FallbackSettings({ canChange }: { canChange: boolean }) {
 
       <div className="fallback" data-method="password">
         <h3>Password {state(status.password.enabled)}</h3>
-        {status.password.enabled && <p className="small">Set {when(status.password.set_at)} · last used {when(status.password.last_used_at)}{status.password.with_totp ? ' · asks for an authenticator code too' : ''}</p>}
+        {status.password.enabled && <p className="small">Set <When iso={status.password.set_at} /> · last used <When iso={status.password.last_used_at} />{status.password.with_totp ? ' · asks for an authenticator code too' : ''}</p>}
         {canChange && (
           <form onSubmit={(e) => {
             e.preventDefault();
@@ -144,7 +145,7 @@ export function FallbackSettings({ canChange }: { canChange: boolean }) {
 
       <div className="fallback" data-method="email">
         <h3>Email link {state(status.email.enabled)}</h3>
-        {status.email.enabled && <p className="small">To {status.email.address} · last used {when(status.email.last_used_at)}</p>}
+        {status.email.enabled && <p className="small">To {status.email.address} · last used <When iso={status.email.last_used_at} /></p>}
         {!status.email.smtp_configured && <p className="small muted">Needs a mail server: add <code>"smtp"</code> to config.json and restart Latchkey.</p>}
         {canChange && status.email.smtp_configured && (
           <form onSubmit={(e) => {

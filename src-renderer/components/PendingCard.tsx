@@ -1,6 +1,7 @@
 import { FALLBACK_LABELS, type FallbackMethod } from '../../src-server/fallbacks/fallbackMethods.ts';
-import { when, type Pending } from '../api.ts';
+import type { Pending } from '../api.ts';
 import { useState } from 'react';
+import { When } from './When.tsx';
 import { mmss, useCountdown } from '../useCountdown.ts';
 
 
@@ -25,7 +26,7 @@ export function PendingCard({ p, busy, onPick, onDeny }: { p: Pending; busy: boo
       <dl className="facts">
         <dt>Address</dt><dd>{p.origin}</dd>
         <dt>From IP</dt><dd>{p.ip}</dd>
-        <dt>Asked</dt><dd>{when(p.created_at)}</dd>
+        <dt>Asked</dt><dd><When iso={p.created_at} /></dd>
         {p.kind === 'browser'
           ? <><dt>Signed in with</dt><dd>{FALLBACK_LABELS[p.method as FallbackMethod] ?? p.method} (no passkey: this browser will be trusted as it is)</dd></>
           : <><dt>Passkey fingerprint</dt><dd><code>{p.fingerprint}</code></dd></>}

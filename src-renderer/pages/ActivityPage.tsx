@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, when, type AuthState, type Device } from '../api.ts';
+import { api, type AuthState, type Device } from '../api.ts';
 import { foldFailures } from '../../src-server/audit/foldFailures.ts';
 import { lk } from '../../src-server/web/latchkeyPaths.ts';
+import { When } from '../components/When.tsx';
 import { AlertList, type AlertsView } from '../components/AlertList.tsx';
 
 export interface AuditEvent {
@@ -120,7 +121,7 @@ export function ActivityPage({ state }: { state: AuthState }) {
           <li key={e.seq} className={`event ${e.outcome}`} data-seq={e.seq}>
             <span className="outcome">{e.outcome}</span>{' '}
             <span className="text">{e.repeat > 1 ? `${e.repeat}× ` : ''}{e.text}</span>
-            <div className="muted small">{when(e.time)} · #{e.seq}</div>
+            <div className="muted small"><When iso={e.time} /> · #{e.seq}</div>
           </li>
         ))}
       </ol>

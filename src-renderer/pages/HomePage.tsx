@@ -30,7 +30,7 @@ export function HomePage({ state }: { state: AuthState }) {
   const loadAlerts = useCallback(() => (owner ? api<AlertsView>('/api/alerts').then(setAlerts, () => {}) : Promise.resolve()), [owner]);
   useEffect(() => void loadAlerts(), [loadAlerts]);
   const open = alerts?.alerts.filter((a) => !a.acknowledged_at) ?? [];
-  const { pending } = usePending();
+  const { pending, notifications } = usePending();
   const withoutPasskey = !state.device && (state.person_at_computer || state.via === 'open' || state.via === 'grace');
   return (
     <>
@@ -42,6 +42,13 @@ export function HomePage({ state }: { state: AuthState }) {
         </aside>
       )}
       {state.person_at_computer && <ConnectPhone />}
+      {notifications?.offer && (
+        <aside className="card prompt" aria-label="Notifications">
+          <p>Get a notification on this computer when a device asks to pair, while a Latchkey page is open.</p>
+          <button onClick={() => void notifications.ask()}>Turn on notifications</button>{' '}
+          <button className="secondary" onClick={notifications.dismiss}>Not now</button>
+        </aside>
+      )}
       {open.length > 0 && (
         <aside className="card alert-banner" role="alert" aria-label="Alerts">
           {open.slice(0, 3).map((a) => <p key={a.id}><strong>Alert:</strong> {a.text}</p>)}

@@ -1,8 +1,9 @@
 import { useState } from 'react';
-import { api, when } from '../api.ts';
+import { api } from '../api.ts';
 import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.tsx';
 import { PhoneAddress } from '../components/PhoneAddress.tsx';
 import { StatusMessage } from '../components/StatusMessage.tsx';
+import { When } from '../components/When.tsx';
 import { useApi } from '../useApi.ts';
 
 export interface TunnelStatus {
@@ -44,7 +45,10 @@ export function RemoteAccessPage() {
           <div data-testid="tunnel">
             <PhoneAddress url={phoneUrl} qr={t?.tunnel?.url === phoneUrl ? t.tunnel.qr : undefined} />
             <p className="muted small">Scan it with the phone's camera, then pair the phone there.
-              {t?.tunnel && <> Through {t.tunnel.tool} ({t.tunnel.mode}) since {when(t.tunnel.started_at)}.</>}</p>
+              {t?.tunnel && <> Through {t.tunnel.tool} ({t.tunnel.mode}) since <When iso={t.tunnel.started_at} />.</>}</p>
+            {t?.tunnel?.mode === 'quick' && (
+              <p className="warning small" data-testid="quick-tunnel-warning">This quick tunnel&apos;s address changes when it restarts, and phones paired here will have to pair again then. For a fixed address, use a named tunnel or <code>auth_origin</code>.</p>
+            )}
             {t?.tunnel?.admin_url && <p className="small" data-testid="admin-url">Settings from a phone: <strong>{t.tunnel.admin_url}</strong> (no app is served there, so no app&apos;s script can act as you).</p>}
             {t?.tunnel?.admin_problem && <p className="error small">No settings address for phones: {t.tunnel.admin_problem}</p>}
             {t?.tunnel && <button className="danger" disabled={tunnel.busy} onClick={() => void tunnelAction('/api/tunnel/stop')}>Stop tunnel</button>}
@@ -101,7 +105,7 @@ export function RemoteAccessPage() {
             <div className="tool">
               <h3>cloudflared <span className="muted small">{tools.cloudflared.version}</span></h3>
               <button disabled={tunnel.busy} onClick={() => void tunnelAction('/api/tunnel/start', { tool: 'cloudflared' })}>Start a quick tunnel</button>
-              <p className="muted small">A quick tunnel gets a new random address each time; set <code>auth_origin</code> so passkeys keep working.</p>
+              <p className="muted small">A quick tunnel gets a new random address at every start, and a passkey made on one address works only there. For an address that stays, start a named tunnel below, or set <code>auth_origin</code> to a fixed one.</p>
               <label htmlFor="cf-name">Named tunnel</label>
               <input id="cf-name" value={name} maxLength={100} placeholder="latchkey" onChange={(e) => setName(e.target.value)} />
               <label htmlFor="cf-host">Its hostname</label>

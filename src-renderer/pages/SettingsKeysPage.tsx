@@ -5,6 +5,7 @@ import { useApps } from '../useApps.ts';
 import { useStepUp } from '../useStepUp.ts';
 import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.tsx';
 import { StatusMessage } from '../components/StatusMessage.tsx';
+import { When } from '../components/When.tsx';
 import { useApi } from '../useApi.ts';
 
 /** A key as the server shows it (the same view the API and CLI use). */
@@ -59,7 +60,7 @@ export function SettingsKeysPage({ state }: { state: AuthState }) {
     <section className="card">
       {expiring.map((k) => (
         <p key={k.id} className="warning" role="alert">
-          “{k.name}” expires in {k.expires_in_days} day{k.expires_in_days === 1 ? '' : 's'} ({when(k.expires_at)}). {k.kind === 'cli' ? 'Sign the command line in again.' : 'Rotate it.'}
+          “{k.name}” expires in {k.expires_in_days} day{k.expires_in_days === 1 ? '' : 's'} (<When iso={k.expires_at} />). {k.kind === 'cli' ? 'Sign the command line in again.' : 'Rotate it.'}
         </p>
       ))}
       {secret && (
@@ -78,8 +79,8 @@ export function SettingsKeysPage({ state }: { state: AuthState }) {
               <tr key={k.id} data-key-id={k.id}>
                 <td>{k.name}<div className="muted small">{k.id} · {k.kind === 'cli' ? 'CLI login' : 'API key'}{k.device_name ? ` · by ${k.device_name}` : ''}</div></td>
                 <td>{k.scopes.join(', ')}</td>
-                <td>{when(k.expires_at)}{k.status === 'expiring' && <div className="warning small">soon</div>}</td>
-                <td>{when(k.last_used_at)}</td>
+                <td><When iso={k.expires_at} />{k.status === 'expiring' && <div className="warning small">soon</div>}</td>
+                <td><When iso={k.last_used_at} /></td>
                 <td>
                   {k.kind === 'api_key' && <button className="secondary" onClick={() => rotate(k)}>Rotate</button>}{' '}
                   <button className="danger" onClick={() => revoke(k)}>Revoke</button>

@@ -56,7 +56,7 @@ export function SignInPage({ state, onSignedIn }: { state: AuthState; onSignedIn
           This browser cannot use passkeys{fallbacks ? ', so choose another way to sign in.' : ', and no other way to sign in is turned on. Use a browser that supports passkeys, or turn on a sign-in fallback on the computer.'}
         </p>
       )}
-      {passkeys && (
+      {passkeys && !another && (
         <>
           {/* Two equal choices: a phone that has no passkey here yet must not be steered to the one that cannot work. */}
           <div className="equal-choices">
@@ -74,7 +74,9 @@ export function SignInPage({ state, onSignedIn }: { state: AuthState; onSignedIn
       {fallbacks && passkeys && !another && (
         <p><button className="secondary" onClick={() => setAnother(true)}>Use another way</button></p>
       )}
+      {/* Another way replaces the passkey button rather than sitting under it: a waiting fallback is its own step. */}
       {fallbacks && another && <FallbackSignIn state={state} onSignedIn={onSignedIn} />}
+      {fallbacks && another && passkeys && <p><button className="secondary" onClick={() => setAnother(false)}>Sign in with a passkey instead</button></p>}
       {webauthn && !passkeys && <p><a className="button secondary" href={lk('/pair')}>Pair a new device</a></p>}
     </section>
   );

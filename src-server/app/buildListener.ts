@@ -13,6 +13,7 @@ import { handoffRoutes } from '../handoff/handoffRoutes.ts';
 import { wellKnownRoutes } from '../handoff/wellKnownRoutes.ts';
 import { errorHandler } from '../errors/errorHandler.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { waitInWords } from '../text/waitInWords.ts';
 import { createClientAddress } from '../gate/createClientAddress.ts';
 import { gatePlugin, requireAuth } from '../gate/gatePlugin.ts';
 import { attachAccessRules } from '../access/attachAccessRules.ts';
@@ -111,7 +112,7 @@ export async function buildListener(s: Services, listener: Listener, shared: Lis
     global: false,
     // Per client, as the gate sees it: the right-most untrusted hop, also behind a Forwarded-only proxy.
     keyGenerator: (request) => client.ipOf(request),
-    errorResponseBuilder: (_req, ctx) => new LatchkeyError('rate_limited', `Too many requests; try again in ${Math.ceil(ctx.ttl / 1000)} s.`, 429),
+    errorResponseBuilder: (_req, ctx) => new LatchkeyError('rate_limited', `Too many requests; try again in ${waitInWords(ctx.ttl / 1000)}.`, 429),
   });
   if (listener === 'remote') {
     // Every request through the tunnel is counted first, before the gate reads a credential or writes an
@@ -120,7 +121,7 @@ export async function buildListener(s: Services, listener: Listener, shared: Lis
     app.addHook('onRequest', (request, _reply, done) => {
       perClient.consume(client.ipOf(request)).then(() => done(), (res: { msBeforeNext?: number }) => {
         const retry = Math.max(1, Math.ceil((res.msBeforeNext ?? 60_000) / 1000));
-        done(new LatchkeyError('rate_limited', `Too many requests; try again in ${retry} s.`, 429, { retry_after_s: retry }, { 'retry-after': String(retry) }));
+        done(new LatchkeyError('rate_limited', `Too many requests; try again in ${waitInWords(retry)}.`, 429, { retry_after_s: retry }, { 'retry-after': String(retry) }));
       });
     });
   }

@@ -64,4 +64,40 @@ describe('the first hour: Home on the computer says what to do next', () => {
       await context.close();
     }
   });
+
+  it('an open page on the computer asks once for notification permission, then notifies each new waiting device, without its code', async () => {
+    const { context, page } = await deskPage(browser, DESKTOP);
+    // Chromium's own prompt cannot be answered headless: this stands in for the browser's Notification API only, and records what the page shows.
+    await page.addInitScript(() => {
+      const shown: Array<{ title: string; body: string }> = [];
+      (window as any).shownNotes = shown;
+      (window as any).Notification = class {
+        static permission = localStorage.getItem('test.granted') ? 'granted' : 'default';
+        static async requestPermission() { localStorage.setItem('test.granted', '1'); (this as any).permission = 'granted'; return 'granted'; }
+        onclick: (() => void) | null = null;
+        constructor(title: string, options: { body: string }) { shown.push({ title, body: options.body }); }
+      };
+    });
+    try {
+      await page.goto(`${server.local}/.latchkey/`);
+      await page.getByRole('button', { name: 'Turn on notifications' }).click();
+      await page.getByRole('button', { name: 'Turn on notifications' }).waitFor({ state: 'detached' });
+      const phone = await phoneAsking(browser, box, { name: 'Second phone' });
+      try {
+        await page.waitForFunction(() => (window as any).shownNotes.length === 1);
+        const [note] = await page.evaluate(() => (window as any).shownNotes);
+        assert.equal(note.title, `${new URL(box).host} wants access`);
+        assert.match(note.body, /^A new device: Second phone \(iPhone\)\. Type the code it shows to approve\.$/);
+        assert.ok(!note.body.includes(phone.code), 'never the code');
+      } finally {
+        await phone.page.getByRole('button', { name: 'Cancel' }).click();
+        await phone.context.close();
+      }
+      await page.reload();
+      await page.getByTestId('signed-in-as').waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Turn on notifications' }).count(), 0, 'asked once');
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -33,6 +33,7 @@ describe('Settings → Remote access in real Chromium (stand-in cloudflared)', (
       const shot = PNG.sync.read(await page.getByRole('img', { name: `QR code for ${url}` }).screenshot());
       assert.equal(jsQR(new Uint8ClampedArray(shot.data), shot.width, shot.height)?.data, url, 'the QR code on screen is a real one');
       assert.ok((await s.api('GET', '/.latchkey/api/origins')).body.origins.includes(url));
+      assert.match(await page.getByTestId('quick-tunnel-warning').innerText(), /address changes when it restarts, and phones paired here will have to pair again/);
       await page.getByRole('button', { name: 'Stop tunnel' }).click();
       await page.getByRole('status').getByText(`Stopped ${url}.`).waitFor();
       assert.ok(!(await s.api('GET', '/.latchkey/api/origins')).body.origins.includes(url));
