@@ -1,10 +1,12 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 
 export interface ConfirmRequest {
   title: string;
   body: string;
   confirm: string;
   onConfirm: () => void;
+  /** A choice that belongs to the decision (how long a rotated key's old secret keeps working). */
+  extra?: ReactNode;
 }
 
 /**
@@ -32,6 +34,7 @@ export function ConfirmDialog({ request, onClose }: { request: ConfirmRequest | 
         <form method="dialog" onSubmit={(e) => { e.preventDefault(); request.onConfirm(); onClose(); }}>
           <h2 id="confirm-title">{request.title}</h2>
           <p>{request.body}</p>
+          {request.extra}
           <div className="actions">
             <button type="button" className="secondary" onClick={onClose} autoFocus>Cancel</button>
             <button type="submit" className="danger">{request.confirm}</button>

@@ -1,5 +1,6 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { TokenView } from '../../src-server/tokens/tokenView.ts';
+import { GRANTING_SCOPES } from '../../src-server/access/scopes.ts';
 import { api, when, type AuthState } from '../api.ts';
 import { useApps } from '../useApps.ts';
 import { useStepUp } from '../useStepUp.ts';
@@ -11,7 +12,8 @@ import { useApi } from '../useApi.ts';
 /** A key as the server shows it (the same view the API and CLI use). */
 type Key = TokenView;
 
-const SCOPE_CHOICES = ['api:read', 'api:write', 'devices:read', 'devices:write', 'keys:read', 'keys:write', 'origins:read', 'origins:write'];
+// The server's own list, so the form offers every scope the CLI accepts (access/scopes.ts).
+const SCOPE_CHOICES = GRANTING_SCOPES;
 const LIFETIMES = [['30d', '30 days'], ['90d', '90 days'], ['1y', '1 year']] as const;
 const GRACES = [['0', 'stops at once'], ['1h', 'works 1 more hour'], ['24h', 'works 24 more hours'], ['7d', 'works 7 more days']] as const;
 
@@ -31,7 +33,7 @@ export function SettingsKeysPage({ state }: { state: AuthState }) {
   const [scopes, setScopes] = useState<string[]>(['api:read']);
   const [pathPrefix, setPathPrefix] = useState('');
   const [lifetime, setLifetime] = useState(phone ? '30d' : '1y');
-  const [grace, setGrace] = useState('24h');
+  const graceRef = useRef('24h');
 
   const create = () => run(async () => {
     const wanted = pathPrefix.trim() ? [...scopes, `path:${pathPrefix.trim()}`] : scopes;
@@ -41,16 +43,28 @@ export function SettingsKeysPage({ state }: { state: AuthState }) {
     return result;
   }, (r) => `Created "${r.key.name}".`);
 
-  const rotate = (key: Key) => run(async () => {
+  const rotateNow = (key: Key, grace: string) => run(async () => {
     const result = await stepUp(() => api<{ key: Key; secret: string; previous_valid_until: string | null }>(
       `/api/keys/${encodeURIComponent(key.id)}/rotate`, { method: 'POST', body: { grace } }));
     setSecret({ id: key.id, value: result.secret });
     return result;
   }, (r) => (r.previous_valid_until ? `Rotated "${key.name}". The old secret works until ${when(r.previous_valid_until)}.` : `Rotated "${key.name}". The old secret no longer works.`));
 
+  // Rotating asks too, with how long the old secret keeps working chosen in the same place.
+  const rotate = (key: Key) => { graceRef.current = '24h'; setConfirm({
+    title: `Rotate "${key.name}"?`, body: 'A new secret is made and shown once; scripts must switch to it.', confirm: 'Rotate',
+    extra: <GraceChoice onChange={(g) => { graceRef.current = g; }} />,
+    onConfirm: () => void rotateNow(key, graceRef.current),
+  }); };
+
   const revoke = (key: Key) => setConfirm({
     title: `Revoke "${key.name}"?`, body: 'Anything using it is refused on its next request.', confirm: 'Revoke',
-    onConfirm: () => void run(() => api(`/api/keys/${encodeURIComponent(key.id)}`, { method: 'DELETE' }), () => `Revoked "${key.name}".`),
+    onConfirm: () => void run(async () => {
+      const r = await api(`/api/keys/${encodeURIComponent(key.id)}`, { method: 'DELETE' });
+      // A revoked key's secret is worth nothing: it is not left on screen to be copied.
+      setSecret((shown) => (shown?.id === key.id ? null : shown));
+      return r;
+    }, () => `Revoked "${key.name}".`),
   });
 
   const expiring = keys.filter((k) => k.status === 'expiring');
@@ -58,6 +72,8 @@ export function SettingsKeysPage({ state }: { state: AuthState }) {
 
   return (
     <section className="card">
+      {/* The outcome of an action is read where the eye is, above the list, not at the foot of a long page. */}
+      <StatusMessage status={status} />
       {expiring.map((k) => (
         <p key={k.id} className="warning" role="alert">
           “{k.name}” expires in {k.expires_in_days} day{k.expires_in_days === 1 ? '' : 's'} (<When iso={k.expires_at} />). {k.kind === 'cli' ? 'Sign the command line in again.' : 'Rotate it.'}
@@ -72,7 +88,7 @@ export function SettingsKeysPage({ state }: { state: AuthState }) {
         </div>
       )}
       {keys.length === 0 ? <p className="muted">No API keys or CLI logins.</p> : (
-        <table>
+        <table className="keys">
           <thead><tr><th>Name</th><th>Scopes</th><th>Expires</th><th>Last used</th><th /></tr></thead>
           <tbody>
             {keys.map((k) => (
@@ -90,11 +106,6 @@ export function SettingsKeysPage({ state }: { state: AuthState }) {
           </tbody>
         </table>
       )}
-      <label htmlFor="rotate-grace">When rotating, the old secret</label>
-      <select id="rotate-grace" value={grace} onChange={(e) => setGrace(e.target.value)}>
-        {GRACES.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
-      </select>
-
       <h2>Create API key</h2>
       <label htmlFor="key-name">Name</label>
       <input id="key-name" value={name} maxLength={64} placeholder="backup script" onChange={(e) => setName(e.target.value)} />
@@ -113,8 +124,20 @@ export function SettingsKeysPage({ state }: { state: AuthState }) {
         {lifetimes.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
       </select>
       <button disabled={!name.trim() || scopes.length === 0} onClick={create}>Create key</button>
-      <StatusMessage status={status} />
       <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
     </section>
+  );
+}
+
+/** How long a rotated key's old secret keeps working, asked in the Rotate dialog. */
+function GraceChoice({ onChange }: { onChange: (grace: string) => void }) {
+  const [grace, setGrace] = useState('24h');
+  return (
+    <>
+      <label htmlFor="rotate-grace">The old secret</label>
+      <select id="rotate-grace" value={grace} onChange={(e) => { setGrace(e.target.value); onChange(e.target.value); }}>
+        {GRACES.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+      </select>
+    </>
   );
 }
