@@ -19,7 +19,13 @@ export interface AuditEvent {
 
 interface Filters { outcome: string; method: string; device: string; origin: string; since: string }
 const NO_FILTERS: Filters = { outcome: '', method: '', device: '', origin: '', since: '' };
-const METHODS = ['passkey-login', 'passkey-register', 'pairing', 'approve', 'deny', 'revoke', 'session', 'token', 'fallback', 'cli-login', 'key', 'handoff'];
+// The filter's words; the values are the trail's own names, which the API filters on.
+const METHODS: ReadonlyArray<readonly [string, string]> = [
+  ['passkey-login', 'passkey sign-ins'], ['passkey-register', 'pairing requests'], ['pairing', 'pairings finished'], ['approve', 'approvals'],
+  ['deny', 'denials'], ['revoke', 'devices removed'], ['session', 'refused sessions'], ['token', 'API key use'], ['fallback', 'fallback sign-ins'],
+  ['cli-login', 'command-line logins'], ['key', 'API key changes'], ['handoff', 'hand-overs between addresses'],
+];
+const OUTCOMES: ReadonlyArray<readonly [string, string]> = [['success', 'succeeded'], ['failure', 'failed or refused'], ['info', 'for information']];
 
 const matches = (e: AuditEvent, f: Filters) => (!f.outcome || e.outcome === f.outcome) && (!f.device || e.device_id === f.device) &&
   (!f.origin || e.origin === f.origin) && (!f.method || e.method === f.method || e.method.startsWith(`${f.method}-`));
@@ -86,18 +92,22 @@ export function ActivityPage({ state }: { state: AuthState }) {
 
   const set = (key: keyof Filters) => (e: React.ChangeEvent<HTMLSelectElement | HTMLInputElement>) => setFilters({ ...filters, [key]: e.target.value });
   const rows = foldFailures(events);
+  const wide = typeof window !== 'undefined' && window.matchMedia?.('(min-width: 42rem)').matches !== false;
   return (
     <section className="card">
       {alerts && <AlertList view={alerts} onChange={loadAlerts} canAck={state.person_at_computer} />}
+      {/* Folded on a phone, so the events come first; open at once where there is room. */}
+      <details className="filters-fold" open={wide}>
+      <summary>Filters</summary>
       <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()}>
         <label className="inline">Outcome{' '}
           <select value={filters.outcome} onChange={set('outcome')}>
-            <option value="">all</option><option value="success">success</option><option value="failure">failure</option><option value="info">info</option>
+            <option value="">all</option>{OUTCOMES.map(([v, label]) => <option key={v} value={v}>{label}</option>)}
           </select>
         </label>
         <label className="inline">Kind{' '}
           <select value={filters.method} onChange={set('method')}>
-            <option value="">all</option>{METHODS.map((m) => <option key={m} value={m}>{m}</option>)}
+            <option value="">all</option>{METHODS.map(([m, label]) => <option key={m} value={m}>{label}</option>)}
           </select>
         </label>
         <label className="inline">Device{' '}
@@ -114,6 +124,7 @@ export function ActivityPage({ state }: { state: AuthState }) {
           <input value={filters.origin} placeholder="https://box.alice.ts.net" onChange={set('origin')} />
         </label>
       </form>
+      </details>
       {error && <p className="error" role="alert">{error}</p>}
       {rows.length === 0 && !error && <p className="muted">No events.</p>}
       <ol className="activity" aria-label="Events">

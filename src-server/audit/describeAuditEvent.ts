@@ -27,7 +27,10 @@ const hostOf = (origin: unknown) => {
  */
 export function describeAuditEvent(e: AuditLine, names: AuditNames): string {
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
-  const device = e.device_id ? names.device(e.device_id) ?? `device ${e.device_id}` : null;
+  // The name it has now, else the name it had when the line was written (a removed device), else its id.
+  const named = str(e.name) ? `“${str(e.name)}”` : null;
+  const device = e.device_id ? names.device(e.device_id) ?? named ?? `device ${e.device_id}` : null;
+  const asked = named ?? 'A request';
   const token = str(e.token_id) ? names.token(str(e.token_id)) : undefined;
   const from = e.ip ? ` from ${e.ip}` : '';
   const via = e.origin ? ` via ${hostOf(e.origin)}` : '';
@@ -41,7 +44,8 @@ export function describeAuditEvent(e: AuditLine, names: AuditNames): string {
       break;
     case e.method === 'passkey-register':
       text = e.outcome === 'success' ? `${who} set up a passkey on this computer`
-        : e.outcome === 'info' ? `A new device asked to pair${from}${via}` : `Failed pairing attempt${why}${from}${via}`;
+        : e.outcome === 'info' ? `${named ? `${named}${str(e.device_type) ? ` (${str(e.device_type)})` : ''}` : 'A new device'} asked to pair${from}${via}`
+          : e.reason === 'too_many_pairings' ? `A pairing was refused: too many from one address in 10 minutes${from}${via}` : `Failed pairing attempt${why}${from}${via}`;
       break;
     case e.method === 'pairing':
       text = `${who} finished pairing and signed in${from}${via}`;
@@ -50,7 +54,43 @@ export function describeAuditEvent(e: AuditLine, names: AuditNames): string {
       text = `${who} was approved${e.kind === 'browser' ? ' (a browser without a passkey)' : ''}`;
       break;
     case e.method === 'deny':
-      text = `A request${from}${via} was denied`;
+      text = e.reason === 'wrong_code_picked' ? `${asked}${from}${via} was denied: the code typed on the computer did not match` : `${asked}${from}${via} was denied`;
+      break;
+    case e.method === 'pairing-cancel':
+      text = `${asked}${from}${via} was cancelled on the device itself`;
+      break;
+    case e.method === 'app-add':
+      text = `App ${str(e.app)} was put behind the gate (${str(e.upstream)})`;
+      break;
+    case e.method === 'app-remove':
+      text = `App ${str(e.app)} was removed from Latchkey`;
+      break;
+    case e.method === 'origin-add':
+      text = `Latchkey now answers for ${hostOf(e.origin)}`;
+      break;
+    case e.method === 'origin-remove':
+      text = `Latchkey no longer answers for ${hostOf(e.origin)}`;
+      break;
+    case e.method === 'alert-ack':
+      text = 'An alert was acknowledged on the computer';
+      break;
+    case e.method === 'tunnel-start':
+      text = `A ${str(e.tool)} tunnel started at ${hostOf(e.origin)}`;
+      break;
+    case e.method === 'tunnel-stop':
+      text = `The ${str(e.tool)} tunnel at ${hostOf(e.origin)} was stopped`;
+      break;
+    case e.method === 'tunnel-ended':
+      text = `The tunnel at ${hostOf(e.origin)} ended by itself${why}`;
+      break;
+    case e.method === 'step-up':
+      text = e.outcome === 'success' ? `${who} confirmed with its passkey again${from}${via}` : `A passkey check again failed${why}${from}${via}`;
+      break;
+    case e.method === 'handoff-mint' || e.method === 'handoff':
+      text = e.outcome === 'failure' ? `A sign-in handed over from another address was refused${why}${from}${via}` : `${who} signed in${e.method === 'handoff' ? ', handed over from the sign-in address,' : ' and was handed over to another address'}${from}${via}`;
+      break;
+    case e.method === 'desktop':
+      text = `A request claimed to be the desktop app and was refused${why}${from}`;
       break;
     case e.method === 'revoke':
       text = `${who} was removed`;

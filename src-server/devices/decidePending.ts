@@ -23,7 +23,7 @@ export async function approvePending(s: Services, id: string, picked: string, by
     // The owner's slip, not the requester's: the pairing it cost is given back.
     s.pairingBudget.refund(id);
     s.pending.settle(id);
-    s.audit.record({ outcome: 'failure', method: 'deny', origin: pending.origin, ip: pending.ip, request_id: id, reason: 'wrong_code_picked', denied_by: by.via, approver_ip: by.ip });
+    s.audit.record({ outcome: 'failure', method: 'deny', name: pending.name, origin: pending.origin, ip: pending.ip, request_id: id, reason: 'wrong_code_picked', denied_by: by.via, approver_ip: by.ip });
     throw new LatchkeyError('code_mismatch',
       `Code ${picked} is not the one the requesting device shows, so the request was denied. If it was yours, pair again from it and type the code it shows.`, 409);
   }
@@ -55,7 +55,7 @@ export function approvePendingByCode(s: Services, code: string, by: Decider) {
 export function denyPending(s: Services, id: string, by: Decider) {
   const pending = s.pending.claim(id, 'denied');
   s.pending.settle(id);
-  s.audit.record({ outcome: 'failure', method: 'deny', origin: pending.origin, ip: pending.ip, request_id: id, reason: 'denied_by_owner', denied_by: by.via, approver_ip: by.ip });
+  s.audit.record({ outcome: 'failure', method: 'deny', name: pending.name, origin: pending.origin, ip: pending.ip, request_id: id, reason: 'denied_by_owner', denied_by: by.via, approver_ip: by.ip });
   return { denied: id };
 }
 
@@ -67,6 +67,6 @@ export async function revokeDevice(s: Services, id: string, by: Decider) {
   s.stepUps.forget(id);
   // The device's tokens go with it (SECURITY.md §4), so re-pairing later cannot bring them back.
   const tokenIds = await s.tokens.revokeForDevice(id);
-  s.audit.record({ outcome: 'info', method: 'revoke', device_id: id, origin: device.origin, ip: by.ip, revoked_by: by.via, token_ids: tokenIds });
+  s.audit.record({ outcome: 'info', method: 'revoke', device_id: id, name: device.name, origin: device.origin, ip: by.ip, revoked_by: by.via, token_ids: tokenIds });
   return { revoked: id };
 }

@@ -76,7 +76,7 @@ export function sessionRoutes(app: FastifyInstance, s: Services) {
       throw new LatchkeyError('pairing_not_found', 'This browser has no request waiting to cancel: it was already decided, or it expired.', 404);
     }
     clearPairingCookie(reply, ctx.origin);
-    s.audit.record({ outcome: 'info', method: 'pairing-cancel', origin: ctx.origin, ip: ctx.ip, request_id: withdrawn.id });
+    s.audit.record({ outcome: 'info', method: 'pairing-cancel', name: withdrawn.name, origin: ctx.origin, ip: ctx.ip, request_id: withdrawn.id });
     return { cancelled: withdrawn.id };
   });
 

@@ -178,7 +178,7 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
       origin: ctx.origin, rp_id: ceremony.rpId, fingerprint: passkey.fingerprint, ip: ctx.ip, device: passkey,
     }, sourceOf(request));
     s.pairingBudget.paidFor(pending.id, ctx.ip);
-    s.audit.record({ outcome: 'info', method: 'passkey-register', origin: ctx.origin, ip: ctx.ip, reason: 'pending_approval', request_id: pending.id });
+    s.audit.record({ outcome: 'info', method: 'passkey-register', name: pending.name, device_type: ua.device_type, origin: ctx.origin, ip: ctx.ip, reason: 'pending_approval', request_id: pending.id });
     setPairingCookie(reply, ctx.origin, secret, 10 * 60);
     return { status: 'pending', request: forRequester(pending, code) };
   });

@@ -59,8 +59,15 @@ describe('Activity page and alert banner (real Chromium, nginx TLS front)', () =
     await desk.getByLabel('Outcome').selectOption('failure');
     await desk.waitForFunction(() => [...document.querySelectorAll('ol.activity li')].every((li) => li.classList.contains('failure')));
     assert.ok(await desk.locator('ol.activity li').count() >= 1);
+    await phone.setViewportSize({ width: 390, height: 844 });
     await phone.goto(`${box}/.latchkey/settings/activity`);
     await phone.getByRole('list', { name: 'Events' }).getByText('A request with a bad token (token unknown) from 203.0.113.77').waitFor();
+    // In words, and folded away on a phone so the events come first.
+    assert.deepEqual(await desk.getByLabel('Kind').locator('option').allInnerTexts(), ['all', 'passkey sign-ins', 'pairing requests', 'pairings finished', 'approvals', 'denials',
+      'devices removed', 'refused sessions', 'API key use', 'fallback sign-ins', 'command-line logins', 'API key changes', 'hand-overs between addresses']);
+    assert.equal(await phone.getByLabel('Outcome').isVisible(), false);
+    await phone.getByText('Filters', { exact: true }).click();
+    await phone.getByLabel('Outcome').waitFor();
   });
 
   it('a failure spike shows a banner on the home page until it is acknowledged, on the computer only', async () => {

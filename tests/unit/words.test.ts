@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { relative } from '../../src-renderer/api.ts';
 import { waitInWords } from '../../src-server/text/waitInWords.ts';
+import { describeAuditEvent } from '../../src-server/audit/describeAuditEvent.ts';
 
 describe('times and durations in words', () => {
   it('a wait is in seconds below a minute and a half, then in whole minutes rounded up, never "435 s"', () => {
@@ -15,5 +16,29 @@ describe('times and durations in words', () => {
     assert.deepEqual([-10_000, -5 * 60_000, -3 * 3600_000, -2 * 86_400_000, 4 * 86_400_000, 30_000].map((ms) => relative(at(ms), now)),
       ['just now', '5 min ago', '3 h ago', '2 days ago', 'in 4 days', 'in a moment']);
     assert.match(relative(at(-90 * 86_400_000), now), /^on \d+ [A-Z][a-z]+$/);
+  });
+
+  it('Activity says who did what in words, with the name a removed device had, and no internal names', () => {
+    const names = { device: (id: string) => (id === 'dev_here' ? 'Alice iPhone' : undefined), token: () => undefined };
+    const line = (e: Record<string, unknown>) => describeAuditEvent({ seq: 1, time: '2026-12-02T12:00:00Z', outcome: 'info', method: 'x', ...e } as never, names);
+    assert.deepEqual([
+      line({ method: 'revoke', device_id: 'dev_gone', name: 'Old tablet' }),
+      line({ method: 'revoke', device_id: 'dev_here', name: 'Renamed since' }),
+      line({ method: 'passkey-register', name: 'Pixel 8', device_type: 'Android phone', ip: '100.64.0.7', origin: 'https://box.alice.ts.net' }),
+      line({ method: 'deny', outcome: 'failure', name: 'Pixel 8', reason: 'wrong_code_picked' }),
+      line({ method: 'pairing-cancel', name: 'Pixel 8' }),
+      line({ method: 'app-add', app: 'vite', upstream: 'http://localhost:5173', ip: '::1' }),
+      line({ method: 'alert-ack' }),
+      line({ method: 'passkey-register', outcome: 'failure', reason: 'too_many_pairings', ip: '203.0.113.5' }),
+    ], [
+      '“Old tablet” was removed',
+      'Alice iPhone was removed',
+      '“Pixel 8” (Android phone) asked to pair from 100.64.0.7 via box.alice.ts.net',
+      '“Pixel 8” was denied: the code typed on the computer did not match',
+      '“Pixel 8” was cancelled on the device itself',
+      'App vite was put behind the gate (http://localhost:5173)',
+      'An alert was acknowledged on the computer',
+      'A pairing was refused: too many from one address in 10 minutes from 203.0.113.5',
+    ]);
   });
 });
