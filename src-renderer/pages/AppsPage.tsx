@@ -3,6 +3,7 @@ import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.
 import { StatusMessage } from '../components/StatusMessage.tsx';
 import { api, type AuthState } from '../api.ts';
 import { AppList } from '../components/AppList.tsx';
+import { APP_NAME, suggestAppName } from '../../src-server/apps/appName.ts';
 import { useApps, type AppEntry } from '../useApps.ts';
 
 /**
@@ -12,6 +13,8 @@ import { useApps, type AppEntry } from '../useApps.ts';
 export function AppsPage({ state }: { state: AuthState }) {
   const { apps, status, run } = useApps();
   const [name, setName] = useState('');
+  // "My Vite" is offered as "my-vite" rather than refused.
+  const offer = name.trim() && !APP_NAME.test(name.trim()) ? suggestAppName(name) : null;
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null);
   const [upstream, setUpstream] = useState('http://127.0.0.1:');
   const [path, setPath] = useState('/');
@@ -41,6 +44,10 @@ export function AppsPage({ state }: { state: AuthState }) {
           <h2>Add an app</h2>
           <label htmlFor="app-name">Name</label>
           <input id="app-name" value={name} maxLength={32} placeholder="vite" onChange={(e) => setName(e.target.value)} />
+          {offer && (
+            <p className="small" data-testid="name-offer">Names are lower-case letters, digits, - and _.{' '}
+              <button type="button" className="secondary" onClick={() => setName(offer)}>Use “{offer}”</button></p>
+          )}
           <label htmlFor="app-upstream">Where it listens on this computer or your network</label>
           <input id="app-upstream" value={upstream} maxLength={2048} onChange={(e) => setUpstream(e.target.value)} />
           <label htmlFor="app-path">Path (optional; the longest prefix wins)</label>

@@ -1,5 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import { isLatchkeyPath } from '../web/latchkeyPaths.ts';
+import { APP_NAME, suggestAppName } from './appName.ts';
 
 /** An app behind the gate, as config.json and `latchkey apps add` spell it. */
 export interface AppConfig {
@@ -52,10 +53,11 @@ function unmapped(host: string): { address: string; type: 'ipv4' | 'ipv6' } {
   return { address: [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.'), type: 'ipv4' };
 }
 
-export const APP_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 /** The upstream's origin, or why it cannot be one. */
 export function parseUpstream(raw: string): { origin: string } | { problem: string } {
+  // "localhost:5173" parses as a URL whose scheme is "localhost:", "127.0.0.1:8888" as none: say what was meant.
+  if (/^[a-z0-9.-]+:\d+$/i.test(raw.trim())) return { problem: `needs its scheme: "${raw}" is not a URL; did you mean http://${raw.trim()}?` };
   let url: URL;
   try {
     url = new URL(raw);
@@ -96,7 +98,10 @@ function cleanPath(raw: string, allowTrailingSlash: boolean): string | null {
 
 /** Checks one app; throws a message naming the field (the caller adds where the app came from). */
 export function parseApp(app: AppConfig, publicOrigins: readonly string[], reserved: readonly string[] = []): AppSpec {
-  if (!APP_NAME.test(app.name)) throw new Error(`"name" must be 1–32 lower-case letters, digits, - or _ (got "${app.name}")`);
+  if (!APP_NAME.test(app.name)) {
+    const offer = suggestAppName(app.name);
+    throw new Error(`"name" must be 1–32 lower-case letters, digits, - or _ (got "${app.name}")${offer ? `; "${offer}" would do` : ''}`);
+  }
   const upstream = parseUpstream(app.upstream);
   if ('problem' in upstream) throw new Error(`"upstream" ${upstream.problem}`);
   const path = cleanPath(app.path ?? '/', true);

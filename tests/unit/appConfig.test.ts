@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isPublicPath } from '../../src-server/apps/isPublicPath.ts';
 import { parseApps, parseUpstream } from '../../src-server/apps/parseApp.ts';
+import { suggestAppName } from '../../src-server/apps/appName.ts';
 import { checkConfig } from '../../src-server/config/loadConfig.ts';
 
 describe('apps in config.json are checked at start-up, naming the bad key', () => {
@@ -66,5 +67,12 @@ describe('public paths are matched on the normalised path', () => {
       assert.equal(isPublicPath(pub, trick), false, trick);
     }
     assert.equal(isPublicPath([], '/static/a.js'), false);
+  });
+
+  it('a refused name or upstream says what was probably meant', () => {
+    assert.deepEqual(['My Vite', 'Jupyter Lab!', 'Zoë’s app', '---', 'ok-name'].map(suggestAppName), ['my-vite', 'jupyter-lab', 'zoe-s-app', null, 'ok-name']);
+    assert.throws(() => parseApps([{ name: 'My Vite', upstream: 'http://127.0.0.1:5173' }], []), /"name" must be 1–32 lower-case letters, digits, - or _ \(got "My Vite"\); "my-vite" would do/);
+    assert.deepEqual(parseUpstream('localhost:5173'), { problem: 'needs its scheme: "localhost:5173" is not a URL; did you mean http://localhost:5173?' });
+    assert.deepEqual(parseUpstream('127.0.0.1:8888'), { problem: 'needs its scheme: "127.0.0.1:8888" is not a URL; did you mean http://127.0.0.1:8888?' });
   });
 });
