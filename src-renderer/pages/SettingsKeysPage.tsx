@@ -94,9 +94,9 @@ export function SettingsKeysPage({ state }: { state: AuthState }) {
             {keys.map((k) => (
               <tr key={k.id} data-key-id={k.id}>
                 <td>{k.name}<div className="muted small">{k.id} · {k.kind === 'cli' ? 'CLI login' : 'API key'}{k.device_name ? ` · by ${k.device_name}` : ''}</div></td>
-                <td>{k.scopes.join(', ')}</td>
-                <td><When iso={k.expires_at} />{k.status === 'expiring' && <div className="warning small">soon</div>}</td>
-                <td><When iso={k.last_used_at} /></td>
+                <td data-label="Scopes">{k.scopes.join(', ')}</td>
+                <td data-label="Expires"><When iso={k.expires_at} />{k.status === 'expiring' && <div className="warning small">soon</div>}</td>
+                <td data-label="Last used"><When iso={k.last_used_at} /></td>
                 <td>
                   {k.kind === 'api_key' && <button className="secondary" onClick={() => rotate(k)}>Rotate</button>}{' '}
                   <button className="danger" onClick={() => revoke(k)}>Revoke</button>

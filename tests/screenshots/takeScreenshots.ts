@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { launchChromium, typeCodeAndApprove } from '../helpers/browser.ts';
-import { DESKTOP, deskPage, phoneAsking, startUiServer } from '../helpers/uiFixture.ts';
+import { startServer } from '../helpers/startServer.ts';
+import { DESKTOP, deskPage, PHONE, phoneAsking, startUiServer } from '../helpers/uiFixture.ts';
 
 const out = fileURLToPath(new URL('../../assets/screenshots/', import.meta.url));
 mkdirSync(out, { recursive: true });
@@ -30,7 +31,10 @@ try {
     for (const [path, name] of [['/', 'home'], ['/pending', 'pending'], ['/devices', 'devices'], ['/remote', 'remote-access']] as const) {
       await desk.page.goto(`${server.local}/.latchkey${path}`);
       await desk.page.getByRole('heading', { level: 1 }).first().waitFor();
-      if (path === '/pending') await desk.page.getByLabel('Code on the device').first().waitFor();
+      if (path === '/pending') {
+        // Typed approval: the code half typed, as a person reads it off the phone.
+        await desk.page.getByLabel('Code on the device').first().fill(phone.code.slice(0, 1));
+      }
       await shoot(desk.page, `desktop-${name}-${scheme}`);
     }
     // Approved by picking its code: the phone's success screen, then its home.
@@ -42,8 +46,27 @@ try {
     await shoot(phone.page, `phone-home-${scheme}`);
     await phone.page.getByRole('button', { name: /^Menu/ }).click();
     await shoot(phone.page, `phone-menu-${scheme}`);
+    // The keys page at a phone's width (on the computer: the phone's own origin serves apps, so no settings there).
+    const narrow = await deskPage(browser, PHONE, scheme);
+    await narrow.page.goto(`${server.local}/.latchkey/keys`);
+    await narrow.page.locator('table.keys tr', { hasText: 'backup script' }).waitFor();
+    await shoot(narrow.page, `phone-keys-${scheme}`);
+    await narrow.context.close();
     await desk.context.close();
     await phone.context.close();
+  }
+  // The first screen of a fresh install: no phone, no address, no app yet.
+  const fresh = await startServer({ toolEnv: { PATH: '/nonexistent' } });
+  try {
+    for (const scheme of ['light', 'dark'] as const) {
+      const desk = await deskPage(browser, DESKTOP, scheme);
+      await desk.page.goto(`${fresh.local}/.latchkey/`);
+      await desk.page.getByRole('heading', { name: 'Connect your phone' }).waitFor();
+      await shoot(desk.page, `desktop-first-run-${scheme}`);
+      await desk.context.close();
+    }
+  } finally {
+    await fresh.close();
   }
   console.log(`wrote ${shots.length} screenshots to assets/screenshots/: ${shots.join(', ')}`);
 } finally {
