@@ -3,6 +3,7 @@ import type { Device } from '../api.ts';
 import { useApi } from '../useApi.ts';
 import type { TunnelStatus } from '../pages/RemoteAccessPage.tsx';
 import { PhoneAddress } from './PhoneAddress.tsx';
+import { ReachCheck } from './ReachCheck.tsx';
 
 /**
  * What to do first, on the computer, while no phone is paired: the tunnel command for the tool
@@ -23,7 +24,7 @@ export function ConnectPhone() {
       <h2 id="connect-phone">Connect your phone</h2>
       <ol className="steps">
         <li>
-          {phoneUrl ? <>A tunnel reaches this computer at <strong>{new URL(phoneUrl).host}</strong>.</> : tool ? (
+          {phoneUrl ? <>The phone&apos;s address is <strong>{new URL(phoneUrl).host}</strong>.<ReachCheck origin={phoneUrl} /></> : tool ? (
             <>Start a tunnel ({tool} is installed) on this computer: <pre data-testid="tunnel-command">latchkey tunnel start {tool}</pre>or in <Link href="/remote">Remote access</Link>.</>
           ) : (
             <>Install <a href="https://tailscale.com/download">Tailscale</a> (your own devices) or cloudflared, then start a tunnel in <Link href="/remote">Remote access</Link>; or point any tunnel at <code>127.0.0.1:{t.remote_port}</code> and add its address there.</>

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api } from '../api.ts';
 import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.tsx';
 import { PhoneAddress } from '../components/PhoneAddress.tsx';
+import { ReachCheck } from '../components/ReachCheck.tsx';
 import { StatusMessage } from '../components/StatusMessage.tsx';
 import { When } from '../components/When.tsx';
 import { useApi } from '../useApi.ts';
@@ -44,6 +45,7 @@ export function RemoteAccessPage() {
         {phoneUrl ? (
           <div data-testid="tunnel">
             <PhoneAddress url={phoneUrl} qr={t?.tunnel?.url === phoneUrl ? t.tunnel.qr : undefined} />
+            <ReachCheck origin={phoneUrl} />
             <p className="muted small">Scan it with the phone's camera, then pair the phone there.
               {t?.tunnel && <> Through {t.tunnel.tool} ({t.tunnel.mode}) since <When iso={t.tunnel.started_at} />.</>}</p>
             {t?.tunnel?.mode === 'quick' && (

@@ -54,6 +54,7 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'GET /': visitor(),
   'GET /.well-known/webauthn': visitor(),
   [`GET ${lk('/jwks.json')}`]: visitor(),
+  [`GET ${lk('/reach')}`]: visitor({ note: 'the tunnel check\'s probe arrives here' }),
   [`GET ${lk('/assets/app.js')}`]: visitor(),
   [`GET ${lk('/assets/app.css')}`]: visitor(),
   [`GET ${lk('/assets/icon.png')}`]: visitor(),
@@ -119,6 +120,7 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   [`GET ${lk('/api/tunnel')}`]: onComputer('origins'),
   [`POST ${lk('/api/tunnel/start')}`]: onComputer('origins'),
   [`POST ${lk('/api/tunnel/stop')}`]: onComputer('origins'),
+  [`POST ${lk('/api/tunnel/check')}`]: onComputer('origins', { note: 'asks an allowed address whether it reaches this server' }),
   [`POST ${lk('/api/apps')}`]: onComputer('apps'),
   [`DELETE ${lk('/api/apps/:name')}`]: onComputer('apps'),
 

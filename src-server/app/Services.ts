@@ -19,6 +19,7 @@ import type { FallbackThrottle } from '../fallbacks/createFallbackThrottle.ts';
 import type { StepUps } from '../access/createStepUps.ts';
 import type { AlertService } from '../alerts/createAlertService.ts';
 import type { PairingBudget } from '../devices/createPairingBudget.ts';
+import type { ReachCheck } from '../tunnels/createReachCheck.ts';
 
 /** Request-rate limits per client IP. Tests lower or raise them; users get the defaults. */
 export interface Limits {
@@ -87,6 +88,8 @@ export interface Services {
   pending: PendingRegistry;
   /** Pairing requests per client per 10 minutes, checked before a passkey is made (createPairingBudget). */
   pairingBudget: PairingBudget;
+  /** "Does my tunnel reach Latchkey?" (createReachCheck). */
+  reach: ReachCheck;
   logins: LoginRequests;
   audit: AuditLog;
   clock: Clock;

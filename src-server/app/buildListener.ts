@@ -146,6 +146,11 @@ export async function buildListener(s: Services, listener: Listener, shared: Lis
   wellKnownRoutes(app, s);
   // The public half of the key that signs Latchkey-Assertion, for apps to verify it with.
   app.get(lk('/jwks.json'), async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(s.signer.jwks()));
+  // The other half of the tunnel check: a probe that arrives here came through the tunnel to this listener.
+  app.get(lk('/reach'), async (request) => {
+    if (listener === 'remote') s.reach.saw((request.query as { probe?: unknown }).probe);
+    return { latchkey: true };
+  });
   // With no app behind the gate, the site root is Latchkey's own home page.
   app.get('/', async (_request, reply) => reply.redirect(lk('/')));
 
@@ -164,7 +169,7 @@ export async function buildListener(s: Services, listener: Listener, shared: Lis
       deviceEvents(api, s);
       originRoutes(api, s);
       tokenRoutes(api, s);
-      tunnelRoutes(api, s.tunnels);
+      tunnelRoutes(api, s);
       appRoutes(api, s);
       fallbackSettingsRoutes(api, s);
       auditRoutes(api, s);

@@ -11,6 +11,7 @@ import { loadConfig, type LatchkeyConfig } from '../config/loadConfig.ts';
 import { parseApps, type AppConfig } from '../apps/parseApp.ts';
 import { ConfigError } from '../errors/LatchkeyError.ts';
 import { createPairingBudget } from '../devices/createPairingBudget.ts';
+import { createReachCheck, type ReachCheckOptions } from '../tunnels/createReachCheck.ts';
 import { createPendingRegistry, MAX_PENDING, MAX_PENDING_PER_CLIENT, PENDING_TTL_MS } from '../devices/createPendingRegistry.ts';
 import { createOriginRegistry } from '../origins/createOriginRegistry.ts';
 import { createSessionService } from '../sessions/createSessionService.ts';
@@ -60,6 +61,8 @@ export interface LatchkeyOptions {
   upstream?: string;
   /** A folder with a prebuilt app.js and app.css (packaged app); else the renderer is bundled at start. */
   rendererDir?: string;
+  /** How the tunnel check dials the public address (tests map host names to loopback and trust their certificate). */
+  reachCheck?: ReachCheckOptions;
   /** Webhook retry timing (tests shorten it). */
   webhook?: { retryMs?: number[]; giveUpAfterMs?: number };
 }
@@ -109,6 +112,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
       alerts: null as unknown as Services['alerts'],
       pending,
       pairingBudget: createPairingBudget(pending, limits.pairingsPer10Minutes),
+      reach: createReachCheck(() => Number(new URL(services.urls.remote || 'http://x:0').port), options.reachCheck),
       logins: createLoginRequests(clock, { intervalSeconds: options.cliLoginIntervalSeconds }),
       audit,
       clock,
@@ -148,6 +152,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
       },
       async close() {
         await services.tunnels.close();
+        await services.reach.close();
         services.pending.close();
         await services.alerts.close();
         ipv6?.close();

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
-import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
+import { freePort, makeTlsFixture, startNginx, toLoopback } from '../helpers/tunnel.ts';
 import { DESKTOP, deskPage, PHONE, phoneAsking } from '../helpers/uiFixture.ts';
 
 /** The first screen on the computer leads somewhere: connect the phone, then the request, then the rest (real Chromium). */
@@ -17,7 +18,8 @@ describe('the first hour: Home on the computer says what to do next', () => {
     const port = await freePort();
     box = `https://box.alice.ts.net:${port}`;
     // No tunnel tool on PATH, no address yet, no device, no app: a fresh install.
-    server = await startServer({ toolEnv: { PATH: '/nonexistent' } });
+    // The tunnel check dials box.alice.ts.net as the phone would: mapped to loopback (nginx), trusting the test certificate.
+    server = await startServer({ toolEnv: { PATH: '/nonexistent' }, reachCheck: { lookup: toLoopback, ca: readFileSync(tls.cert, 'utf8'), timeoutMs: 3_000 } });
     nginx = await startNginx(tls, server.remotePort, port);
     browser = await launchChromium(tls.chromiumArgs);
   });
@@ -38,8 +40,16 @@ describe('the first hour: Home on the computer says what to do next', () => {
 
       assert.equal((await server.api('POST', '/.latchkey/api/origins', { origin: box })).status, 200);
       await page.reload();
-      await card.getByText(`A tunnel reaches this computer at ${new URL(box).host}.`).waitFor();
+      await card.getByText(`${new URL(box).host} reaches this Latchkey through the tunnel.`).waitFor();
       await card.getByRole('img', { name: `QR code for ${box}` }).waitFor();
+      // The check is real: an address nobody answers on says so, and only an allowed address is ever dialled.
+      assert.equal((await server.api('POST', '/.latchkey/api/origins', { origin: 'https://dead.alice.ts.net' })).status, 200);
+      const dead = await server.api('POST', '/.latchkey/api/tunnel/check', { origin: 'https://dead.alice.ts.net' });
+      assert.deepEqual([dead.status, dead.body.reaches, dead.body.code], [200, false, 'tunnel_unreachable']);
+      assert.match(dead.body.message, /^dead\.alice\.ts\.net did not answer \(ECONNREFUSED\)\. Is the tunnel running/);
+      assert.equal((await server.api('POST', '/.latchkey/api/origins/remove', { origin: 'https://dead.alice.ts.net' })).status, 200);
+      const stranger = await server.api('POST', '/.latchkey/api/tunnel/check', { origin: 'https://example.com' });
+      assert.deepEqual([stranger.status, stranger.body.error], [400, 'origin_not_allowed']);
       await card.getByRole('button', { name: 'Copy' }).waitFor();
 
       const phone = await phoneAsking(browser, box, { name: 'First phone' });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLatchkey, type LatchkeyOptions } from '../../src-server/app/createLatchkey.ts';
 import { createManualClock } from '../../src-server/time/Clock.ts';
+import { toLoopback } from './tunnel.ts';
 
 export function tempHome(config?: Record<string, unknown>): string {
   const home = mkdtempSync(join(tmpdir(), 'latchkey-test-'));
@@ -19,6 +20,8 @@ export async function startServer(opts: { config?: Record<string, unknown>; home
     localPort: 0, remotePort: 0, clock, warn: (m) => warnings.push(m),
     // Tests run many ceremonies from one IP; the limits themselves have their own test.
     limits: { ceremoniesPerMinute: 1000, pairingsPer10Minutes: 1000, remotePerMinute: 100_000 },
+    // The tunnel check never looks a name up or leaves the machine in tests.
+    reachCheck: { lookup: toLoopback, timeoutMs: 2_000 },
     ...opts, home,
   });
   const urls = await lk.listen();

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { createServer, connect, type LookupFunction } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -105,3 +105,12 @@ export async function startSocat(targetPort: number) {
   await waitForPort(port, child, 'socat');
   return { port, stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); }) };
 }
+
+/**
+ * Every host name is this machine, for the server's own outbound checks (the tunnel check), as
+ * Chromium's host-resolver flag makes it for the browser: tests never look a name up or dial out.
+ */
+export const toLoopback: LookupFunction = (_host, options, callback) => {
+  if ((options as { all?: boolean }).all) (callback as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: '127.0.0.1', family: 4 }]);
+  else callback(null, '127.0.0.1', 4);
+};
