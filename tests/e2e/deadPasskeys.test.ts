@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { addAuthenticator, launchChromium, type Authenticator } from '../helpers/browser.ts';
-import { startServer, type TestServer } from '../helpers/startServer.ts';
-import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
+import { addAuthenticator, type Authenticator } from '../helpers/browser.ts';
+import { startBehindTunnel } from '../helpers/startBehindTunnel.ts';
+import type { TestServer } from '../helpers/startServer.ts';
 
 /**
  * A phone's passkey list holds only passkeys Latchkey knows: every pairing that ends without
@@ -11,23 +11,15 @@ import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
  * tells the phone to drop it (WebAuthn's Signal API), in real Chromium with its virtual authenticator.
  */
 describe('no dead passkeys on the phone (real Chromium, Signal API)', () => {
-  const tls = makeTlsFixture();
   let server: TestServer;
-  let nginx: Awaited<ReturnType<typeof startNginx>>;
   let browser: Browser;
   let box: string;
+  let front: Awaited<ReturnType<typeof startBehindTunnel>>;
   before(async () => {
-    const port = await freePort();
-    box = `https://box.alice.ts.net:${port}`;
-    server = await startServer({ config: { public_origins: [box] } });
-    nginx = await startNginx(tls, server.remotePort, port);
-    browser = await launchChromium(tls.chromiumArgs);
+    front = await startBehindTunnel((origin) => ({ config: { public_origins: [origin] } }));
+    ({ server, browser, box } = front);
   });
-  after(async () => {
-    await browser?.close();
-    await nginx?.stop();
-    await server?.close();
-  });
+  after(async () => front?.close());
 
   /** The ids of the phone's credentials that Latchkey does not hold as a trusted passkey. */
   const unknownTo = async (authenticator: Authenticator) => {

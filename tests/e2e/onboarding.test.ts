@@ -2,32 +2,24 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.ts';
-import { startServer, type TestServer } from '../helpers/startServer.ts';
-import { freePort, makeTlsFixture, startNginx, toLoopback } from '../helpers/tunnel.ts';
+import { startBehindTunnel } from '../helpers/startBehindTunnel.ts';
+import type { TestServer } from '../helpers/startServer.ts';
+import { toLoopback } from '../helpers/tunnel.ts';
 import { DESKTOP, deskPage, PHONE, phoneAsking } from '../helpers/uiFixture.ts';
 
 /** The first screen on the computer leads somewhere: connect the phone, then the request, then the rest (real Chromium). */
 describe('the first hour: Home on the computer says what to do next', () => {
-  const tls = makeTlsFixture();
   let server: TestServer;
-  let nginx: Awaited<ReturnType<typeof startNginx>>;
   let browser: Browser;
   let box: string;
+  let front: Awaited<ReturnType<typeof startBehindTunnel>>;
   before(async () => {
-    const port = await freePort();
-    box = `https://box.alice.ts.net:${port}`;
-    // No tunnel tool on PATH, no address yet, no device, no app: a fresh install.
-    // The tunnel check dials box.alice.ts.net as the phone would: mapped to loopback (nginx), trusting the test certificate.
-    server = await startServer({ toolEnv: { PATH: '/nonexistent' }, reachCheck: { lookup: toLoopback, ca: readFileSync(tls.cert, 'utf8'), timeoutMs: 3_000 } });
-    nginx = await startNginx(tls, server.remotePort, port);
-    browser = await launchChromium(tls.chromiumArgs);
+    // No tunnel tool on PATH, no address yet, no device, no app: a fresh install. The tunnel check dials
+    // box.alice.ts.net as the phone would: mapped to loopback (nginx), trusting the test certificate.
+    front = await startBehindTunnel((_origin, tls) => ({ toolEnv: { PATH: '/nonexistent' }, reachCheck: { lookup: toLoopback, ca: readFileSync(tls.cert, 'utf8'), timeoutMs: 3_000 } }));
+    ({ server, browser, box } = front);
   });
-  after(async () => {
-    await browser?.close();
-    await nginx?.stop();
-    await server?.close();
-  });
+  after(async () => front?.close());
 
   it('no phone yet: "Connect your phone" leads, with what to install, then the address and QR once there is one; a request waiting comes first; a paired phone with no apps is told how to add one; the card goes once a phone is paired', async () => {
     const { context, page } = await deskPage(browser, DESKTOP);

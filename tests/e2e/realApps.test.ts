@@ -3,11 +3,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.ts';
+import { startBehindTunnel } from '../helpers/startBehindTunnel.ts';
 import { jupyterMissing, startJupyter } from '../helpers/startJupyter.ts';
 import { nextMissing, startNext } from '../helpers/startNext.ts';
-import { startServer, type TestServer } from '../helpers/startServer.ts';
-import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
+import type { TestServer } from '../helpers/startServer.ts';
 import { phoneAsking } from '../helpers/uiFixture.ts';
 
 // CI installs both (.ci/run); elsewhere a missing one skips this file with one line, never passes it.
@@ -22,28 +21,21 @@ const TOKEN = 'jupyter-own-token-kept';
  * front: Debian's Jupyter Notebook at /jupyter, and a stock Next.js dev server at /.
  */
 describe('real apps behind the gate from a paired phone: Jupyter Notebook and a Next.js dev server (real Chromium)', { skip: missing || false }, () => {
-  const tls = makeTlsFixture();
   let jupyter: Awaited<ReturnType<typeof startJupyter>>;
   let next: Awaited<ReturnType<typeof startNext>>;
   let server: TestServer;
-  let nginx: Awaited<ReturnType<typeof startNginx>>;
   let browser: Browser;
   let box: string;
   let phone: { context: BrowserContext; page: Page };
+  let front: Awaited<ReturnType<typeof startBehindTunnel>>;
 
   before(async () => {
     [jupyter, next] = await Promise.all([startJupyter(TOKEN), startNext()]);
-    const port = await freePort();
-    box = `https://box.alice.ts.net:${port}`;
-    server = await startServer({
-      config: {
-        public_origins: [box],
-        // README, "Apps that work": the lines a user writes, nothing more.
-        apps: [{ name: 'jupyter', upstream: jupyter.url, path: '/jupyter' }, { name: 'next', upstream: next.url }],
-      },
-    });
-    nginx = await startNginx(tls, server.remotePort, port);
-    browser = await launchChromium(tls.chromiumArgs);
+    // README, "Apps that work": the lines a user writes, nothing more.
+    front = await startBehindTunnel((origin) => ({
+      config: { public_origins: [origin], apps: [{ name: 'jupyter', upstream: jupyter.url, path: '/jupyter' }, { name: 'next', upstream: next.url }] },
+    }));
+    ({ server, browser, box } = front);
     const asking = await phoneAsking(browser, box, { name: 'Test phone' });
     assert.equal((await server.api('POST', '/.latchkey/api/devices/pending/approve', { code: asking.code })).status, 200);
     await asking.page.getByTestId('signed-in-as').waitFor();
@@ -51,9 +43,7 @@ describe('real apps behind the gate from a paired phone: Jupyter Notebook and a 
   });
   after(async () => {
     await phone?.context.close();
-    await browser?.close();
-    await nginx?.stop();
-    await server?.close();
+    await front?.close();
     await Promise.all([jupyter?.stop(), next?.stop()]);
   });
 

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { addAuthenticator, IPHONE_UA, launchChromium, newDevice } from '../helpers/browser.ts';
+import { addAuthenticator, IPHONE_UA, newDevice } from '../helpers/browser.ts';
+import { startBehindTunnel } from '../helpers/startBehindTunnel.ts';
 import { spawnUntil } from '../helpers/spawnUntil.ts';
-import { startServer, type TestServer } from '../helpers/startServer.ts';
-import { freePort, makeTlsFixture, startNginx } from '../helpers/tunnel.ts';
+import type { TestServer } from '../helpers/startServer.ts';
+import { freePort } from '../helpers/tunnel.ts';
 
 /** A stock Vite dev server on a free port, serving a page that links one CSS file. */
 async function startVite() {
@@ -24,24 +25,18 @@ async function startVite() {
 }
 
 describe('a stock Vite dev server behind the gate, through a TLS tunnel, HMR included (real Chromium)', () => {
-  const tls = makeTlsFixture();
   let vite: Awaited<ReturnType<typeof startVite>>;
   let server: TestServer;
-  let nginx: Awaited<ReturnType<typeof startNginx>>;
   let browser: Browser;
   let box: string;
+  let front: Awaited<ReturnType<typeof startBehindTunnel>>;
   before(async () => {
     vite = await startVite();
-    const port = await freePort();
-    box = `https://box.alice.ts.net:${port}`;
-    server = await startServer({ config: { public_origins: [box] }, upstream: vite.url });
-    nginx = await startNginx(tls, server.remotePort, port);
-    browser = await launchChromium(tls.chromiumArgs);
+    front = await startBehindTunnel((origin) => ({ config: { public_origins: [origin] }, upstream: vite.url }));
+    ({ server, browser, box } = front);
   });
   after(async () => {
-    await browser?.close();
-    await nginx?.stop();
-    await server?.close();
+    await front?.close();
     await vite?.stop();
   });
 

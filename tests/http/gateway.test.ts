@@ -17,6 +17,20 @@ const BOX = 'https://box.alice.ts.net';
 const OTHER = 'https://other.example.test';
 const SECRET = 'k'.repeat(43);
 
+/** Streams `mb` megabytes of the byte `fill` as a request body, with backpressure, then ends it. */
+function sendMegabytes(req: import('node:http').ClientRequest, mb: number, fill: number) {
+  const chunk = Buffer.alloc(1024 * 1024, fill);
+  let left = mb;
+  const pump = () => {
+    while (left > 0) {
+      left--;
+      if (!req.write(chunk)) return void req.once('drain', pump);
+    }
+    req.end();
+  };
+  pump();
+}
+
 /** Writes one request by hand and reads every byte until the server closes: framing is what is tested. */
 function exchange(port: number, head: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -167,16 +181,7 @@ describe('apps behind the gate: what gets through, and what the app receives', (
       req.on('error', reject);
       req.on('continue', () => {
         continued = true;
-        const chunk = Buffer.alloc(1024 * 1024, 5);
-        let left = 64;
-        const pump = () => {
-          while (left > 0) {
-            left--;
-            if (!req.write(chunk)) return void req.once('drain', pump);
-          }
-          req.end();
-        };
-        pump();
+        sendMegabytes(req, 64, 5);
       });
       req.flushHeaders();
     });
@@ -299,16 +304,7 @@ describe('apps behind the gate: what gets through, and what the app receives', (
           res.on('end', () => resolve(JSON.parse(text)));
         });
         req.on('error', reject);
-        const chunk = Buffer.alloc(1024 * 1024, 3);
-        let left = 64;
-        const pump = () => {
-          while (left > 0) {
-            left--;
-            if (!req.write(chunk)) return void req.once('drain', pump);
-          }
-          req.end();
-        };
-        pump();
+        sendMegabytes(req, 64, 3);
       });
       assert.equal(up.bytes, 64 * 1024 * 1024);
     } finally {
