@@ -75,6 +75,7 @@ export function ActivityPage({ state }: { state: AuthState }) {
       if (matches(e, filtersRef.current) && !filtersRef.current.since) setEvents((list) => (list.some((x) => x.seq === e.seq) ? list : [e, ...list]));
       if (e.outcome === 'failure' || e.method === 'alert-ack') void loadAlerts();
     });
+    stream.addEventListener('alerts', () => void loadAlerts());
     return () => stream.close();
   }, [loadAlerts]);
 

@@ -76,6 +76,10 @@ export function auditRoutes(api: FastifyInstance, s: Services) {
     const onLine = (e: AuditLine) => (live ? send(e) : queued.push(e));
     s.audit.events.on('line', onLine);
     stream.onClose(() => s.audit.events.off('line', onLine));
+    // An alert grows with repeats that are folded, not written as lines: the page hears of it all the same.
+    const onAlerts = () => stream.send('alerts', {});
+    s.alerts.events.on('changed', onAlerts);
+    stream.onClose(() => s.alerts.events.off('changed', onAlerts));
     if (!live) {
       s.audit.flush();
       for (;;) {

@@ -76,6 +76,12 @@ describe('Activity page and alert banner (real Chromium, nginx TLS front)', () =
     const banner = desk.getByRole('alert', { name: 'Alerts' });
     // The bad token from the last test is in the same window: two clients, this one the main one.
     await banner.getByText(`4 failed sign-ins in 5 minutes from 2 addresses (most: 198.51.100.3, 3) on ${new URL(box).host}`).waitFor();
+    // Activity, open while the spike grows, follows its count, repeats that are folded into one line included.
+    await desk.goto(`${server.local}/.latchkey/activity`);
+    await desk.getByText(/^4 failed sign-ins in 5 minutes/).waitFor();
+    for (let i = 0; i < 3; i++) server.lk.services.audit.recordFailure({ outcome: 'failure', method: 'fallback-backup-code', ip: '198.51.100.3', origin: box, reason: 'wrong_code' });
+    await desk.getByText(/^7 failed sign-ins in 5 minutes/).waitFor({ timeout: 10_000 });
+    await desk.goto(`${server.local}/.latchkey/`);
     // The phone sees it too, but cannot silence it.
     await phone.goto(`${box}/.latchkey/`);
     const phoneBanner = phone.getByRole('alert', { name: 'Alerts' });
