@@ -1,7 +1,8 @@
 import { startRegistration } from '@simplewebauthn/browser';
 import { useState } from 'react';
 import { FALLBACK_LABELS, type FallbackMethod } from '../../src-server/fallbacks/fallbackMethods.ts';
-import { ago, api, day, describeError, type AuthState, type Device } from '../api.ts';
+import { ago, api, describeError, exactly, type AuthState, type Device } from '../api.ts';
+import { When } from '../components/When.tsx';
 import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.tsx';
 import { StatusMessage } from '../components/StatusMessage.tsx';
 import { useApi } from '../useApi.ts';
@@ -72,7 +73,7 @@ export function DevicesPage({ state, reloadState }: { state: AuthState; reloadSt
                 <span className="muted">{d.origin}</span>
               </p>
               <p className="device-facts small muted">
-                {ago(d.last_used_at)} · registered {day(d.created_at)} · fingerprint <code>{d.fingerprint}</code>
+                <span title={d.last_used_at ? exactly(d.last_used_at) : undefined}>{ago(d.last_used_at)}</span> · registered <When iso={d.created_at} /> · fingerprint <code>{d.fingerprint}</code>
               </p>
               <button className="danger" onClick={() => askRemove(d)} aria-label={`Remove ${d.name}`}>Remove</button>
             </li>
