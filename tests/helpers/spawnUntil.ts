@@ -8,8 +8,10 @@ import { spawn, type SpawnOptions } from 'node:child_process';
 export async function spawnUntil(command: string, args: string[], ready: RegExp, opts: SpawnOptions & { what: string; timeoutMs?: number }) {
   const child = spawn(command, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
-  child.stdout!.on('data', (c) => { out += c; });
-  child.stderr!.on('data', (c) => { out += c; });
+  // Colour codes stripped: with CI set, dev servers colour their output even into a pipe ("Local:" would not match).
+  const add = (c: Buffer) => { out += String(c).replace(/\u001b\[[0-9;]*m/g, ''); };
+  child.stdout!.on('data', add);
+  child.stderr!.on('data', add);
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   while (!ready.test(out)) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${opts.what} exited before it was ready:\n${out}`);
