@@ -61,9 +61,9 @@ export function relative(iso: string, now = Date.now()): string {
   const n = Math.abs(s);
   const say = (text: string) => (past ? `${text} ago` : `in ${text}`);
   if (n < 60) return past ? 'just now' : 'in a moment';
-  if (n < 3600) return say(`${Math.round(n / 60)} min`);
-  if (n < 86_400) return say(`${Math.round(n / 3600)} h`);
-  const days = Math.round(n / 86_400);
+  if (n < 3600) return say(`${Math.floor(n / 60)} min`);
+  if (n < 86_400) return say(`${Math.floor(n / 3600)} h`);
+  const days = Math.floor(n / 86_400);
   return days < 30 ? say(`${days} day${days === 1 ? '' : 's'}`) : `on ${day(iso)}`;
 }
 
@@ -80,12 +80,8 @@ export const day = (iso: string) => {
 /** "Active now", "5 min ago", "3 h ago", "2 days ago", or "Never used". Last use is written at most once a minute. */
 export function ago(iso: string | null, now = Date.now()): string {
   if (!iso) return 'Never used';
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (s < 120) return 'Active now';
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
-  const days = Math.floor(s / 86_400);
-  return days < 30 ? `${days} day${days === 1 ? '' : 's'} ago` : `on ${day(iso)}`;
+  if (now - Date.parse(iso) < 120_000) return 'Active now';
+  return relative(iso, now);
 }
 
 /**

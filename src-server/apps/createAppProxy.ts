@@ -27,6 +27,8 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'pro
 // Where the request came from is the model's to say (originHeaders.ts). Expect is answered by
 // Latchkey itself, once the gate has let the request in: the body then follows as a plain upload.
 const SET_BY_MODEL = new Set(['host', 'origin', 'referer', 'expect']);
+/** The headers a response's `Connection` names, which are for that connection only too. */
+const connectionNamed = (value: unknown) => String(value ?? '').toLowerCase().split(',').map((t) => t.trim());
 // The usual way to start what is usually on a port, so the hint fits the app (npm run dev is no hint for Jupyter).
 const START_HINTS: Record<string, string> = {
   '5173': 'npm run dev', '3000': 'npm run dev', '4321': 'npm run dev', '8888': 'jupyter notebook', '8123': 'hass', '7860': 'python app.py',
@@ -318,7 +320,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
       onResponseStart(_c, statusCode, upstreamResponseHeaders) {
         if (statusCode < 200) return; // 1xx informational answers are the app's business with its own client
         const headers: Record<string, string | string[]> = {};
-        const named = String(upstreamResponseHeaders.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
+        const named = connectionNamed(upstreamResponseHeaders.connection);
         for (const name in upstreamResponseHeaders) {
           const value = upstreamResponseHeaders[name];
           if (value === undefined || HOP_BY_HOP.has(name) || named.includes(name)) continue;
@@ -391,7 +393,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
       // The app declined the upgrade. Its body arrives here already de-chunked, so it is relayed
       // re-framed: the app's own framing and connection headers are dropped, and the body ends
       // where the connection closes (or at its Content-Length), as HTTP/1.1 allows.
-      const named = String(res.headers.connection ?? '').toLowerCase().split(',').map((t) => t.trim());
+      const named = connectionNamed(res.headers.connection);
       const lines = [`HTTP/1.1 ${res.statusCode} ${res.statusMessage}`];
       for (let i = 0; i < res.rawHeaders.length; i += 2) {
         const name = res.rawHeaders[i]!.toLowerCase();

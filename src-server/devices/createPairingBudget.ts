@@ -23,8 +23,8 @@ export function createPairingBudget(pending: PendingRegistry, perWindow: number)
     spent.delete(requestId);
     void limiter.reward(ip, 1);
   };
-  pending.events.on('resolved', ({ id, outcome }: { id: string; outcome: string }) => {
-    if (outcome === 'cancelled') refund(id);
+  pending.events.on('resolved', ({ id, outcome, reason }: { id: string; outcome: string; reason?: string }) => {
+    if (outcome === 'cancelled' || reason === 'code_mismatch') refund(id);
     else spent.delete(id);
   });
 
@@ -51,12 +51,10 @@ export function createPairingBudget(pending: PendingRegistry, perWindow: number)
         throw refusal(err as RateLimiterRes);
       }
     },
-    /** Records that `requestId` was paid for by `ip`, so its cancel or wrong-pick denial can give it back. */
+    /** Records that `requestId` was paid for by `ip`, so its cancel or wrong-code denial can give it back. */
     paidFor(requestId: string, ip: string) {
       spent.set(requestId, ip);
     },
-    /** A request denied for a wrong pick on the computer. */
-    refund,
   };
 }
 

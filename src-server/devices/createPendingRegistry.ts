@@ -82,8 +82,9 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
     if (!entry) return;
     clearTimeout(entry.timer);
     live.delete(id);
-    outcomes.set(id, { outcome, deviceId, at: clock.now(), secretHash: entry.secretHash, ...(entry.mismatch ? { reason: 'code_mismatch' as const } : {}) });
-    events.emit('resolved', { id, outcome, request: view(entry.request) });
+    const reason = entry.mismatch ? 'code_mismatch' as const : undefined;
+    outcomes.set(id, { outcome, deviceId, at: clock.now(), secretHash: entry.secretHash, ...(reason ? { reason } : {}) });
+    events.emit('resolved', { id, outcome, reason, request: view(entry.request) });
   }
 
   function prune() {

@@ -20,8 +20,7 @@ export interface Decider {
 export async function approvePending(s: Services, id: string, picked: string, by: Decider) {
   const { request: pending, decision } = s.pending.claimPick(id, picked);
   if (decision === 'denied') {
-    // The owner's slip, not the requester's: the pairing it cost is given back.
-    s.pairingBudget.refund(id);
+    // Settled as a code mismatch: the pairing budget gives the owner's slip back (createPairingBudget).
     s.pending.settle(id);
     s.audit.record({ outcome: 'failure', method: 'deny', name: pending.name, origin: pending.origin, ip: pending.ip, request_id: id, reason: 'wrong_code_picked', denied_by: by.via, approver_ip: by.ip });
     throw new LatchkeyError('code_mismatch',
