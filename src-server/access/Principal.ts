@@ -8,14 +8,15 @@ import type { RequestContext } from '../gate/RequestContext.ts';
  * - `owner_device`: a passkey device's session, anywhere else (a phone through the tunnel);
  * - `fallback_browser`: a browser trusted through a fallback (password, code, link): it uses
  *   the apps and signs itself out, nothing more;
+ * - `guest`: a passkey of someone the owner shared one app with (shares/): that app, nothing else;
  * - `token`: a bearer token, which gets exactly its scopes;
  * - `open`: nobody in particular, let in because the gate is off or the `open` grace is on;
  * - `anonymous`: no credential at all.
- * Later issues add `guest` (one shared app) and `agent` (an OAuth client for one app).
+ * A later issue adds `agent` (an OAuth client for one app).
  */
-export type Principal = 'computer' | 'owner_device' | 'fallback_browser' | 'token' | 'open' | 'anonymous';
+export type Principal = 'computer' | 'owner_device' | 'fallback_browser' | 'guest' | 'token' | 'open' | 'anonymous';
 
-export const PRINCIPALS: readonly Principal[] = ['computer', 'owner_device', 'fallback_browser', 'token', 'open', 'anonymous'];
+export const PRINCIPALS: readonly Principal[] = ['computer', 'owner_device', 'fallback_browser', 'guest', 'token', 'open', 'anonymous'];
 
 /** The principal for what authenticate found; O(1), no lookup. */
 export function principalOf(ctx: Pick<RequestContext, 'listener' | 'via' | 'device'>): Principal {
@@ -27,6 +28,8 @@ export function principalOf(ctx: Pick<RequestContext, 'listener' | 'via' | 'devi
     case 'session':
       // A password or a backup code is weaker proof than a passkey, on either listener.
       if (ctx.device?.kind === 'browser') return 'fallback_browser';
+      // A guest is a guest everywhere, the computer's own listener included.
+      if (ctx.device?.share_id) return 'guest';
       return ctx.listener === 'local' ? 'computer' : 'owner_device';
   }
 }

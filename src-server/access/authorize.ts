@@ -2,6 +2,7 @@ import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import type { RequestContext } from '../gate/RequestContext.ts';
 import { LATCHKEY_PREFIX } from '../web/latchkeyPaths.ts';
 import type { StepUps } from './createStepUps.ts';
+import type { ShareService } from '../shares/createShareService.ts';
 import { isAmbient, type Principal } from './Principal.ts';
 import type { RouteRule } from './routeRules.ts';
 import { missingAppScope, missingScope } from './scopes.ts';
@@ -11,6 +12,8 @@ export interface AccessDeps {
   stepUps: StepUps;
   /** Where a browser can manage Latchkey instead (adminOrigins' manageAtFor), or null when only the computer can. */
   manageAt: (at: { listener: 'local' | 'remote'; origin: string }) => string | null;
+  /** Whether passkey devices may approve pending devices through the tunnel (config `approve_from_devices`, read per request). */
+  approveFromDevices?: () => boolean;
 }
 
 /** The slice of a request authorize reads: the gate's context, the method, the path and its parameters. */
@@ -38,6 +41,8 @@ export function authRequired(ctx: RequestContext): LatchkeyError {
     ? 'The desktop app\'s credentials are not valid here. Restart the Latchkey app.'
     : reason === 'device_revoked'
       ? 'This device was revoked on the computer. Pair it again to get back in.'
+      : reason === 'share_ended'
+        ? 'The share that let this device in has ended (it expired, or its owner stopped sharing).'
       : reason === 'session_expired'
         ? 'Your session has expired. Sign in with your passkey again.'
         : reason
@@ -57,20 +62,27 @@ const TOKEN_MESSAGES: Record<string, string> = {
  * The one decision for Latchkey's own routes, from the route's row of the access table.
  * Guard clauses in a fixed order, each refusing with a stable code:
  * 0. 401 for nobody signed in, where a sign-in is needed: first, so a stranger cannot map the API;
- * 1. `local_only`: the row is for the computer's listener;
- * 2. `admin_not_here`: an admin row on an origin that serves an app, asked with a credential
+ * 1. `local_only`: the row is for the computer's listener (an `approver` row also lets a passkey
+ *    device in, when the owner allows approvals from devices);
+ * 2. `guest_limited`: a guest, on a row that does not name guests (which is every row about Latchkey itself);
+ * 3. `admin_not_here`: an admin row on an origin that serves an app, asked with a credential
  *    the browser attaches by itself, which the app's scripts could borrow (SECURITY.md §8);
- * 3. who: `fallback_limited` or `owner_only` for a principal the row does not name;
- * 4. scope: a token needs the row's scope (`insufficient_scope`, naming it);
- * 5. own and step-up: a device acts on itself, or on others after a fresh passkey assertion.
+ * 4. who: `fallback_limited` or `owner_only` for a principal the row does not name;
+ * 5. scope: a token needs the row's scope (`insufficient_scope`, naming it);
+ * 6. own and step-up: a device acts on itself, or on others after a fresh passkey assertion.
  * O(1): a few comparisons and at most one Map read.
  */
 export function authorize(request: AccessRequest, rule: RouteRule, deps: AccessDeps): void {
   const ctx = request.lk;
   const principal = ctx.principal;
   if (principal === 'anonymous' && !rule.who.includes('anonymous')) throw authRequired(ctx);
-  if (rule.listener === 'local' && ctx.listener !== 'local') {
-    throw new LatchkeyError('local_only', 'This can only be done on the computer running Latchkey.', 403);
+  if (rule.listener === 'local' && ctx.listener !== 'local' && !approverHere(rule, principal, deps)) {
+    throw new LatchkeyError('local_only', rule.approver
+      ? 'Approving devices happens on the computer running Latchkey, unless its owner allows approvals from passkey devices (Security → Approve from your phone).'
+      : 'This can only be done on the computer running Latchkey.', 403);
+  }
+  if (principal === 'guest' && !rule.who.includes('guest')) {
+    throw new LatchkeyError('guest_limited', 'A guest reaches only the app shared with them, and none of Latchkey\'s settings.', 403);
   }
   if (rule.origin === 'admin' && ctx.servesApps && isAmbient(principal)) throw adminNotHere(ctx, deps);
   if (!rule.who.includes(principal)) throw wrongPrincipal(principal);
@@ -79,14 +91,34 @@ export function authorize(request: AccessRequest, rule: RouteRule, deps: AccessD
   else if (rule.stepUp && principal === 'owner_device') requireStepUp(ctx, deps);
 }
 
-/** Whether a request admitted by the gate may go on to `app` (the app proxy's half of the table). */
-export function authorizeApp(ctx: RequestContext, app: { name: string }, method: string): void {
+/** Through the tunnel, an `approver` row lets passkey devices (and, to be told so, fallback browsers) past the listener check when allowed. */
+const approverHere = (rule: RouteRule, principal: Principal, deps: AccessDeps) =>
+  rule.approver === true && (principal === 'owner_device' || principal === 'fallback_browser') && deps.approveFromDevices?.() === true;
+
+/**
+ * Whether a request admitted by the gate may go on to `app` (the app proxy's half of the table):
+ * a token opens the apps its scopes name, a guest the one app its share names (if that app
+ * still allows sharing). O(1): the guest's share is a Map read.
+ */
+export function authorizeApp(ctx: RequestContext, app: { name: string; shareable: boolean }, method: string, shares: Pick<ShareService, 'live'>): void {
+  if (ctx.principal === 'guest') return authorizeGuest(ctx, app, shares);
   if (ctx.principal !== 'token' || !ctx.token) return;
   const missing = missingAppScope(ctx.token.scopes, app.name, method);
   if (!missing) return;
   throw new LatchkeyError('insufficient_scope',
     `This token does not open the app "${app.name}" for ${method}: it needs "${missing}" (it has: ${ctx.token.scopes.join(', ')}).`, 403,
     { required_scope: missing }, { 'www-authenticate': `Bearer error="insufficient_scope", scope="${missing}"` });
+}
+
+function authorizeGuest(ctx: RequestContext, app: { name: string; shareable: boolean }, shares: Pick<ShareService, 'live'>) {
+  const shareId = ctx.device?.kind !== 'browser' ? ctx.device?.share_id : undefined;
+  const share = shareId ? shares.live(shareId) : null;
+  // authenticate refuses an ended share first; this is the same question asked again, never a way around it.
+  if (!share) throw authRequired({ ...ctx, sessionProblem: 'share_ended' });
+  if (share.app !== app.name) {
+    throw new LatchkeyError('guest_other_app', `${share.from} shared "${share.app}" with you, not "${app.name}".`, 403, { app: share.app });
+  }
+  if (!app.shareable) throw new LatchkeyError('app_not_shareable', `"${app.name}" is no longer shared with guests.`, 403, { app: app.name });
 }
 
 function adminNotHere(ctx: RequestContext, deps: AccessDeps): LatchkeyError {

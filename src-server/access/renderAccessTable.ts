@@ -2,7 +2,7 @@ import { PRINCIPALS, type Principal } from './Principal.ts';
 import { ROUTE_RULES, type RouteRule } from './routeRules.ts';
 
 const WORDS: Record<Principal, string> = {
-  computer: 'computer', owner_device: 'phone', fallback_browser: 'fallback browser', token: 'token', open: 'open', anonymous: 'anyone',
+  computer: 'computer', owner_device: 'phone', fallback_browser: 'fallback browser', guest: 'guest', token: 'token', open: 'open', anonymous: 'anyone',
 };
 
 function who(rule: RouteRule): string {
@@ -28,7 +28,7 @@ export function renderAccessTable(): string {
     const [method, path] = key.split(' ') as [string, string];
     const also = [rule.stepUp ? (rule.own ? 'step-up for another' : 'step-up from a phone') : '', rule.own ? `own ${rule.own} only` : '', rule.limit ? `limit: ${rule.limit}` : '', rule.noOrigin ? 'no Origin needed' : '', rule.note ?? '']
       .filter(Boolean).join('; ');
-    return `| \`${method} ${path}\` | ${who(rule)} | ${scope(rule, method)} | ${rule.listener === 'local' ? 'local only' : 'both'} | ${rule.origin === 'admin' ? 'admin only' : 'any'} | ${also} |`;
+    return `| \`${method} ${path}\` | ${who(rule)} | ${scope(rule, method)} | ${rule.listener === 'local' ? (rule.approver ? 'local; phone if allowed' : 'local only') : 'both'} | ${rule.origin === 'admin' ? 'admin only' : 'any'} | ${also} |`;
   });
   return ['| route | who | token needs | listener | origin | also |', '|---|---|---|---|---|---|', ...rows].join('\n');
 }

@@ -18,7 +18,9 @@ export type RouteLimit = 'ceremony' | 'token_exchange';
  * - `own`: for a device session, the target must be the caller's own device (or key),
  *   unless `stepUp` is satisfied (devices) or the caller is the computer;
  * - `limit`: the per-client request limit on top of the listener's;
- * - `noOrigin`: a command-line client may call it without an Origin header (it holds no cookie).
+ * - `noOrigin`: a command-line client may call it without an Origin header (it holds no cookie);
+ * - `approver`: a `local` row that a passkey device may also use through the tunnel, on an admin
+ *   origin, when the owner turned `approve_from_devices` on (approving also needs a fresh assertion).
  */
 export interface RouteRule {
   who: readonly Principal[];
@@ -30,12 +32,13 @@ export interface RouteRule {
   own?: 'device' | 'key';
   limit?: RouteLimit;
   noOrigin?: true;
+  approver?: true;
   /** One line for the README's table: what the rule is for, when the row alone does not say it. */
   note?: string;
 }
 
-const ANYONE: readonly Principal[] = ['computer', 'owner_device', 'fallback_browser', 'token', 'open', 'anonymous'];
-const SIGNED_IN: readonly Principal[] = ['computer', 'owner_device', 'fallback_browser', 'token', 'open'];
+const ANYONE: readonly Principal[] = ['computer', 'owner_device', 'fallback_browser', 'guest', 'token', 'open', 'anonymous'];
+const SIGNED_IN: readonly Principal[] = ['computer', 'owner_device', 'fallback_browser', 'guest', 'token', 'open'];
 /** Owners: the computer and its passkey devices (and the gate-off/open-grace principal, which stands for "nobody checks"). */
 const OWNERS: readonly Principal[] = ['computer', 'owner_device', 'token', 'open'];
 const COMPUTER: readonly Principal[] = ['computer', 'token'];
@@ -43,6 +46,8 @@ const COMPUTER: readonly Principal[] = ['computer', 'token'];
 const visitor = (extra: Partial<RouteRule> = {}): RouteRule => ({ who: ANYONE, scope: null, listener: 'any', origin: 'any', ...extra });
 const read = (scope: Feature): RouteRule => ({ who: OWNERS, scope, listener: 'any', origin: 'admin' });
 const onComputer = (scope: Feature, extra: Partial<RouteRule> = {}): RouteRule => ({ who: COMPUTER, scope, listener: 'local', origin: 'admin', ...extra });
+/** On the computer, and from a passkey device when approve_from_devices is on. */
+const approving = (extra: Partial<RouteRule> = {}): RouteRule => ({ who: [...COMPUTER, 'owner_device'], scope: 'devices', listener: 'local', origin: 'admin', approver: true, ...extra });
 
 /**
  * Every route Latchkey serves, as `METHOD /path` (Fastify's spelling of parameters). A route
@@ -80,6 +85,10 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   // The fresh passkey assertion that dangerous actions from a phone ask for.
   [`POST ${lk('/auth/step-up/options')}`]: { who: ['owner_device'], listener: 'any', origin: 'admin', limit: 'ceremony', note: 'a passkey device proves itself again (step-up), for 5 minutes' },
   [`POST ${lk('/auth/step-up/verify')}`]: { who: ['owner_device'], listener: 'any', origin: 'admin', limit: 'ceremony' },
+  // The assertion one approval from a phone needs, bound to that request (approve_from_devices).
+  [`POST ${lk('/auth/approve/options')}`]: { who: ['owner_device'], listener: 'any', origin: 'admin', limit: 'ceremony', note: 'the passkey check for one approval from a phone' },
+  // A guest's invitation page asks what its link shares, before using it.
+  [`POST ${lk('/auth/share/inspect')}`]: visitor({ limit: 'ceremony' }),
 
   // `latchkey auth login`: the CLI's own calls take no cookie; allowing one hands out a token, so only on an admin origin.
   [`POST ${lk('/auth/cli/authorize')}`]: visitor({ limit: 'ceremony', noOrigin: true }),
@@ -97,14 +106,22 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   // The launcher: the apps this origin opens (the computer sees them all).
   [`GET ${lk('/api/apps')}`]: { who: SIGNED_IN, scope: 'apps', listener: 'any', origin: 'any' },
 
-  // Devices. Approvals stay on the computer; a device may remove itself, another only after a step-up.
+  // Devices. Approvals are made on the computer (or, when the owner allows it, from a passkey device);
+  // a device may remove itself, another only after a step-up.
   [`GET ${lk('/api/devices')}`]: read('devices'),
   [`DELETE ${lk('/api/devices/:id')}`]: { who: ['computer', 'owner_device', 'fallback_browser', 'token', 'open'], scope: 'devices', listener: 'any', origin: 'admin', own: 'device', stepUp: true, note: 'itself; another device: the computer, or a phone after a step-up' },
-  [`GET ${lk('/api/devices/pending')}`]: onComputer('devices'),
-  [`GET ${lk('/api/events')}`]: onComputer('devices', { note: 'pending requests as they come' }),
-  [`POST ${lk('/api/devices/:id/approve')}`]: onComputer('devices'),
+  [`GET ${lk('/api/devices/pending')}`]: approving(),
+  [`GET ${lk('/api/events')}`]: approving({ note: 'pending requests as they come' }),
+  [`POST ${lk('/api/devices/:id/approve')}`]: approving({ note: 'typed code; from a phone also a passkey assertion for this request' }),
   [`POST ${lk('/api/devices/pending/approve')}`]: onComputer('devices'),
-  [`POST ${lk('/api/devices/:id/deny')}`]: onComputer('devices'),
+  [`POST ${lk('/api/devices/:id/deny')}`]: approving(),
+  [`PUT ${lk('/api/settings/approve-from-devices')}`]: onComputer('devices', { note: 'lets passkey devices approve (off by default)' }),
+
+  // Shares: one app for one guest. Made on the computer (a token also needs the app's scope); a phone may list and end them.
+  [`GET ${lk('/api/shares')}`]: read('shares'),
+  [`POST ${lk('/api/shares')}`]: onComputer('shares', { note: 'a token also needs app:NAME' }),
+  [`POST ${lk('/api/shares/:id/link')}`]: onComputer('shares', { note: 'a new link, for the guest\'s second device' }),
+  [`DELETE ${lk('/api/shares/:id')}`]: { who: OWNERS, scope: 'shares', listener: 'any', origin: 'admin' },
 
   // API keys: a phone makes and rotates keys after a step-up, and manages only its own.
   [`GET ${lk('/api/keys')}`]: read('keys'),

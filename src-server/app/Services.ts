@@ -20,6 +20,7 @@ import type { StepUps } from '../access/createStepUps.ts';
 import type { AlertService } from '../alerts/createAlertService.ts';
 import type { PairingBudget } from '../devices/createPairingBudget.ts';
 import type { ReachCheck } from '../tunnels/createReachCheck.ts';
+import type { ShareService } from '../shares/createShareService.ts';
 
 /** Request-rate limits per client IP. Tests lower or raise them; users get the defaults. */
 export interface Limits {
@@ -75,6 +76,8 @@ export interface Services {
   tokens: TokenService;
   handoff: HandoffService;
   tunnels: TunnelManager;
+  /** Apps shared with guests, one app each (shares/). */
+  shares: ShareService;
   /** The local apps behind the gate, and the key that signs what they are told about each request. */
   apps: AppRegistry;
   signer: AssertionSigner;

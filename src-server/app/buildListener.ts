@@ -18,6 +18,7 @@ import { createClientAddress } from '../gate/createClientAddress.ts';
 import { gatePlugin, requireAuth } from '../gate/gatePlugin.ts';
 import { attachAccessRules } from '../access/attachAccessRules.ts';
 import { manageAtFor } from '../access/adminOrigins.ts';
+import { shareInviteRoutes, shareRoutes } from '../shares/shareRoutes.ts';
 import { createInFlightLimit } from '../gate/createInFlightLimit.ts';
 import { createAppProxy } from '../apps/createAppProxy.ts';
 import { appRoutes } from '../apps/appRoutes.ts';
@@ -106,7 +107,7 @@ export async function buildListener(s: Services, listener: Listener, shared: Lis
   });
   await app.register(cookie);
   // Before @fastify/rate-limit: each route's row of the access table names its limit, which that plugin then reads.
-  attachAccessRules(app, { stepUps: s.stepUps, manageAt: manageAtFor(s) }, s.limits);
+  attachAccessRules(app, { stepUps: s.stepUps, manageAt: manageAtFor(s), approveFromDevices: () => s.config.approve_from_devices }, s.limits);
   await app.register(rateLimit, {
     // Only the routes' own limits (the access table); the listener-wide one is the hook below, which runs before the gate.
     global: false,
@@ -161,6 +162,7 @@ export async function buildListener(s: Services, listener: Listener, shared: Lis
     cliLoginRoutes(own, s);
     handoffRoutes(own, s);
     fallbackRoutes(own, s);
+    shareInviteRoutes(own, s);
     rendererRoutes(own, bundle);
 
     await own.register(async (api) => {
@@ -171,6 +173,7 @@ export async function buildListener(s: Services, listener: Listener, shared: Lis
       tokenRoutes(api, s);
       tunnelRoutes(api, s);
       appRoutes(api, s);
+      shareRoutes(api, s);
       fallbackSettingsRoutes(api, s);
       auditRoutes(api, s);
     });

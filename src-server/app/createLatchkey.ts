@@ -31,6 +31,8 @@ import { auditRotationFromConfig } from '../audit/auditRotationFromConfig.ts';
 import { createFallbackService } from '../fallbacks/createFallbackService.ts';
 import { createFallbackThrottle } from '../fallbacks/createFallbackThrottle.ts';
 import { openFallbackStore } from '../fallbacks/openFallbackStore.ts';
+import { createShareService } from '../shares/createShareService.ts';
+import { openShareStore } from '../shares/openShareStore.ts';
 import { buildListener } from './buildListener.ts';
 import { createLazyValidators } from './createLazyValidators.ts';
 import { acquireHomeLock, prepareHome } from './prepareHome.ts';
@@ -88,6 +90,8 @@ export async function createLatchkey(options: LatchkeyOptions) {
     const keys = await openSigningKeys(options.home, clock);
     const store = await openPasskeyStore(options.home, warn);
     const fallbackStore = await openFallbackStore(options.home, warn);
+    const shares = createShareService(await openShareStore(options.home, warn), clock, store);
+    await shares.prune();
     const alertSettings = alertsFromConfig(config.alerts, config.file);
     const audit = createAuditLog(options.home, clock, auditRotationFromConfig(config.audit, config.file));
     const limits = { ...DEFAULT_LIMITS, ...limitsFromConfig(config.limits), ...options.limits };
@@ -98,6 +102,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
       config,
       origins: createOriginRegistry(config),
       store,
+      shares,
       sessions: createSessionService(keys, clock),
       handoff: createHandoffService(keys, clock),
       tokens: await createTokenService(options.home, clock, (id) => store.get(id) !== undefined, warn),

@@ -184,7 +184,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
     }
     if (ctx.via) {
       // The same table as Latchkey's own routes: a token opens only the apps its scopes name.
-      authorizeApp(ctx, app, request.method);
+      authorizeApp(ctx, app, request.method, s.shares);
       return { ctx, app, authenticated: true };
     }
     await count(ctx.ip);
@@ -234,7 +234,9 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
     const device = ctx.device;
     // Who, when no device: a key made on the computer, the person at the computer, or nobody in particular (gate off or open grace).
     const sub = device?.id ?? (ctx.token ? `token:${ctx.token.id}` : ctx.principal === 'computer' ? 'computer' : 'anonymous');
-    return signer.assertionFor({ origin: ctx.origin, app: app.name, sub, method: ctx.via!, name: device?.name ?? null });
+    // A guest is named as one, with its share, so the app can treat guests differently.
+    const share = ctx.principal === 'guest' && device?.kind !== 'browser' ? device?.share_id ?? null : null;
+    return signer.assertionFor({ origin: ctx.origin, app: app.name, sub, method: ctx.via!, name: device?.name ?? null, ...(share ? { role: 'guest' as const, share } : {}) });
   }
 
   /**

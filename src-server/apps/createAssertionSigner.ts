@@ -18,6 +18,9 @@ export interface AssertionSubject {
   /** How the gate let the request in: session, token, loopback, desktop. */
   method: string;
   name: string | null;
+  /** For a guest: `role: "guest"` and the share that let it in (shares/). */
+  role?: 'guest';
+  share?: string;
 }
 
 export type AssertionSigner = Awaited<ReturnType<typeof createAssertionSigner>>;
@@ -39,7 +42,9 @@ export async function createAssertionSigner(clock: Clock) {
   const nowS = () => Math.floor(clock.now() / 1000);
 
   async function sign(key: string, subject: AssertionSubject, now: number) {
-    const token = await new SignJWT({ method: subject.method, ...(subject.name ? { name: subject.name } : {}) })
+    const token = await new SignJWT({
+      method: subject.method, ...(subject.name ? { name: subject.name } : {}), ...(subject.role ? { role: subject.role, share: subject.share } : {}),
+    })
       .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
       .setIssuer(subject.origin)
       .setAudience(subject.app)

@@ -11,6 +11,8 @@ export interface AppConfig {
   public_paths?: string[];
   public_upgrades?: string[];
   host_header?: 'upstream' | 'public';
+  /** false: the app can never be shared with a guest (latchkey share). */
+  shareable?: boolean;
 }
 
 /** The same app, checked and normalised once, at start-up or when added. */
@@ -27,6 +29,8 @@ export interface AppSpec {
   /** Paths where an Upgrade (WebSocket) may open without sign-in; empty unless the config names them. */
   publicUpgrades: string[];
   hostHeader: 'upstream' | 'public';
+  /** Whether a share may open it to a guest (default yes; the owner still makes each share). */
+  shareable: boolean;
 }
 
 // Where a local app can live: this computer, a private network, or a tailnet (CGNAT range). Never the internet.
@@ -124,7 +128,7 @@ export function parseApp(app: AppConfig, publicOrigins: readonly string[], reser
   const publicPaths = plainPaths('public_paths');
   // A public path is for a manifest or a health check; a live channel without sign-in must be asked for by name.
   const publicUpgrades = plainPaths('public_upgrades');
-  return { name: app.name, upstream: upstream.origin, path: mount, origins, publicPaths, publicUpgrades, hostHeader: app.host_header ?? 'upstream' };
+  return { name: app.name, upstream: upstream.origin, path: mount, origins, publicPaths, publicUpgrades, hostHeader: app.host_header ?? 'upstream', shareable: app.shareable !== false };
 }
 
 /** Checks the whole list: each app, unique names, and no two apps on the same path for the same origin. */

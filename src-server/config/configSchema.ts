@@ -10,6 +10,8 @@ export const appSchema = Type.Object({
   /** Paths where a WebSocket (any Upgrade) may open without sign-in; public_paths never opens one. */
   public_upgrades: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100 })),
   host_header: Type.Optional(Type.Union([Type.Literal('upstream'), Type.Literal('public')])),
+  /** false: never shared with a guest (latchkey share refuses it, and existing guests are refused). */
+  shareable: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false });
 
 /**
@@ -27,6 +29,11 @@ export const configSchema = Type.Object(
     auth_origin: Type.Optional(Type.String({ minLength: 1 })),
     /** A public origin kept for Latchkey's admin pages and API, where no app is served (access/adminOrigins.ts). */
     admin_origin: Type.Optional(Type.String({ minLength: 1 })),
+    /**
+     * Whether a passkey device may approve pending devices from the admin origin (typing the
+     * code and confirming with its passkey each time). Off unless the owner turns it on.
+     */
+    approve_from_devices: Type.Boolean({ default: false }),
     /** Local web apps behind the gate (see apps/parseApp.ts for the rules). */
     apps: Type.Array(appSchema, { default: [], maxItems: 100 }),
     /** The mail server for sign-in links (fallbacks): `smtp://` or `smtps://`, credentials in the URL if needed. */

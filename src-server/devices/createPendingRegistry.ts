@@ -29,13 +29,17 @@ export interface PendingRequest {
   expires_at: string;
   /** What is trusted on approval: a new passkey, or a browser that signed in with a fallback. */
   device: TrustedDevice;
+  /** Set for a guest's device: the share it pairs under, so the approver sees "guest of vite, invited as Bob". */
+  guest?: { share_id: string; app: string; invited_as: string; from: string };
 }
 
 /**
  * What the approver sees: never the code itself, which must be read off the device. `expires_in_s`
  * is counted on the server's clock, so a screen whose clock is off still counts down right.
  */
-export type PendingView = Omit<PendingRequest, 'device' | 'code'> & { kind: 'passkey' | 'browser'; method: string; expires_in_s: number };
+export type PendingView = Omit<PendingRequest, 'device' | 'code' | 'guest'> & {
+  kind: 'passkey' | 'browser'; method: string; expires_in_s: number; guest: PendingRequest['guest'] | null;
+};
 export type Outcome = 'approved' | 'denied' | 'expired' | 'cancelled';
 
 /** What the requesting device is told of its own request: the code to show, and the time left. */
@@ -91,6 +95,17 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
     const now = clock.now();
     for (const [id, entry] of live) if (!entry.deciding && entry.expiresAt <= now) settle(id, 'expired');
     for (const [id, o] of outcomes) if (o.at + OUTCOME_TTL_MS <= now) outcomes.delete(id);
+  }
+
+  /** Why `id` cannot be decided: expired, decided (by whom won), or unknown. */
+  function refusal(id: string, entry: Entry | undefined): LatchkeyError {
+    const outcome = entry?.deciding ?? outcomes.get(id)?.outcome;
+    if (outcome === 'expired') {
+      return new LatchkeyError('pending_expired', 'This request expired before anyone approved or denied it; the device must pair again.', 410);
+    }
+    if (outcome) return new LatchkeyError('already_decided', `This request was already ${outcome}.`, 409, { outcome });
+    return new LatchkeyError('pending_not_found',
+      `No pending request has id ${id}: it may have expired, or never existed. See: latchkey devices pending`, 404);
   }
 
   /** A code no waiting request shows, so `devices approve --code` names one request. */
@@ -186,18 +201,19 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
         clearTimeout(entry.timer);
         return entry.request;
       }
-      const outcome = entry?.deciding ?? outcomes.get(id)?.outcome;
-      if (outcome === 'expired') {
-        throw new LatchkeyError('pending_expired', 'This request expired before anyone approved or denied it; the device must pair again.', 410);
-      }
-      if (outcome) {
-        throw new LatchkeyError('already_decided', `This request was already ${outcome}.`, 409, { outcome });
-      }
-      throw new LatchkeyError('pending_not_found',
-        `No pending request has id ${id}: it may have expired, or never existed. See: latchkey devices pending`, 404);
+      throw refusal(id, entry);
     },
 
-    /** Gives a claimed request back (the approval could not be stored); it waits again until its expiry. */
+    /** Throws what a decision on `id` would be told, unless it is open for one (a phone asks before its passkey check). */
+    assertOpen(id: string) {
+      prune();
+      const entry = live.get(id);
+      if (entry && !entry.deciding) return;
+      throw refusal(id, entry);
+    },
+
+    /** Gives a claimed request back
+(the approval could not be stored); it waits again until its expiry. */
     release(id: string) {
       const entry = live.get(id);
       if (!entry) return;
@@ -253,10 +269,10 @@ export function createPendingRegistry(clock: Clock, limits = { max: MAX_PENDING,
 }
 
 function viewAt(r: PendingRequest, nowMs: number): PendingView {
-  const { device, code: _code, ...rest } = r;
+  const { device, code: _code, guest: _guest, ...rest } = r;
   // The approver is told how the requester proved itself: a new passkey, or which fallback.
   return {
-    ...rest, kind: device.kind === 'browser' ? 'browser' : 'passkey', method: device.kind === 'browser' ? device.method : 'passkey',
+    ...rest, guest: r.guest ?? null, kind: device.kind === 'browser' ? 'browser' : 'passkey', method: device.kind === 'browser' ? device.method : 'passkey',
     expires_in_s: Math.max(0, Math.ceil((Date.parse(r.expires_at) - nowMs) / 1000)),
   };
 }

@@ -52,14 +52,16 @@ export async function authenticate(request: GateRequest, reply: GateReply, s: Se
     const check = await s.sessions.check(token, ctx.origin);
     // A revoked device's sessions end on its very next request: the store is the source of truth.
     const device = check.ok ? s.store.get(check.deviceId) : undefined;
-    if (check.ok && device) {
+    // A guest's device opens nothing once its share has ended (expired or revoked): one Map read.
+    const shareEnded = device?.kind !== 'browser' && device?.share_id !== undefined && s.shares.live(device.share_id) === null;
+    if (check.ok && device && !shareEnded) {
       ctx.via = 'session';
       ctx.device = device;
       s.store.touch(device.id, s.clock.now());
       if (check.refresh) await startSession(s, reply, device, ctx.origin);
       return;
     }
-    ctx.sessionProblem = check.ok ? 'device_revoked' : check.reason;
+    ctx.sessionProblem = shareEnded ? 'share_ended' : check.ok ? 'device_revoked' : check.reason;
     refused(s, ctx, {
       outcome: 'failure', method: 'session', device_id: check.ok ? check.deviceId : null,
       origin: ctx.origin, ip: ctx.ip, reason: ctx.sessionProblem,

@@ -6,7 +6,7 @@ import { sessionCookieName, sessionTtlFor } from './createSessionService.ts';
  * Every cookie name Latchkey sets, on https (`__Host-`) and http. The app proxy strips these,
  * and anything that reads as one of them (isLatchkeyCookie), before a request reaches an app.
  */
-export const LATCHKEY_COOKIE_BASES = ['lk_session', 'lk_pairing', 'lk_device', 'lk_link', 'lk_ended'] as const;
+export const LATCHKEY_COOKIE_BASES = ['lk_session', 'lk_pairing', 'lk_device', 'lk_link', 'lk_ended', 'lk_share'] as const;
 
 /**
  * Whether a cookie name is, or could be read as, one of Latchkey's: any `lk_` name, with or
@@ -82,4 +82,14 @@ export function setEndedCookie(reply: GateReply, origin: string, deviceId: strin
 
 export function clearEndedCookie(reply: GateReply, origin: string) {
   set(reply, endedCookieName(origin), '', { ...baseOptions(origin), maxAge: 0, expires: new Date(0) });
+}
+
+/**
+ * Binds a share's invitation link to the browser that paired with it, so a denied or expired
+ * pairing can be tried again there, and nowhere else. Its SHA-256 is kept with the link.
+ */
+export const shareCookieName = (origin: string) => (origin.startsWith('https://') ? '__Host-lk_share' : 'lk_share');
+
+export function setShareCookie(reply: GateReply, origin: string, secret: string) {
+  set(reply, shareCookieName(origin), secret, { ...baseOptions(origin), sameSite: 'strict', maxAge: 86_400 });
 }

@@ -36,11 +36,25 @@ function authStateOf(s: Services, request: FastifyRequest) {
     // Set when this origin signs in through the stable auth origin (auth_origin) instead of here.
     handoff_url: handoffStartUrl(s, ctx.origin),
     ended: ctx.via === null ? endedSession(s, request.cookies[endedCookieName(ctx.origin)]) : null,
+    // A guest's page names its one app and until when; nothing else of the computer is shown to it.
+    guest: guestOf(s, request),
+    // Whether this passkey device may approve pending devices here (approve_from_devices, on an admin origin).
+    can_approve: isPersonAtComputer(request) || (ctx.principal === 'owner_device' && s.config.approve_from_devices && !ctx.servesApps),
   };
 }
 
 /** `GET /.latchkey/auth/state`; the renderer reads this type. */
 export type AuthStateView = ReturnType<typeof authStateOf>;
+
+/** For a guest: the app shared with it, by whom, until when, and where to open it. */
+function guestOf(s: Services, request: FastifyRequest) {
+  const ctx = request.lk;
+  if (ctx.principal !== 'guest' || ctx.device?.kind === 'browser' || !ctx.device?.share_id) return null;
+  const share = s.shares.live(ctx.device.share_id);
+  const app = share ? s.apps.list().find((a) => a.name === share.app) : undefined;
+  if (!share) return null;
+  return { app: share.app, from: share.from, name: share.name, expires_at: share.expires_at, url: app ? `${ctx.origin}${app.path || '/'}` : null };
+}
 
 /** Routes that tell a browser where it stands; none of them grants anything by itself. */
 export function sessionRoutes(app: FastifyInstance, s: Services) {
@@ -102,8 +116,15 @@ export function whoamiRoutes(api: FastifyInstance, s: Services) {
  * since the server started). Two Map lookups: the cookie is the browser's to forge, so it
  * must never buy a scan of the audit trail on this unauthenticated route.
  */
-function endedSession(s: Services, deviceId: string | undefined): { reason: 'device_removed'; removed_at: string | null; name: string | null } | null {
-  if (!deviceId || s.store.get(deviceId)) return null;
+function endedSession(s: Services, deviceId: string | undefined):
+  { reason: 'device_removed'; removed_at: string | null; name: string | null } | { reason: 'share_ended'; app: string; from: string; ended_at: string; status: string } | null {
+  if (!deviceId) return null;
+  const device = s.store.get(deviceId);
+  const share = device?.kind !== 'browser' && device?.share_id ? s.shares.get(device.share_id) : undefined;
+  if (share && !s.shares.live(share.id)) {
+    return { reason: 'share_ended', app: share.app, from: share.from, ended_at: share.revoked_at ?? share.expires_at, status: s.shares.statusOf(share) };
+  }
+  if (device) return null;
   // The name it had (the device's own, chosen when it paired): the browser's User-Agent today may say otherwise.
   return { reason: 'device_removed', removed_at: s.store.removedAt(deviceId), name: s.store.removedName(deviceId) };
 }

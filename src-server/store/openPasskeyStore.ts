@@ -12,6 +12,8 @@ interface DeviceCommon {
   created_at: string;
   last_used_at: string | null;
   enrolled_via: 'local' | 'remote';
+  /** Set when a passkey device approved it from the admin origin (approve_from_devices): who, for Activity and review. */
+  approved_from?: { id: string; name: string };
 }
 
 /** A device that signs in with a passkey: its public key and metadata, never a secret. */
@@ -28,6 +30,8 @@ export interface TrustedPasskey extends DeviceCommon {
   backup_state: boolean;
   transports: string[];
   aaguid: string;
+  /** A guest's passkey: the share it belongs to, which names the one app it opens (shares/). */
+  share_id?: string;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Services } from '../app/Services.ts';
 import { describeUserAgent } from '../devices/describeUserAgent.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
 import { displayText } from '../text/displayText.ts';
-import { setPairingCookie } from '../sessions/sessionCookies.ts';
+import { setPairingCookie, setShareCookie, shareCookieName } from '../sessions/sessionCookies.ts';
 import { startSession } from '../sessions/startSession.ts';
 import { isPasskey, type TrustedPasskey } from '../store/openPasskeyStore.ts';
 import { deviceView } from '../devices/deviceView.ts';
@@ -17,6 +17,10 @@ import { ceremonyRefusal, checkCeremonyResponse, type CeremonyRefusal } from './
 import { verifyPasskeyAssertion } from './verifyPasskeyAssertion.ts';
 import { isPersonAtComputer } from '../access/isPersonAtComputer.ts';
 import { STEP_UP_TTL_MS } from '../access/createStepUps.ts';
+import { assertInvitationHere, shareTokenSchema } from '../shares/shareRoutes.ts';
+import type { Share } from '../shares/openShareStore.ts';
+import { assertApprovalsFromDevices } from '../devices/checkApproverAssertion.ts';
+import type { PendingRequest } from '../devices/createPendingRegistry.ts';
 
 const RP_NAME = 'Latchkey';
 export const TIMEOUT_MS = 5 * 60_000;
@@ -34,7 +38,10 @@ export const credentialBody = Type.Object({
 const registerBody = Type.Composite([credentialBody, Type.Object({
   // Printable text only: the name is shown in approval prompts and must not smuggle control characters.
   name: displayText(64),
+  // A guest pairing: the secret of the share's invitation link (shares/).
+  share_token: Type.Optional(shareTokenSchema),
 })]);
+const approveOptionsBody = Type.Object({ request_id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) }, { additionalProperties: false });
 
 /** A short, readable fingerprint of the public key, so the person approving can compare it. */
 export function fingerprintOf(publicKey: Uint8Array): string {
@@ -72,6 +79,13 @@ async function assertPairingRoom(s: Services, request: FastifyRequest) {
   }
 }
 
+/** The live share an invitation link names, on the origin it opens; throws why the link cannot pair this browser. */
+function checkInvitation(s: Services, request: FastifyRequest, token: string): Share {
+  const share = s.shares.inspect(token, request.cookies[shareCookieName(request.lk.origin)]);
+  assertInvitationHere(s, share, request.lk.origin);
+  return share;
+}
+
 export function ceremonyRoutes(app: FastifyInstance, s: Services) {
 
   app.post('/auth/register/options', async (request) => {
@@ -104,11 +118,13 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
   });
 
   app.post('/auth/register/verify', { schema: { body: registerBody } }, async (request, reply) => {
-    const body = request.body as { ceremony_id: string; name: string; response: RegistrationResponseJSON };
+    const body = request.body as { ceremony_id: string; name: string; response: RegistrationResponseJSON; share_token?: string };
     const ctx = request.lk;
     requireRpId(request);
     const ceremony = takeCeremony(s, request, body.ceremony_id, 'register');
-    const trustedAtOnce = isPersonAtComputer(request);
+    // A guest's device is always approved on the computer, wherever it pairs from. The link is checked before the passkey, and bound after it.
+    const invited = body.share_token === undefined ? null : checkInvitation(s, request, body.share_token);
+    const trustedAtOnce = isPersonAtComputer(request) && !invited;
     if (!trustedAtOnce) s.pending.assertRoom(sourceOf(request));
 
     const refuse = (code: CeremonyRefusal) => {
@@ -162,6 +178,7 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
       transports: body.response.response.transports ?? info.credential.transports ?? [],
       aaguid: info.aaguid,
       enrolled_via: ctx.listener,
+      ...(invited ? { share_id: invited.id } : {}),
     };
 
     if (trustedAtOnce) {
@@ -173,12 +190,22 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
 
     s.pending.assertRoom(sourceOf(request));
     await s.pairingBudget.spend(ctx.ip);
+    let guest: PendingRequest['guest'];
+    if (invited) {
+      // From here the link works in this browser only (its cookie), for this pairing and a retry of it.
+      const claimed = await s.shares.claimLink(body.share_token!, request.cookies[shareCookieName(ctx.origin)]);
+      if (claimed.binding) setShareCookie(reply, ctx.origin, claimed.binding);
+      guest = { share_id: invited.id, app: invited.app, invited_as: invited.name, from: invited.from };
+    }
     const { request: pending, code, secret } = s.pending.create({
       name: passkey.name, device_type: ua.device_type, browser: ua.browser, os: ua.os,
-      origin: ctx.origin, rp_id: ceremony.rpId, fingerprint: passkey.fingerprint, ip: ctx.ip, device: passkey,
+      origin: ctx.origin, rp_id: ceremony.rpId, fingerprint: passkey.fingerprint, ip: ctx.ip, device: passkey, ...(guest ? { guest } : {}),
     }, sourceOf(request));
     s.pairingBudget.paidFor(pending.id, ctx.ip);
-    s.audit.record({ outcome: 'info', method: 'passkey-register', name: pending.name, device_type: ua.device_type, origin: ctx.origin, ip: ctx.ip, reason: 'pending_approval', request_id: pending.id });
+    s.audit.record({
+      outcome: 'info', method: 'passkey-register', name: pending.name, device_type: ua.device_type, origin: ctx.origin, ip: ctx.ip, reason: 'pending_approval', request_id: pending.id,
+      ...(guest ? { share_id: guest.share_id, app: guest.app, invited_as: guest.invited_as } : {}),
+    });
     setPairingCookie(reply, ctx.origin, secret, 10 * 60);
     return { status: 'pending', request: forRequester(pending, code) };
   });
@@ -195,8 +222,13 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
     const ctx = request.lk;
     requireRpId(request);
     const ceremony = takeCeremony(s, request, body.ceremony_id, 'login');
-    const passkey = await verifyPasskeyAssertion(s, request, ceremony, body.response, 'passkey-login');
-    s.audit.record({ outcome: 'success', method: 'passkey-login', device_id: passkey.id, origin: ctx.origin, ip: ctx.ip });
+    const passkey = await verifyPasskeyAssertion(s, request, ceremony, body.response, 'passkey-login', { guests: true });
+    const share = passkey.share_id ? s.shares.get(passkey.share_id) : undefined;
+    if (passkey.share_id && !s.shares.live(passkey.share_id)) {
+      s.audit.record({ outcome: 'failure', method: 'passkey-login', device_id: passkey.id, origin: ctx.origin, ip: ctx.ip, reason: 'share_ended', share_id: passkey.share_id });
+      throw share ? s.shares.ended(share) : new LatchkeyError('share_ended', 'The share that let this passkey in has ended.', 410);
+    }
+    s.audit.record({ outcome: 'success', method: 'passkey-login', device_id: passkey.id, origin: ctx.origin, ip: ctx.ip, ...(share ? { share_id: share.id } : {}) });
     await startSession(s, reply, passkey, ctx.origin);
     return { status: 'signed_in', device: deviceView(passkey) };
   });
@@ -229,5 +261,22 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
     s.stepUps.mark(passkey.id);
     s.audit.record({ outcome: 'success', method: 'step-up', device_id: passkey.id, origin: ctx.origin, ip: ctx.ip });
     return { stepped_up: true, valid_for_s: Math.round(STEP_UP_TTL_MS / 1000) };
+  });
+
+  /**
+   * The passkey check one approval from a phone needs (approve_from_devices): a challenge bound
+   * to that one pending request and to this device's own credential. It is used up by the
+   * approval it is sent with (devices/checkApproverAssertion), so no assertion approves twice.
+   */
+  app.post('/auth/approve/options', { schema: { body: approveOptionsBody } }, async (request) => {
+    const rpId = requireRpId(request);
+    assertApprovalsFromDevices(s);
+    const { request_id: requestId } = request.body as { request_id: string };
+    s.pending.assertOpen(requestId);
+    const device = request.lk.device!;
+    const allowCredentials = isPasskey(device) ? [{ id: device.credential_id, transports: device.transports as never }] : [];
+    const options = await (await loadWebAuthn()).generateAuthenticationOptions({ rpID: rpId, userVerification: 'required', timeout: TIMEOUT_MS, allowCredentials });
+    const ceremonyId = s.challenges.put({ kind: 'approve', subject: requestId, challenge: options.challenge, origin: request.lk.origin, rpId });
+    return { ceremony_id: ceremonyId, options };
   });
 }

@@ -6,8 +6,8 @@ export const CHALLENGE_TTL_MS = 5 * 60_000;
 const MAX_OUTSTANDING = 2_000;
 
 export interface Ceremony {
-  kind: 'register' | 'login' | 'cli-login' | 'step-up';
-  /** For `cli-login`: the login request the assertion approves, so it cannot approve another. */
+  kind: 'register' | 'login' | 'cli-login' | 'step-up' | 'approve';
+  /** For `cli-login` and `approve`: the request the assertion approves, so it cannot approve another. */
   subject?: string;
   challenge: string;
   origin: string;

@@ -9,7 +9,7 @@ import { ceremonyRefusal, checkCeremonyResponse, type CeremonyRefusal } from './
 
 /**
  * Verifies a WebAuthn assertion against a trusted passkey, as guard clauses:
- * 1. the credential must be trusted for this RP ID;
+ * 1. the credential must be trusted for this RP ID (and be the owner's, unless `guests`);
  * 2. type, challenge, origin, RP ID hash, presence and verification (checkCeremonyResponse);
  * 3. the signature (@simplewebauthn/server, given counter 0 so that it judges the signature alone);
  * 4. only then the counter (§7.2 step 22): a backwards counter under a valid signature is a
@@ -19,6 +19,7 @@ import { ceremonyRefusal, checkCeremonyResponse, type CeremonyRefusal } from './
  */
 export async function verifyPasskeyAssertion(
   s: Services, request: FastifyRequest, ceremony: Ceremony, response: AuthenticationResponseJSON, method: string,
+  opts: { guests?: boolean } = {},
 ): Promise<TrustedPasskey> {
   const ctx = request.lk;
   const refuse = (code: CeremonyRefusal, deviceId: string | null) => {
@@ -30,6 +31,11 @@ export async function verifyPasskeyAssertion(
     s.audit.record({ outcome: 'failure', method, origin: ctx.origin, ip: ctx.ip, reason: 'unknown_credential' });
     throw new LatchkeyError('unknown_credential',
       'This passkey is not trusted here: it may have been revoked, or it is still waiting for approval on the computer.', 401);
+  }
+  // A guest's passkey signs its guest in, and nothing else: it never allows a CLI login, a step-up or an approval.
+  if (passkey.share_id && !opts.guests) {
+    s.audit.record({ outcome: 'failure', method, device_id: passkey.id, origin: ctx.origin, ip: ctx.ip, reason: 'guest_passkey' });
+    throw new LatchkeyError('guest_passkey', 'This is a guest\'s passkey: it opens the one app shared with it, and cannot approve or change anything.', 403);
   }
   let authData;
   try {

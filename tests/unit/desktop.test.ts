@@ -252,9 +252,9 @@ describe('desktop rules', () => {
     assert.equal(empty.items[0]!.label, 'No device is waiting for approval');
     assert.equal(empty.items[0]!.action, undefined);
     assert.equal(empty.items.at(-1)!.label, 'Quit Latchkey');
-    const spec = describePendingNotification({ id: 'r', name: 'iPhone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net', fingerprint: 'f', ip: 'i', created_at: '', expires_at: '', expires_in_s: 300, kind: 'passkey', method: 'passkey' }, true);
+    const spec = describePendingNotification({ id: 'r', name: 'iPhone', device_type: 'iPhone', browser: 'Safari', os: 'iOS', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net', fingerprint: 'f', ip: 'i', created_at: '', expires_at: '', expires_in_s: 300, kind: 'passkey', method: 'passkey', guest: null }, true);
     assert.equal(`${spec.title}: ${spec.body}`, 'box.alice.ts.net wants access: A new device: iPhone · Safari. Type the code it shows to approve.');
-    const browser = describePendingNotification({ id: 'r', name: 'Laptop', device_type: 'Desktop', browser: 'Chrome', os: 'Linux', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net', fingerprint: 'f', ip: 'i', created_at: '', expires_at: '', expires_in_s: 300, kind: 'browser', method: 'password' }, true);
+    const browser = describePendingNotification({ id: 'r', name: 'Laptop', device_type: 'Desktop', browser: 'Chrome', os: 'Linux', origin: 'https://box.alice.ts.net', rp_id: 'alice.ts.net', fingerprint: 'f', ip: 'i', created_at: '', expires_at: '', expires_in_s: 300, kind: 'browser', method: 'password', guest: null }, true);
     assert.equal(`${browser.title}: ${browser.body}`, 'box.alice.ts.net wants access: A new browser: Laptop (Desktop) · Chrome · no passkey, signed in with a password. Type the code it shows to approve.');
   });
 });
