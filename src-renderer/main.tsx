@@ -14,6 +14,7 @@ import { HandoffPage } from './pages/HandoffPage.tsx';
 import { PairPage } from './pages/PairPage.tsx';
 import { RemovedPage } from './pages/RemovedPage.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
+import { GuestHome, SharePage } from './pages/SharePage.tsx';
 import { SHELL_PAGES } from './routes.tsx';
 import './styles.css';
 
@@ -46,6 +47,10 @@ function App() {
   // An emailed sign-in link: it confirms before using the link, so a mail scanner's fetch burns nothing.
   if (path === '/fallback/email') return <EmailLinkPage onSignedIn={signedIn} />;
 
+  // A guest sees its one app and Sign out, whatever it asks for.
+  if (state.guest) return <GuestHome state={state} onSignedOut={() => void load()} />;
+  // A guest's invitation link.
+  if (path === '/share') return <SharePage state={state} onSignedIn={signedIn} />;
   if (!state.authenticated) {
     if (state.handoff_url && path !== '/pair') return <HandoffPage url={state.handoff_url} />;
     if (state.ended && path !== '/pair' && path !== '/signin') return <RemovedPage state={state} />;
@@ -60,7 +65,7 @@ function App() {
   // The desktop app's approval window: one request, no menu.
   if (path === '/approve' && state.person_at_computer) return <ApprovalWindowPage />;
   return (
-    <PendingProvider enabled={state.person_at_computer}>
+    <PendingProvider enabled={state.can_approve}>
       <Shell state={state}>
         <Switch>
           {SHELL_PAGES.map(({ path: p, render }) => <Route key={p} path={p}>{() => render(state, load)}</Route>)}

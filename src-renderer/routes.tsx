@@ -16,11 +16,11 @@ type Render = (state: AuthState, reloadState: () => Promise<void>) => ReactNode;
 const RENDER: Record<string, Render> = {
   '/': (s) => <HomePage state={s} />,
   '/devices': (s, reload) => <DevicesPage state={s} reloadState={reload} />,
-  '/pending': (s) => <RequireLocal state={s}><PendingPage /></RequireLocal>,
+  '/pending': (s) => (s.can_approve ? <PendingPage fromDevice={!s.person_at_computer} /> : <RequireLocal state={s}><PendingPage fromDevice={false} /></RequireLocal>),
   '/apps': (s) => <AppsPage state={s} />,
   '/remote': (s) => <RequireLocal state={s}><RemoteAccessPage /></RequireLocal>,
   '/keys': (s) => <SettingsKeysPage state={s} />,
-  '/security': (s) => <SecurityPage state={s} />,
+  '/security': (s, reload) => <SecurityPage state={s} reloadState={reload} />,
   '/activity': (s) => <ActivityPage state={s} />,
 };
 

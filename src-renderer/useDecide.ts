@@ -1,16 +1,25 @@
+import { startAuthentication } from '@simplewebauthn/browser';
 import { useState } from 'react';
 import { api, ApiError, type Pending } from './api.ts';
 import type { Status } from './useApi.ts';
 
-/** Approve-by-pick and Deny, shared by the Pending page and the desktop's approval window. */
-export function useDecide(after: () => void | Promise<void>) {
+/**
+ * Approve-by-code and Deny, shared by the Pending page and the desktop's approval window. From a
+ * passkey device (`fromDevice`), each approval first asks for a passkey check made for that request.
+ */
+export function useDecide(after: () => void | Promise<void>, fromDevice = false) {
   const [status, setStatus] = useState<Status>(null);
   const [busy, setBusy] = useState(false);
 
   async function act(p: Pending, action: 'approve' | 'deny', code?: string) {
     setBusy(true);
     try {
-      await api(`/api/devices/${encodeURIComponent(p.id)}/${action}`, { method: 'POST', body: action === 'approve' ? { code } : undefined });
+      let assertion: { ceremony_id: string; response: unknown } | undefined;
+      if (fromDevice && action === 'approve') {
+        const prepared = await api<{ ceremony_id: string; options: any }>('/auth/approve/options', { method: 'POST', body: { request_id: p.id } });
+        assertion = { ceremony_id: prepared.ceremony_id, response: await startAuthentication({ optionsJSON: prepared.options }) };
+      }
+      await api(`/api/devices/${encodeURIComponent(p.id)}/${action}`, { method: 'POST', body: action === 'approve' ? { code, ...(assertion ? { assertion } : {}) } : undefined });
       setStatus(action === 'approve'
         ? { text: `Approved ${p.name}. It is signed in now.`, tone: 'ok' }
         : { text: `Denied ${p.name}. Nothing was stored.`, tone: 'info' });

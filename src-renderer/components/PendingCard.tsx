@@ -20,6 +20,7 @@ export function PendingCard({ p, busy, onPick, onDeny }: { p: Pending; busy: boo
   return (
     <article className="request card" data-request-id={p.id} aria-labelledby={`req-${p.id}`}>
       <h2 id={`req-${p.id}`} className="request-origin"><strong>{host}</strong> wants access</h2>
+      {p.guest && <p className="tag guest" data-testid="guest-of">Guest of {p.guest.app}, invited as {p.guest.invited_as}</p>}
       <p className="request-who">
         {p.kind === 'browser' ? 'A browser' : 'A device'} that calls itself <span className="claimed-name">“{p.name}”</span>, detected as <strong>{[p.device_type, p.browser, p.os].filter(Boolean).join(' · ')}</strong>
       </p>

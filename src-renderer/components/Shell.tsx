@@ -12,7 +12,7 @@ export function Shell({ state, children }: { state: AuthState; children: ReactNo
   const [location] = useLocation();
   const [open, setOpen] = useState(false);
   const { pending } = usePending();
-  const count = state.person_at_computer ? pending.length : 0;
+  const count = state.can_approve ? pending.length : 0;
   const title = pageInfo(location)?.title ?? 'Latchkey';
   useEffect(() => {
     document.title = `${count ? `(${count}) ` : ''}Latchkey${location === '/' ? '' : ` · ${title}`}`;
@@ -21,7 +21,8 @@ export function Shell({ state, children }: { state: AuthState; children: ReactNo
 
   // Where an app runs, or for a browser let in by a fallback, Latchkey keeps only Home (the launcher).
   const adminHere = managesHere(state);
-  const entries = PAGE_TABLE.filter((p) => p.nav && (!p.localOnly || state.person_at_computer) && (adminHere || p.path === '/'));
+  // Pending is also a phone's when the owner lets passkey devices approve (Security).
+  const entries = PAGE_TABLE.filter((p) => p.nav && (!p.localOnly || state.person_at_computer || (p.path === '/pending' && state.can_approve)) && (adminHere || p.path === '/'));
   return (
     <div className="shell">
       <header className="topbar">

@@ -3,6 +3,7 @@ import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.
 import { StatusMessage } from '../components/StatusMessage.tsx';
 import { api, type AuthState } from '../api.ts';
 import { AppList } from '../components/AppList.tsx';
+import { SharePanel } from '../components/SharePanel.tsx';
 import { APP_NAME, suggestAppName } from '../../src-server/apps/appName.ts';
 import { useApps, type AppEntry } from '../useApps.ts';
 
@@ -35,6 +36,7 @@ export function AppsPage({ state }: { state: AuthState }) {
   });
 
   return (
+    <>
     <section className="card">
       <p className="muted">Local web apps behind the gate: a phone reaches them through your tunnel after pairing, the computer at this address.</p>
       {apps && apps.length === 0 && <p>No apps yet.</p>}
@@ -58,5 +60,7 @@ export function AppsPage({ state }: { state: AuthState }) {
       <StatusMessage status={status} />
       <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
     </section>
+    {apps && apps.length > 0 && <SharePanel apps={apps.map((a) => a.name)} canCreate={local} />}
+    </>
   );
 }

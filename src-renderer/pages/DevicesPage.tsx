@@ -65,7 +65,8 @@ export function DevicesPage({ state, reloadState }: { state: AuthState; reloadSt
               <div className="device-head">
                 <strong className="device-name">{d.name}</strong>
                 {d.id === state.device?.id && <span className="tag">This device</span>}
-                <span className="tag neutral">{d.kind === 'browser' ? `No passkey · ${methodLabel(d.method)}` : 'Passkey'}</span>
+                <span className="tag neutral">{d.kind === 'browser' ? `No passkey · ${methodLabel(d.method)}` : d.share_id ? 'Guest passkey' : 'Passkey'}</span>
+                {d.approved_from && <span className="tag neutral">Approved from {d.approved_from.name}</span>}
               </div>
               <p className="device-facts">
                 {[d.device_type, d.browser, d.os].filter(Boolean).join(' · ')}

@@ -6,6 +6,7 @@ import { lk } from '../../src-server/web/latchkeyPaths.ts';
 import { useApprovalWait } from '../useApprovalWait.ts';
 import { WaitingForApproval } from '../components/WaitingForApproval.tsx';
 import { forgetPasskey } from '../signalPasskeys.ts';
+import { InviteLine, type Invitation } from './SharePage.tsx';
 
 type Phase =
   | { kind: 'form' }
@@ -13,8 +14,11 @@ type Phase =
   | { kind: 'approved' }
   | { kind: 'done'; message: string; tone: 'ok' | 'bad' };
 
-/** The Pair screen: name the device, make a passkey, then wait for approval on the computer. */
-export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: () => void }) {
+/**
+ * The Pair screen: name the device, make a passkey, then wait for approval on the computer.
+ * With `invite`, the same for a guest of one shared app (SharePage): the link's secret goes with the new passkey.
+ */
+export function PairPage({ state, onSignedIn, invite }: { state: AuthState; onSignedIn: () => void; invite?: Invitation }) {
   const [name, setName] = useState(state.suggested_name);
   const [phase, setPhase] = useState<Phase>({ kind: 'form' });
   const [error, setError] = useState<string | null>(null);
@@ -52,7 +56,7 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
     try {
       const response = await startRegistration({ optionsJSON: ready.options });
       made.current = { rpId: ready.options.rp.id ?? window.location.hostname, credentialId: response.id };
-      const result = await api('/auth/register/verify', { method: 'POST', body: { ceremony_id: ready.ceremony_id, name, response } });
+      const result = await api('/auth/register/verify', { method: 'POST', body: { ceremony_id: ready.ceremony_id, name, response, ...(invite ? { share_token: invite.token } : {}) } });
       if (result.status === 'trusted') {
         made.current = null;
         onSignedIn();
@@ -70,7 +74,7 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
   if (phase.kind === 'waiting') {
     return <WaitingForApproval code={phase.code} expiresInS={phase.expiresInS} onCancelled={backToForm} />;
   }
-  if (phase.kind === 'approved') return <Approved device={name} host={new URL(state.origin).host} onContinue={onSignedIn} />;
+  if (phase.kind === 'approved') return <Approved device={name} host={invite ? invite.app : new URL(state.origin).host} onContinue={onSignedIn} />;
   if (phase.kind === 'done') {
     return (
       <section className="card">
@@ -82,13 +86,14 @@ export function PairPage({ state, onSignedIn }: { state: AuthState; onSignedIn: 
   }
   return (
     <section className="card">
-      <h1>Pair</h1>
-      <p>Set up a passkey on this device. The computer running Latchkey must then approve it.</p>
+      <h1>{invite ? `${invite.app}, shared with you` : 'Pair'}</h1>
+      {invite ? <><InviteLine invite={invite} /><p>Set up a passkey on this device. {invite.from} then approves it on their computer.</p></>
+        : <p>Set up a passkey on this device. The computer running Latchkey must then approve it.</p>}
       <label htmlFor="device-name">Device name</label>
       <input id="device-name" value={name} maxLength={64} onChange={(e) => setName(e.target.value)} />
       <button disabled={!ready || busy || !name.trim()} onClick={setUp}>Set up passkey</button>
       {(error ?? optionsError) && <p className="error" role="alert">{error ?? optionsError}</p>}
-      {state.has_passkeys && <p><a className="button secondary" href={lk('/signin')}>Sign in with a passkey instead</a></p>}
+      {state.has_passkeys && !invite && <p><a className="button secondary" href={lk('/signin')}>Sign in with a passkey instead</a></p>}
     </section>
   );
 }

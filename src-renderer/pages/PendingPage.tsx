@@ -3,10 +3,13 @@ import { StatusMessage } from '../components/StatusMessage.tsx';
 import { usePending } from '../PendingContext.tsx';
 import { useDecide } from '../useDecide.ts';
 
-/** Requests waiting for approval, on the computer only, newest pushed in as they arrive. */
-export function PendingPage() {
+/**
+ * Requests waiting for approval, newest pushed in as they arrive: on the computer, and on a
+ * passkey device when the owner allows it (`fromDevice`: each approval then asks for its passkey).
+ */
+export function PendingPage({ fromDevice }: { fromDevice: boolean }) {
   const { pending, reload } = usePending();
-  const { status, busy, pick, deny } = useDecide(reload);
+  const { status, busy, pick, deny } = useDecide(reload, fromDevice);
   return (
     <>
       <StatusMessage status={status} />

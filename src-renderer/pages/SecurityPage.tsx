@@ -1,15 +1,36 @@
 import { useState } from 'react';
-import type { AuthState } from '../api.ts';
+import { api, type AuthState } from '../api.ts';
 import { FallbackSettings } from '../components/FallbackSettings.tsx';
 import { StatusMessage } from '../components/StatusMessage.tsx';
 import type { Status } from '../useApi.ts';
 import { pairPrompt } from './HomePage.tsx';
 
 /** Security: the sign-in fallbacks (changed on the computer only), and the Pair prompt on this device. */
-export function SecurityPage({ state }: { state: AuthState }) {
+export function SecurityPage({ state, reloadState }: { state: AuthState; reloadState: () => Promise<void> }) {
   const [status, setStatus] = useState<Status>(null);
+  const [approveStatus, setApproveStatus] = useState<Status>(null);
+  async function setApproveFromDevices(enabled: boolean) {
+    try {
+      await api('/api/settings/approve-from-devices', { method: 'PUT', body: { enabled } });
+      await reloadState();
+      setApproveStatus({ text: enabled ? 'Your passkey devices can now approve new devices.' : 'Only this computer approves new devices.', tone: 'ok' });
+    } catch (err) {
+      setApproveStatus({ text: (err as Error).message, tone: 'bad' });
+    }
+  }
   return (
     <>
+      <section className="card">
+        <h2>Approve from your phone</h2>
+        <p className="muted">Let a paired passkey device approve new devices from Pending: it types the code the new device shows and confirms each approval with its passkey. This computer is told of every approval made that way. Browsers signed in with a fallback, guests and API keys can never approve.</p>
+        <label className="switch">
+          <input type="checkbox" role="switch" checked={state.approve_from_devices} disabled={!state.person_at_computer}
+            onChange={(e) => void setApproveFromDevices(e.target.checked)} />
+          {' '}Passkey devices may approve new devices
+        </label>
+        {!state.person_at_computer && <p className="small muted">Changed on the computer only.</p>}
+        <StatusMessage status={approveStatus} />
+      </section>
       <section className="card">
         <FallbackSettings canChange={state.person_at_computer} />
       </section>

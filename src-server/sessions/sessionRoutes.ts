@@ -39,6 +39,7 @@ function authStateOf(s: Services, request: FastifyRequest) {
     // A guest's page names its one app and until when; nothing else of the computer is shown to it.
     guest: guestOf(s, request),
     // Whether this passkey device may approve pending devices here (approve_from_devices, on an admin origin).
+    approve_from_devices: s.config.approve_from_devices,
     can_approve: isPersonAtComputer(request) || (ctx.principal === 'owner_device' && s.config.approve_from_devices && !ctx.servesApps),
   };
 }

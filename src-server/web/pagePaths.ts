@@ -28,6 +28,7 @@ export const PAGE_TABLE: readonly PageInfo[] = [
   { path: '/approve', title: 'Approve device', localOnly: true, bare: true },
   { path: '/cli-login', title: 'Sign in the command line', bare: true },
   { path: '/fallback/email', title: 'Sign in with email link', bare: true },
+  { path: '/share', title: 'Invitation', bare: true },
 ];
 
 /**
