@@ -58,6 +58,8 @@ let runtime: CliRuntime = {};
 const program = new Command('latchkey')
   .description('Passkey gate for reaching this computer from your phone through a tunnel.')
   .version(packageVersion(), '-V, --version', 'print the version')
+  // Each command's options follow its own name (`share list --json` is list's, `share vite --name Bob` is share's).
+  .enablePositionalOptions()
   // Usage errors are one line like every other error: "latchkey: option '--code <nn>' … (run with --help for usage)".
   .configureOutput({ outputError: (text, write) => write(`latchkey: ${text.trim().replace(/^error: /, '')} (run with --help for usage)\n`) });
 
@@ -379,6 +381,61 @@ clientCommand(keys, 'revoke', 'revoke a key or CLI login at once').argument('<id
   .action(async (id: string, opts: ClientOpts) => {
     const result = await client(opts).revokeKey(id);
     print(opts, result, () => `revoked ${id}`);
+  });
+
+// `latchkey share APP --name Bob` makes a share; list, link and revoke manage them (an app named like one of those: share create APP).
+const makeShare = async (app: string, opts: ClientOpts & { name?: string; expires?: string; from?: string }) => {
+  if (!opts.name) throw new ClientError('name_required', 'say who it is for: latchkey share APP --name NAME');
+  const result = await client(opts).createShare({ app, name: opts.name, from: opts.from, expires_in: opts.expires });
+  const code = opts.json ? '' : await qr(result.link);
+  print(opts, result, () => `shared ${app} with ${result.share.name} until ${result.share.expires_at} (${result.share.id})
+` +
+    `Send this link (it works once, in one browser, and expires ${result.share.link?.expires_at} if unused):
+${result.link}
+${code}` +
+    `When they open it and set up a passkey, approve their device here: latchkey devices approve --code NN (the code their screen shows).`);
+};
+const shareOptions = (cmd: Command) => cmd
+  .option('--name <name>', 'who it is for, as the approval and their page show it, e.g. "Bob" (required)')
+  .option('--expires <duration>', 'how long the share lasts, e.g. 2h or 7d (default: 24h; 5 minutes to 30 days)')
+  .option('--from <name>', 'who shares, as their page says it (default: this computer\'s user name)');
+// Its own options end at a subcommand's name, so `share list --json` is list's --json, and `share vite --name Bob` is share's.
+shareOptions(clientCommand(program, 'share', 'share one app with another person until a time; they pair and you approve them here')
+  .argument('[app]', 'the app to share (see: latchkey apps list)').enablePositionalOptions())
+  .action(async (app: string | undefined, opts: ClientOpts & { name?: string; expires?: string; from?: string }) => {
+    if (!app) throw new ClientError('app_required', 'name the app to share: latchkey share APP --name NAME (see: latchkey apps list)');
+    await makeShare(app, opts);
+  });
+const share = program.commands.at(-1)!;
+shareOptions(clientCommand(share, 'create', 'share an app (the same as: latchkey share APP)').argument('<app>', 'the app to share'))
+  .action(makeShare);
+const shareColumns = ['id', 'app', 'name', 'status', 'expires_at', 'devices', 'link'];
+clientCommand(share, 'list', 'list shares, live and ended')
+  .action(async (opts: ClientOpts) => {
+    const { shares: list } = await client(opts).shares();
+    print(opts, list, () => formatTable(list.map((s) => ({ ...s, devices: s.devices.map((d) => d.name ?? d.id).join(',') || 'none', link: s.link?.state ?? 'none' })),
+      shareColumns, 'No shares. Share an app with: latchkey share APP --name NAME'));
+  });
+clientCommand(share, 'link', 'a new invitation link for a share (their second device); the old link stops working').argument('<id>', 'share id (see: share list)')
+  .action(async (shareId: string, opts: ClientOpts) => {
+    const result = await client(opts).relinkShare(shareId);
+    const code = opts.json ? '' : await qr(result.link);
+    print(opts, result, () => `new link for ${result.share.app} with ${result.share.name}:
+${result.link}
+${code}`);
+  });
+clientCommand(share, 'revoke', 'end a share now: its guest is refused from the next request on').argument('<id>', 'share id (see: share list)')
+  .action(async (shareId: string, opts: ClientOpts) => {
+    const result = await client(opts).revokeShare(shareId);
+    print(opts, result, () => `revoked ${shareId}: ${result.share.name} no longer reaches ${result.share.app}`);
+  });
+clientCommand(devices, 'approvers', 'whether passkey devices may approve new devices from the admin origin (off by default)')
+  .addArgument(new Argument('<state>', 'on or off').choices(['on', 'off']))
+  .action(async (state: string, opts: ClientOpts) => {
+    const result = await client(opts).setApproveFromDevices(state === 'on');
+    print(opts, result, () => (result.approve_from_devices
+      ? 'passkey devices may now approve new devices (each approval: the code, and a passkey check); this computer is told of each'
+      : 'only this computer approves new devices'));
   });
 
 const tunnel = program.command('tunnel').description('reach Latchkey from your phone: Tailscale Serve/Funnel or cloudflared');

@@ -1,3 +1,4 @@
+import type { ShareView } from '../shares/shareRoutes.ts';
 import { lk } from '../web/latchkeyPaths.ts';
 import { ClientError } from './ClientError.ts';
 
@@ -119,6 +120,12 @@ export function createLatchkeyClient(baseUrl: string, opts: ClientOptions = {}) 
     tunnelStart: (body: { tool: string; funnel?: boolean; name?: string; hostname?: string }) =>
       call<{ tool: string; mode: string; url: string; added_origin: boolean; admin_url?: string | null; admin_problem?: string | null }>('POST', '/api/tunnel/start', body),
     tunnelStop: () => call<{ stopped: string; removed_origin: boolean }>('POST', '/api/tunnel/stop'),
+    shares: () => call<{ shares: ShareView[] }>('GET', '/api/shares'),
+    createShare: (body: { app: string; name: string; from?: string; expires_in?: string }) =>
+      call<{ share: ShareView; link: string }>('POST', '/api/shares', body),
+    relinkShare: (shareId: string) => call<{ share: ShareView; link: string }>('POST', `/api/shares/${id(shareId)}/link`),
+    revokeShare: (shareId: string) => call<{ revoked: string; share: ShareView }>('DELETE', `/api/shares/${id(shareId)}`),
+    setApproveFromDevices: (enabled: boolean) => call<{ approve_from_devices: boolean }>('PUT', '/api/settings/approve-from-devices', { enabled }),
     apps: () => call<{ apps: AppView[] }>('GET', '/api/apps'),
     addApp: (body: { name: string; upstream: string; path?: string }) => call<{ app: AppView; added: boolean }>('POST', '/api/apps', body),
     removeApp: (name: string) => call<{ removed: string }>('DELETE', `/api/apps/${id(name)}`),

@@ -1,9 +1,9 @@
 import { localAppUrl } from '../apps/localAppUrl.ts';
 import type { Services } from '../app/Services.ts';
 import type { PendingView } from '../devices/createPendingRegistry.ts';
-import { denyPending } from '../devices/decidePending.ts';
+import { denyPending, type ApprovedFromDevice } from '../devices/decidePending.ts';
 import { buildTrayState } from './buildTrayState.ts';
-import { APPROVE, describeBackupCodeNotification, describePendingNotification } from './describePendingNotification.ts';
+import { APPROVE, describeApprovedElsewhere, describeBackupCodeNotification, describePendingNotification } from './describePendingNotification.ts';
 import type { BackupCodeUse } from '../fallbacks/completeFallbackSignIn.ts';
 import type { DesktopUi, NotificationHandle, TrayAction } from './DesktopUi.ts';
 
@@ -76,7 +76,15 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
       { onAction: () => {}, onClick: () => ui.openWindow({ kind: 'settings', page: 'activity' }) });
   };
 
+  // An approval made from a passkey device (approve_from_devices): the computer is always told.
+  const onApprovedFromDevice = (e: ApprovedFromDevice) => {
+    const guest = e.request.guest ? `guest of ${e.request.guest.app}, invited as ${e.request.guest.invited_as}` : null;
+    ui.notify(describeApprovedElsewhere({ device: e.device.name, approver: e.approver.name, guest }),
+      { onAction: () => {}, onClick: () => ui.openWindow({ kind: 'settings', page: 'devices' }) });
+  };
+
   s.pending.events.on('added', onAdded);
+  s.pending.events.on('approved_from_device', onApprovedFromDevice);
   s.alerts.events.on('alert', onAlert);
   s.alerts.events.on('changed', refreshTray);
   s.fallbacks.events.on('backup-code-used', onBackupCode);
@@ -102,6 +110,7 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
     warnExpiringKeys,
     dispose() {
       s.pending.events.off('added', onAdded);
+      s.pending.events.off('approved_from_device', onApprovedFromDevice);
       s.pending.events.off('resolved', onResolved);
       s.fallbacks.events.off('backup-code-used', onBackupCode);
       s.alerts.events.off('alert', onAlert);

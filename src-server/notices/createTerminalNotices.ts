@@ -1,5 +1,6 @@
 import type { Services } from '../app/Services.ts';
 import type { PendingView } from '../devices/createPendingRegistry.ts';
+import type { ApprovedFromDevice } from '../devices/decidePending.ts';
 import type { BackupCodeUse } from '../fallbacks/completeFallbackSignIn.ts';
 import { FALLBACK_LABELS, type FallbackMethod } from '../fallbacks/fallbackMethods.ts';
 import { revealHidden } from '../text/revealHidden.ts';
@@ -20,7 +21,8 @@ export function createTerminalNotices(s: Services, write: (line: string) => void
   const onAdded = (p: PendingView) => {
     const detected = [p.device_type, p.browser, p.os].filter((x) => x && x !== 'unknown').join(', ');
     const how = p.kind === 'browser' ? `, no passkey: signed in with ${FALLBACK_LABELS[p.method as FallbackMethod] ?? p.method}` : '';
-    say(`pending: "${p.name}" (${detected || 'unknown device'}${how}) wants access from ${p.origin} at ${p.ip}; ` +
+    const guest = p.guest ? `guest of ${p.guest.app}, invited as "${p.guest.invited_as}": ` : '';
+    say(`pending: ${guest}"${p.name}" (${detected || 'unknown device'}${how}) wants access from ${p.origin} at ${p.ip}; ` +
       `expires in ${Math.ceil(p.expires_in_s / 60)} min. Approve: latchkey devices approve${flags} --code NN (the code the device shows). ` +
       `Deny: latchkey devices deny${flags} ${p.id}`);
   };
@@ -29,11 +31,17 @@ export function createTerminalNotices(s: Services, write: (line: string) => void
     say(`backup code used: ${use.device.name} (${use.device.browser}) at ${use.ip}, ${use.left} left. Not you? latchkey devices list${flags}, then devices revoke`);
   };
 
+  const onApprovedFromDevice = (e: ApprovedFromDevice) => {
+    say(`approved from a device: ${e.approver.name} approved "${e.device.name}"${e.request.guest ? ` (guest of ${e.request.guest.app})` : ''}. Not you? latchkey devices list${flags}, then devices revoke`);
+  };
+
   s.pending.events.on('added', onAdded);
+  s.pending.events.on('approved_from_device', onApprovedFromDevice);
   s.alerts.events.on('alert', onAlert);
   s.fallbacks.events.on('backup-code-used', onBackupCode);
   return () => {
     s.pending.events.off('added', onAdded);
+    s.pending.events.off('approved_from_device', onApprovedFromDevice);
     s.alerts.events.off('alert', onAlert);
     s.fallbacks.events.off('backup-code-used', onBackupCode);
   };
