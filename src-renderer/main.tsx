@@ -53,7 +53,9 @@ function App() {
   if (path === '/share') return <SharePage state={state} onSignedIn={signedIn} />;
   if (!state.authenticated) {
     if (state.handoff_url && path !== '/pair') return <HandoffPage url={state.handoff_url} />;
-    if (state.ended && path !== '/pair' && path !== '/signin') return <RemovedPage state={state} />;
+    // A guest sent to sign in after its share ended is told so there too (it has nothing else to sign in with).
+    const endedShare = state.ended?.reason === 'share_ended' && path === '/signin' && !window.location.search.includes('again=1');
+    if (state.ended && ((path !== '/pair' && path !== '/signin') || endedShare)) return <RemovedPage state={state} />;
     // An origin with no passkeys and no fallbacks goes straight to Pair; otherwise Sign in comes first.
     const signInFirst = state.has_passkeys || state.fallbacks.methods.length > 0 || !browserSupportsWebAuthn();
     if (path === '/pair' || !signInFirst) return <PairPage state={state} onSignedIn={signedIn} />;

@@ -1,5 +1,6 @@
 import { Link } from 'wouter';
 import { day, relative, type AuthState } from '../api.ts';
+import { lk } from '../../src-server/web/latchkeyPaths.ts';
 
 /** A browser whose device was removed on the computer, or whose share ended: told plainly, with the way back. */
 export function RemovedPage({ state }: { state: AuthState }) {
@@ -14,6 +15,7 @@ export function RemovedPage({ state }: { state: AuthState }) {
             : <>{ended.from}'s share of <strong>{ended.app}</strong> ended {relative(ended.ended_at)}.</>}
         </p>
         <p className="muted">To use it again, ask {ended.from} for a new invitation link.</p>
+        <p className="small"><a href={`${lk('/signin')}?again=1`}>Sign in with another passkey</a></p>
       </section>
     );
   }

@@ -283,7 +283,9 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
       if (e.code === 'auth_required' && wantsHtml(req.method, req.headers) && req.method === 'GET') {
         // A person's browser goes to sign in (or pair) and comes back to the page it asked for.
         noteSignInRedirect(request);
-        res.writeHead(302, { location: `${lk('/signin')}?${new URLSearchParams({ next: safeReturnPath(req.url) })}`, 'cache-control': 'no-store' });
+        // With the gate's cookies: an ended session is cleared, and the page learns why it ended (the ended cookie).
+        const cookies = reply.headers.filter(([name]) => name === 'set-cookie').map(([, value]) => value);
+        res.writeHead(302, { location: `${lk('/signin')}?${new URLSearchParams({ next: safeReturnPath(req.url) })}`, 'cache-control': 'no-store', ...(cookies.length ? { 'set-cookie': cookies } : {}) });
         res.end();
         return;
       }

@@ -30,6 +30,8 @@ export interface RequestContext {
   token: StoredToken | null;
   /** Why a presented session was refused, for a precise 401. */
   sessionProblem: string | null;
+  /** The device a refused but genuine session named (removed, or its share ended), so this very response can say why. */
+  endedDevice?: string;
   /** Refused credentials not yet audited: set by a caller that decides its limit before anything is written (the app proxy). */
   deferred: AuditEvent[] | null;
   /** Why a presented bearer token was refused; a refused token never falls back to another way in. */

@@ -67,7 +67,10 @@ export async function authenticate(request: GateRequest, reply: GateReply, s: Se
       origin: ctx.origin, ip: ctx.ip, reason: ctx.sessionProblem,
     });
     clearSessionCookie(reply, ctx.origin);
-    if (check.ok) setEndedCookie(reply, ctx.origin, check.deviceId);
+    if (check.ok) {
+      setEndedCookie(reply, ctx.origin, check.deviceId);
+      ctx.endedDevice = check.deviceId;
+    }
   }
 
   if (ctx.listener === 'local' && s.config.loopback_auth_bypass && isLoopbackRequest(request)) {

@@ -35,7 +35,7 @@ function authStateOf(s: Services, request: FastifyRequest) {
     suggested_name: describeUserAgent(request.headers['user-agent']).device_type,
     // Set when this origin signs in through the stable auth origin (auth_origin) instead of here.
     handoff_url: handoffStartUrl(s, ctx.origin),
-    ended: ctx.via === null ? endedSession(s, request.cookies[endedCookieName(ctx.origin)]) : null,
+    ended: ctx.via === null ? endedSession(s, ctx.endedDevice ?? request.cookies[endedCookieName(ctx.origin)]) : null,
     // A guest's page names its one app and until when; nothing else of the computer is shown to it.
     guest: guestOf(s, request),
     // Whether this passkey device may approve pending devices here (approve_from_devices, on an admin origin).

@@ -16,7 +16,7 @@ const BOX = 'https://box.alice.ts.net';
 const ADMIN = 'https://admin.alice.ts.net';
 const DESKTOP = 'd'.repeat(43);
 // What a refusal by the access table answers with; anything else means the request got past it.
-const ACCESS_CODES = new Set(['local_only', 'admin_not_here', 'auth_required', 'invalid_token', 'fallback_limited', 'owner_only', 'insufficient_scope', 'step_up_required']);
+const ACCESS_CODES = new Set(['local_only', 'guest_limited', 'admin_not_here', 'auth_required', 'invalid_token', 'fallback_limited', 'owner_only', 'insufficient_scope', 'step_up_required']);
 
 interface Caller {
   name: string;
@@ -39,9 +39,12 @@ interface Caller {
  * a sign-in where one is needed, then listener, then origin (for credentials a browser attaches by itself), then who, then scope,
  * then the step-up. The server must agree with it over HTTP for every route and caller.
  */
-function expected(rule: RouteRule, method: string, c: Caller): string | 'allowed' {
+function expected(rule: RouteRule, method: string, c: Caller, approvers = false): string | 'allowed' {
   if (c.principal === 'anonymous' && !rule.who.includes('anonymous')) return 'auth_required';
-  if (rule.listener === 'local' && c.listener !== 'local') return 'local_only';
+  // With approve_from_devices on, an approver row lets passkey devices (and, to refuse them by name, fallback browsers) through the tunnel.
+  const approverHere = approvers && rule.approver === true && (c.principal === 'owner_device' || c.principal === 'fallback_browser');
+  if (rule.listener === 'local' && c.listener !== 'local' && !approverHere) return 'local_only';
+  if (c.principal === 'guest' && !rule.who.includes('guest')) return 'guest_limited';
   const ambient = c.principal !== 'token' && c.principal !== 'anonymous';
   if (rule.origin === 'admin' && c.appOrigin && ambient) return 'admin_not_here';
   if (!rule.who.includes(c.principal)) {
@@ -103,6 +106,9 @@ describe('the access table, route by route, caller by caller, over HTTP', () => 
       browser: 'Chrome', os: 'Linux', origin: ADMIN, rp_id: 'alice.ts.net', fingerprint: '0', created_at: new Date().toISOString(), last_used_at: null, enrolled_via: 'remote',
     });
     stepUps.mark('dev_stepped');
+    // A guest of the app "rec": its passkey belongs to a live share.
+    const { share } = await s.lk.services.shares.create({ app: 'rec', name: 'Bob', from: 'Alice', expiresInMs: 86_400_000, by: { via: 'loopback', deviceId: null } });
+    await store.add(testPasskey('dev_guest', { origin: BOX, credential_id: 'cred_guest', share_id: share.id }));
     const session = (device: string, origin: string, fallback = false) => async () => {
       const name = origin.startsWith('https://') ? '__Host-lk_session' : 'lk_session';
       return { cookie: `${name}=${await sessions.issue(device, origin, { fallback })}` };
@@ -122,6 +128,8 @@ describe('the access table, route by route, caller by caller, over HTTP', () => 
     add({ name: 'phone on the app origin', principal: 'owner_device', listener: 'remote', appOrigin: true, host: 'box.alice.ts.net', headers: session('dev_phone', BOX), deviceId: 'dev_phone' });
     add({ name: 'fallback browser on the admin origin', principal: 'fallback_browser', listener: 'remote', appOrigin: false, host: 'admin.alice.ts.net', headers: session('dev_laptop', ADMIN, true), deviceId: 'dev_laptop' });
     add({ name: 'fallback browser on the app origin', principal: 'fallback_browser', listener: 'remote', appOrigin: true, host: 'box.alice.ts.net', headers: session('dev_laptop', BOX, true), deviceId: 'dev_laptop' });
+    add({ name: 'guest on the app origin', principal: 'guest', listener: 'remote', appOrigin: true, host: 'box.alice.ts.net', headers: session('dev_guest', BOX), deviceId: 'dev_guest' });
+    add({ name: 'guest on the admin origin', principal: 'guest', listener: 'remote', appOrigin: false, host: 'admin.alice.ts.net', headers: session('dev_guest', ADMIN), deviceId: 'dev_guest' });
     add({ name: 'full token through the tunnel, on the app origin', principal: 'token', listener: 'remote', appOrigin: true, host: 'box.alice.ts.net', headers: token(['api:write', 'fallbacks:write']), scopes: ['api:write', 'fallbacks:write'] });
     add({ name: 'audit:read token through the tunnel', principal: 'token', listener: 'remote', appOrigin: false, host: 'admin.alice.ts.net', headers: token(['audit:read']), scopes: ['audit:read'] });
     add({ name: 'desktop secret through the tunnel', principal: 'anonymous', listener: 'remote', appOrigin: false, host: 'admin.alice.ts.net', headers: async () => ({ 'x-latchkey-desktop': DESKTOP }) });
@@ -151,11 +159,14 @@ describe('the access table, route by route, caller by caller, over HTTP', () => 
     assert.throws(() => bare.get('/.latchkey/api/new-feature', async () => ({})), /GET \/\.latchkey\/api\/new-feature has no row in the access table/);
   });
 
-  it('allows and refuses exactly as each row says, for every caller on both listeners', async () => {
+  for (const approvers of [false, true]) it(`allows and refuses exactly as each row says, for every caller on both listeners${approvers ? ', with approvals from devices on' : ''}`, async () => {
+    s.lk.services.config.approve_from_devices = approvers;
     const mismatches: string[] = [];
     let checked = 0;
     let allowed = 0;
     for (const [key, rule] of Object.entries(ROUTE_RULES)) {
+      // The second pass is about the rows the setting changes.
+      if (approvers && !rule.approver) continue;
       const [method, pattern] = key.split(' ') as [string, string];
       for (const c of callers) {
         // Parameters name nothing real, so an allowed call ends in the handler's own 400 or 404, never a change.
@@ -163,7 +174,7 @@ describe('the access table, route by route, caller by caller, over HTTP', () => 
         const path = pattern.replace(/:[a-z]+/g, 'nothing_here');
         const headers: Record<string, string> = { host: c.host, ...(await c.headers()) };
         if (method !== 'GET' && c.principal !== 'token') headers.origin = c.origin;
-        const want = expected(rule, method, c);
+        const want = expected(rule, method, c, approvers);
         const got = await call(c.listener === 'local' ? s.localPort : s.remotePort, method, path, headers);
         const verdict = got.error && ACCESS_CODES.has(got.error) ? got.error : 'allowed';
         const normalised = verdict === 'invalid_token' ? 'auth_required' : verdict;
@@ -175,7 +186,8 @@ describe('the access table, route by route, caller by caller, over HTTP', () => 
     }
     assert.deepEqual(mismatches, []);
     // The table is not all-deny nor all-allow: both answers were exercised.
-    assert.ok(allowed > 100 && checked - allowed > 300, `${allowed} allowed of ${checked}`);
+    if (approvers) assert.ok(allowed > 0 && checked - allowed > 0, `${allowed} allowed of ${checked}`);
+    else assert.ok(allowed > 100 && checked - allowed > 300, `${allowed} allowed of ${checked}`);
     assert.equal(rec.seen.length, 0, 'no Latchkey route reached the app');
   });
 });
