@@ -37,6 +37,8 @@ export function describeAuditEvent(e: AuditLine, names: AuditNames): string {
   const why = e.reason ? ` (${str(e.reason).replace(/_/g, ' ')})` : '';
   const fallback = e.method.startsWith('fallback-') ? FALLBACKS[e.method.slice(9)] : undefined;
   const who = device ?? 'A device';
+  const approver = str(e.approver_device_id) ? names.device(str(e.approver_device_id)) ?? (str(e.approver_name) || null) : null;
+  const guestOf = str(e.invited_as) ? `, a guest of ${str(e.app)} invited as “${str(e.invited_as)}”` : '';
   let text: string;
   switch (true) {
     case e.method === 'passkey-login':
@@ -44,17 +46,28 @@ export function describeAuditEvent(e: AuditLine, names: AuditNames): string {
       break;
     case e.method === 'passkey-register':
       text = e.outcome === 'success' ? `${who} set up a passkey on this computer`
-        : e.outcome === 'info' ? `${named ? `${named}${str(e.device_type) ? ` (${str(e.device_type)})` : ''}` : 'A new device'} asked to pair${from}${via}`
+        : e.outcome === 'info' ? `${named ? `${named}${str(e.device_type) ? ` (${str(e.device_type)})` : ''}` : 'A new device'} asked to pair${guestOf}${from}${via}`
           : e.reason === 'too_many_pairings' ? `A pairing was refused: too many from one address in 10 minutes${from}${via}` : `Failed pairing attempt${why}${from}${via}`;
       break;
     case e.method === 'pairing':
       text = `${who} finished pairing and signed in${from}${via}`;
       break;
+    case e.method === 'approve' && e.outcome === 'success':
+      text = `${who} was approved${e.kind === 'browser' ? ' (a browser without a passkey)' : ''}${guestOf}${approver ? ` from ${approver}` : ''}`;
+      break;
     case e.method === 'approve':
-      text = `${who} was approved${e.kind === 'browser' ? ' (a browser without a passkey)' : ''}`;
+      text = `An approval from a phone was refused${why}${from}${via}`;
       break;
     case e.method === 'deny':
-      text = e.reason === 'wrong_code_picked' ? `${asked}${from}${via} was denied: the code typed on the computer did not match` : `${asked}${from}${via} was denied`;
+      text = e.reason === 'wrong_code_picked'
+        ? `${asked}${from}${via} was denied: the code typed ${approver ? `on ${approver}` : 'on the computer'} did not match`
+        : `${asked}${from}${via} was denied${approver ? ` on ${approver}` : ''}`;
+      break;
+    case e.method.startsWith('share-'):
+      text = `${e.method === 'share-create' ? 'Shared' : e.method === 'share-link' ? 'A new invitation link for' : 'Stopped sharing'} ${str(e.app)} ${e.method === 'share-revoke' ? 'with' : e.method === 'share-link' ? 'for' : 'with'} “${str(e.name)}”`;
+      break;
+    case e.method === 'setting':
+      text = `Setting ${str(e.setting)} turned ${e.value === true ? 'on' : 'off'}`;
       break;
     case e.method === 'pairing-cancel':
       text = `${asked}${from}${via} was cancelled on the device itself`;
@@ -93,7 +106,9 @@ export function describeAuditEvent(e: AuditLine, names: AuditNames): string {
       text = `A request claimed to be the desktop app and was refused${why}${from}`;
       break;
     case e.method === 'revoke':
-      text = `${who} was removed`;
+      // What it approved from a phone stays approved; the line names it so the owner can review it.
+      text = `${who} was removed${Array.isArray(e.had_approved) && e.had_approved.length
+        ? `; it had approved ${(e.had_approved as Array<{ id: string; name: string }>).map((d) => names.device(d.id) ?? `“${d.name}”`).join(', ')}` : ''}`;
       break;
     case e.method === 'session':
       text = `A session was refused${why}${from}${via}`;

@@ -105,3 +105,51 @@ describe('latchkey serve --upstream', () => {
     assert.equal(bad.stderr().trim(), 'latchkey: --upstream: "upstream" must name an IP address or localhost, not "example.com": a host name could resolve to anywhere');
   });
 });
+
+describe('latchkey share APP | list | link | revoke, and devices approvers', () => {
+  let s: TestServer;
+  let app: RecordingApp;
+  before(async () => {
+    app = await startRecordingApp();
+    s = await startServer({ config: { public_origins: ['https://box.alice.ts.net'], apps: [{ name: 'vite', upstream: app.url }, { name: 'vault', upstream: app.url, path: '/vault', shareable: false }] } });
+  });
+  after(async () => {
+    await s.close();
+    await app.close();
+  });
+
+  it('share prints the link and its QR code; list shows it; link replaces it; revoke ends it; mistakes are one line and exit 1', async () => {
+    const made = await run(['share', 'vite', '--name', 'Bob', '--from', 'Alice', '--expires', '2h', '--base-url', s.local]);
+    assert.equal(made.code, 0, made.stderr);
+    const link = /^https:\/\/box\.alice\.ts\.net\/\.latchkey\/share#[A-Za-z0-9_-]{43}$/m.exec(made.stdout)?.[0];
+    assert.ok(link, made.stdout);
+    assert.match(made.stdout, /^shared vite with Bob until .* \(shr_[A-Za-z0-9_-]+\)$/m);
+    assert.match(made.stdout, /█/, 'a QR code is drawn');
+    const [row] = JSON.parse((await run(['share', 'list', '--json', '--base-url', s.local])).stdout);
+    assert.deepEqual([row.app, row.name, row.from, row.status, row.link.state], ['vite', 'Bob', 'Alice', 'active', 'unused']);
+    const relinked = await run(['share', 'link', row.id, '--json', '--base-url', s.local]);
+    assert.notEqual(JSON.parse(relinked.stdout).link, link);
+    const revoked = await run(['share', 'revoke', row.id, '--base-url', s.local]);
+    assert.equal(revoked.stdout, `revoked ${row.id}: Bob no longer reaches vite\n`);
+    assert.equal(JSON.parse((await run(['share', 'list', '--json', '--base-url', s.local])).stdout)[0].status, 'revoked');
+
+    for (const [args, message] of [
+      [['share', 'vault', '--name', 'Bob'], /refuses sharing/],
+      [['share', 'vite'], /say who it is for/],
+      [['share', 'vite', '--name', 'Bob', '--expires', '90d'], /outside the allowed range/],
+      [['share', 'revoke', 'shr_nothing'], /No share has id shr_nothing/],
+    ] as const) {
+      const r = await run([...args, '--base-url', s.local]);
+      assert.equal(r.code, 1, r.stdout);
+      assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr);
+      assert.match(r.stderr, message);
+    }
+    assert.equal(s.lk.services.shares.list().length, 1, 'nothing stored by a mistake');
+
+    assert.equal((await run(['devices', 'approvers', 'on', '--base-url', s.local])).code, 0);
+    assert.equal(JSON.parse(readFileSync(join(s.home, 'config.json'), 'utf8')).approve_from_devices, true);
+    assert.equal(s.lk.services.config.approve_from_devices, true);
+    const bad = await run(['devices', 'approvers', 'maybe', '--base-url', s.local]);
+    assert.notEqual(bad.code, 0);
+  });
+});

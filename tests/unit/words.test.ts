@@ -18,6 +18,28 @@ describe('times and durations in words', () => {
     assert.match(relative(at(-90 * 86_400_000), now), /^on \d+ [A-Z][a-z]+$/);
   });
 
+  it('Activity names the phone an approval came from, the guest and its app, what a removed phone had approved, and shares', () => {
+    const names = { device: (id: string) => ({ dev_pixel: 'Pixel 8', dev_ipad: 'iPad' } as Record<string, string>)[id], token: () => undefined };
+    const line = (e: Record<string, unknown>) => describeAuditEvent({ seq: 1, time: '2026-12-02T12:00:00Z', outcome: 'info', method: 'x', ...e } as never, names);
+    assert.deepEqual([
+      line({ method: 'approve', outcome: 'success', device_id: 'dev_ipad', approver_device_id: 'dev_pixel', approver_name: 'Pixel 8' }),
+      line({ method: 'approve', outcome: 'success', device_id: 'dev_bob', name: 'Bob phone', app: 'vite', invited_as: 'Bob', approver_device_id: 'dev_gone', approver_name: 'Old phone' }),
+      line({ method: 'deny', outcome: 'failure', name: 'iPad', reason: 'wrong_code_picked', approver_device_id: 'dev_pixel' }),
+      line({ method: 'revoke', device_id: 'dev_pixel', had_approved: [{ id: 'dev_ipad', name: 'iPad' }, { id: 'dev_x', name: 'Tablet' }] }),
+      line({ method: 'share-create', app: 'vite', name: 'Bob' }),
+      line({ method: 'share-revoke', app: 'vite', name: 'Bob' }),
+      line({ method: 'approve', outcome: 'failure', reason: 'assertion_for_other_request', ip: '100.64.0.9' }),
+    ], [
+      'iPad was approved from Pixel 8',
+      '“Bob phone” was approved, a guest of vite invited as “Bob” from Old phone',
+      '“iPad” was denied: the code typed on Pixel 8 did not match',
+      'Pixel 8 was removed; it had approved iPad, “Tablet”',
+      'Shared vite with “Bob”',
+      'Stopped sharing vite with “Bob”',
+      'An approval from a phone was refused (assertion for other request) from 100.64.0.9',
+    ]);
+  });
+
   it('Activity says who did what in words, with the name a removed device had, and no internal names', () => {
     const names = { device: (id: string) => (id === 'dev_here' ? 'Alice iPhone' : undefined), token: () => undefined };
     const line = (e: Record<string, unknown>) => describeAuditEvent({ seq: 1, time: '2026-12-02T12:00:00Z', outcome: 'info', method: 'x', ...e } as never, names);
