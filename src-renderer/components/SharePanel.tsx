@@ -40,7 +40,7 @@ export function SharePanel({ apps, canCreate }: { apps: string[]; canCreate: boo
           <select id="share-app" value={app} onChange={(e) => setApp(e.target.value)}>
             {apps.map((a) => <option key={a} value={a}>{a}</option>)}
           </select>
-          <label htmlFor="share-name">Their name</label>
+          <label htmlFor="share-name">Who it is for</label>
           <input id="share-name" value={name} maxLength={64} placeholder="Bob" onChange={(e) => setName(e.target.value)} />
           <label htmlFor="share-expires">For</label>
           <select id="share-expires" value={expires} onChange={(e) => setExpires(e.target.value)}>
