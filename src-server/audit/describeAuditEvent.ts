@@ -52,7 +52,7 @@ export function describeAuditEvent(e: AuditLine, names: AuditNames): string {
     case e.method === 'pairing':
       text = `${who} finished pairing and signed in${from}${via}`;
       break;
-    case e.method === 'approve' && e.outcome === 'success':
+    case e.method === 'approve' && e.outcome !== 'failure':
       text = `${who} was approved${e.kind === 'browser' ? ' (a browser without a passkey)' : ''}${guestOf}${approver ? ` from ${approver}` : ''}`;
       break;
     case e.method === 'approve':
