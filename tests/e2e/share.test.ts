@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { AxeBuilder } from '@axe-core/playwright';
 import { decodeJwt } from 'jose';
 import type { BrowserContext } from 'playwright-core';
 import { addAuthenticator, IPHONE_UA, newDevice, phoneWaiting } from '../helpers/browser.ts';
 import { startRecordingApp, type RecordingApp } from '../helpers/recordingApp.ts';
 import { startBehindTunnel } from '../helpers/startBehindTunnel.ts';
 import type { ApprovedFromDevice } from '../../src-server/devices/decidePending.ts';
+
+/** Serious and critical axe violations on the page as it is now. */
+async function axeProblems(page: import('playwright-core').Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.length} nodes`);
+}
 
 /**
  * Sharing one app with another person, and approving their device from the owner's phone, in
@@ -62,6 +69,7 @@ describe('share one app with a guest, approved from the owner\'s phone', () => {
     await guest.page.goto(made.body.link);
     await guest.page.getByTestId('invite-line').waitFor();
     assert.match(await guest.page.getByTestId('invite-line').innerText(), /^Alice shares vite with you, until /);
+    assert.deepEqual(await axeProblems(guest.page), [], 'the invitation page');
     await guest.page.getByLabel('Device name').fill('Bob\'s iPhone');
     await guest.page.getByRole('button', { name: 'Set up passkey' }).click();
     await guest.page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
@@ -118,6 +126,11 @@ describe('share one app with a guest, approved from the owner\'s phone', () => {
       '/.latchkey/api/shares': '403 guest_limited', '/.latchkey/api/apps': '200 vite',
     });
     assert.equal(notes.seen.length, 0, 'notes never saw a guest request');
+    // Latchkey's home, for a guest: its one app and Sign out, no menu.
+    await guest.page.goto(`${box}/.latchkey/`);
+    await guest.page.getByRole('link', { name: 'Open vite' }).waitFor();
+    assert.equal(await guest.page.getByRole('navigation').count(), 0);
+    assert.deepEqual(await axeProblems(guest.page), [], 'the guest\'s home');
 
     // The computer was told of the approval made from the phone, and Activity names the phone.
     assert.deepEqual(told.map((e) => [e.device.name, e.approver.name, e.request.guest?.app]), [['Bob\'s iPhone', 'Pixel 8', 'vite']]);
@@ -130,6 +143,7 @@ describe('share one app with a guest, approved from the owner\'s phone', () => {
     await guest.page.goto(`${box}/vite/`);
     await guest.page.getByTestId('share-ended').waitFor();
     assert.match(await guest.page.getByTestId('share-ended').innerText(), /Alice stopped sharing vite with you/);
+    assert.deepEqual(await axeProblems(guest.page), [], 'the share-ended page');
     const before = vite.seen.length;
     const after = await guest.page.evaluate(`fetch('/vite/x', { headers: { accept: 'application/json' } }).then((r) => r.status)`);
     assert.equal(after, 401);
