@@ -399,14 +399,12 @@ const shareOptions = (cmd: Command) => cmd
   .option('--name <name>', 'who it is for, as the approval and their page show it, e.g. "Bob" (required)')
   .option('--expires <duration>', 'how long the share lasts, e.g. 2h or 7d (default: 24h; 5 minutes to 30 days)')
   .option('--from <name>', 'who shares, as their page says it (default: this computer\'s user name)');
-// Its own options end at a subcommand's name, so `share list --json` is list's --json, and `share vite --name Bob` is share's.
-shareOptions(clientCommand(program, 'share', 'share one app with another person until a time; they pair and you approve them here')
-  .argument('[app]', 'the app to share (see: latchkey apps list)').enablePositionalOptions())
-  .action(async (app: string | undefined, opts: ClientOpts & { name?: string; expires?: string; from?: string }) => {
+const share = shareOptions(clientCommand(program, 'share', 'share one app with another person until a time; they pair and you approve them here')
+  .argument('[app]', 'the app to share (see: latchkey apps list)'));
+share.action(async (app: string | undefined, opts: ClientOpts & { name?: string; expires?: string; from?: string }) => {
     if (!app) throw new ClientError('app_required', 'name the app to share: latchkey share APP --name NAME (see: latchkey apps list)');
     await makeShare(app, opts);
   });
-const share = program.commands.at(-1)!;
 shareOptions(clientCommand(share, 'create', 'share an app (the same as: latchkey share APP)').argument('<app>', 'the app to share'))
   .action(makeShare);
 const shareColumns = ['id', 'app', 'name', 'status', 'expires_at', 'devices', 'link'];

@@ -111,7 +111,7 @@ export function authorizeApp(ctx: RequestContext, app: { name: string; shareable
 }
 
 function authorizeGuest(ctx: RequestContext, app: { name: string; shareable: boolean }, shares: Pick<ShareService, 'live'>) {
-  const shareId = ctx.device?.kind !== 'browser' ? ctx.device?.share_id : undefined;
+  const shareId = ctx.device?.share_id;
   const share = shareId ? shares.live(shareId) : null;
   // authenticate refuses an ended share first; this is the same question asked again, never a way around it.
   if (!share) throw authRequired({ ...ctx, sessionProblem: 'share_ended' });

@@ -30,7 +30,7 @@ export function appRoutes(api: FastifyInstance, s: Services) {
     const atComputer = isPersonAtComputer(request);
     const ctx = request.lk;
     // A guest's launcher holds its one shared app: the origin's other apps are not named to it.
-    const guestApp = ctx.principal === 'guest' && ctx.device?.kind !== 'browser' && ctx.device?.share_id ? s.shares.live(ctx.device.share_id)?.app ?? null : undefined;
+    const guestApp = ctx.principal === 'guest' && ctx.device?.share_id ? s.shares.live(ctx.device.share_id)?.app ?? null : undefined;
     const list = atComputer ? s.apps.list() : s.apps.forOrigin(ctx.origin, ctx.listener).filter((a) => guestApp === undefined || a.name === guestApp);
     const health = await Promise.all(list.map((app) => s.apps.health(app)));
     return { apps: list.map((app, i) => view(app, health[i], request.lk, atComputer)) };

@@ -235,7 +235,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
     // Who, when no device: a key made on the computer, the person at the computer, or nobody in particular (gate off or open grace).
     const sub = device?.id ?? (ctx.token ? `token:${ctx.token.id}` : ctx.principal === 'computer' ? 'computer' : 'anonymous');
     // A guest is named as one, with its share, so the app can treat guests differently.
-    const share = ctx.principal === 'guest' && device?.kind !== 'browser' ? device?.share_id ?? null : null;
+    const share = ctx.principal === 'guest' ? device?.share_id ?? null : null;
     return signer.assertionFor({ origin: ctx.origin, app: app.name, sub, method: ctx.via!, name: device?.name ?? null, ...(share ? { role: 'guest' as const, share } : {}) });
   }
 

@@ -102,7 +102,7 @@ export async function revokeDevice(s: Services, id: string, by: Decider) {
   s.stepUps.forget(id);
   // The device's tokens go with it (SECURITY.md §4), so re-pairing later cannot bring them back.
   const tokenIds = await s.tokens.revokeForDevice(id);
-  const shareId = isPasskey(device) ? device.share_id : undefined;
+  const shareId = device.share_id;
   if (shareId) await s.shares.dropDevice(shareId, id);
   // What it approved stays approved, but is named here, so the owner can review those devices too.
   const approved = s.store.list().filter((d) => d.approved_from?.id === id).map((d) => ({ id: d.id, name: d.name }));

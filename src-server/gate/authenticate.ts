@@ -53,7 +53,7 @@ export async function authenticate(request: GateRequest, reply: GateReply, s: Se
     // A revoked device's sessions end on its very next request: the store is the source of truth.
     const device = check.ok ? s.store.get(check.deviceId) : undefined;
     // A guest's device opens nothing once its share has ended (expired or revoked): one Map read.
-    const shareEnded = device?.kind !== 'browser' && device?.share_id !== undefined && s.shares.live(device.share_id) === null;
+    const shareEnded = device?.share_id !== undefined && s.shares.live(device.share_id) === null;
     if (check.ok && device && !shareEnded) {
       ctx.via = 'session';
       ctx.device = device;

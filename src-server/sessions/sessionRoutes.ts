@@ -50,10 +50,9 @@ export type AuthStateView = ReturnType<typeof authStateOf>;
 /** For a guest: the app shared with it, by whom, until when, and where to open it. */
 function guestOf(s: Services, request: FastifyRequest) {
   const ctx = request.lk;
-  if (ctx.principal !== 'guest' || ctx.device?.kind === 'browser' || !ctx.device?.share_id) return null;
-  const share = s.shares.live(ctx.device.share_id);
-  const app = share ? s.apps.list().find((a) => a.name === share.app) : undefined;
+  const share = ctx.principal === 'guest' && ctx.device?.share_id ? s.shares.live(ctx.device.share_id) : null;
   if (!share) return null;
+  const app = s.apps.list().find((a) => a.name === share.app);
   return { app: share.app, from: share.from, name: share.name, expires_at: share.expires_at, url: app ? `${ctx.origin}${app.path || '/'}` : null };
 }
 
@@ -121,7 +120,7 @@ function endedSession(s: Services, deviceId: string | undefined):
   { reason: 'device_removed'; removed_at: string | null; name: string | null } | { reason: 'share_ended'; app: string; from: string; ended_at: string; status: string } | null {
   if (!deviceId) return null;
   const device = s.store.get(deviceId);
-  const share = device?.kind !== 'browser' && device?.share_id ? s.shares.get(device.share_id) : undefined;
+  const share = device?.share_id ? s.shares.get(device.share_id) : undefined;
   if (share && !s.shares.live(share.id)) {
     return { reason: 'share_ended', app: share.app, from: share.from, ended_at: share.revoked_at ?? share.expires_at, status: s.shares.statusOf(share) };
   }

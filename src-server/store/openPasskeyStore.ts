@@ -14,6 +14,8 @@ interface DeviceCommon {
   enrolled_via: 'local' | 'remote';
   /** Set when a passkey device approved it from the admin origin (approve_from_devices): who, for Activity and review. */
   approved_from?: { id: string; name: string };
+  /** A guest's passkey: the share it belongs to, which names the one app it opens (shares/). Never set on a browser. */
+  share_id?: string;
 }
 
 /** A device that signs in with a passkey: its public key and metadata, never a secret. */
@@ -30,8 +32,6 @@ export interface TrustedPasskey extends DeviceCommon {
   backup_state: boolean;
   transports: string[];
   aaguid: string;
-  /** A guest's passkey: the share it belongs to, which names the one app it opens (shares/). */
-  share_id?: string;
 }
 
 /**

@@ -79,6 +79,15 @@ async function assertPairingRoom(s: Services, request: FastifyRequest) {
   }
 }
 
+/** An assertion challenge only the signed-in device's own passkey can answer (step-up, and one approval from a phone). */
+async function ownPasskeyOptions(s: Services, request: FastifyRequest, kind: 'step-up' | 'approve', subject?: string, rpId = requireRpId(request)) {
+  const device = request.lk.device!;
+  const allowCredentials = isPasskey(device) ? [{ id: device.credential_id, transports: device.transports as never }] : [];
+  const options = await (await loadWebAuthn()).generateAuthenticationOptions({ rpID: rpId, userVerification: 'required', timeout: TIMEOUT_MS, allowCredentials });
+  const ceremonyId = s.challenges.put({ kind, ...(subject ? { subject } : {}), challenge: options.challenge, origin: request.lk.origin, rpId });
+  return { ceremony_id: ceremonyId, options };
+}
+
 /** The live share an invitation link names, on the origin it opens; throws why the link cannot pair this browser. */
 function checkInvitation(s: Services, request: FastifyRequest, token: string): Share {
   const share = s.shares.inspect(token, request.cookies[shareCookieName(request.lk.origin)]);
@@ -239,14 +248,7 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
    * make and rotate keys. Only the session's own credential is offered and accepted, so a
    * passkey of another device cannot lend its weight to this session.
    */
-  app.post('/auth/step-up/options', async (request) => {
-    const rpId = requireRpId(request);
-    const device = request.lk.device!;
-    const allowCredentials = isPasskey(device) ? [{ id: device.credential_id, transports: device.transports as never }] : [];
-    const options = await (await loadWebAuthn()).generateAuthenticationOptions({ rpID: rpId, userVerification: 'required', timeout: TIMEOUT_MS, allowCredentials });
-    const ceremonyId = s.challenges.put({ kind: 'step-up', challenge: options.challenge, origin: request.lk.origin, rpId });
-    return { ceremony_id: ceremonyId, options };
-  });
+  app.post('/auth/step-up/options', async (request) => ownPasskeyOptions(s, request, 'step-up'));
 
   app.post('/auth/step-up/verify', { schema: { body: credentialBody } }, async (request) => {
     const body = request.body as { ceremony_id: string; response: AuthenticationResponseJSON };
@@ -273,10 +275,6 @@ export function ceremonyRoutes(app: FastifyInstance, s: Services) {
     assertApprovalsFromDevices(s);
     const { request_id: requestId } = request.body as { request_id: string };
     s.pending.assertOpen(requestId);
-    const device = request.lk.device!;
-    const allowCredentials = isPasskey(device) ? [{ id: device.credential_id, transports: device.transports as never }] : [];
-    const options = await (await loadWebAuthn()).generateAuthenticationOptions({ rpID: rpId, userVerification: 'required', timeout: TIMEOUT_MS, allowCredentials });
-    const ceremonyId = s.challenges.put({ kind: 'approve', subject: requestId, challenge: options.challenge, origin: request.lk.origin, rpId });
-    return { ceremony_id: ceremonyId, options };
+    return ownPasskeyOptions(s, request, 'approve', requestId, rpId);
   });
 }
