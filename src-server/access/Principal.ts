@@ -12,17 +12,19 @@ import type { RequestContext } from '../gate/RequestContext.ts';
  * - `token`: a bearer token, which gets exactly its scopes;
  * - `open`: nobody in particular, let in because the gate is off or the `open` grace is on;
  * - `anonymous`: no credential at all.
- * A later issue adds `agent` (an OAuth client for one app).
+ * - `agent`: an OAuth client (an MCP client) the owner allowed, with a token bound to one MCP
+ *   app (RFC 8707): that app only, and nothing of Latchkey's own routes;
  */
-export type Principal = 'computer' | 'owner_device' | 'fallback_browser' | 'guest' | 'token' | 'open' | 'anonymous';
+export type Principal = 'computer' | 'owner_device' | 'fallback_browser' | 'guest' | 'token' | 'agent' | 'open' | 'anonymous';
 
-export const PRINCIPALS: readonly Principal[] = ['computer', 'owner_device', 'fallback_browser', 'guest', 'token', 'open', 'anonymous'];
+export const PRINCIPALS: readonly Principal[] = ['computer', 'owner_device', 'fallback_browser', 'guest', 'token', 'agent', 'open', 'anonymous'];
 
 /** The principal for what authenticate found; O(1), no lookup. */
 export function principalOf(ctx: Pick<RequestContext, 'listener' | 'via' | 'device'>): Principal {
   switch (ctx.via) {
     case null: return 'anonymous';
     case 'token': return 'token';
+    case 'agent': return 'agent';
     case 'open': case 'grace': return 'open';
     case 'loopback': case 'desktop': return ctx.listener === 'local' ? 'computer' : 'anonymous';
     case 'session':
@@ -38,4 +40,4 @@ export function principalOf(ctx: Pick<RequestContext, 'listener' | 'via' | 'devi
  * Whether the credential is one a browser attaches by itself (cookie, loopback, desktop secret),
  * so a script on the same origin can borrow it. A bearer token is never attached by a browser.
  */
-export const isAmbient = (principal: Principal) => principal !== 'token' && principal !== 'anonymous';
+export const isAmbient = (principal: Principal) => principal !== 'token' && principal !== 'agent' && principal !== 'anonymous';

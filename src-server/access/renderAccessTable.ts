@@ -2,7 +2,7 @@ import { PRINCIPALS, type Principal } from './Principal.ts';
 import { ROUTE_RULES, type RouteRule } from './routeRules.ts';
 
 const WORDS: Record<Principal, string> = {
-  computer: 'computer', owner_device: 'phone', fallback_browser: 'fallback browser', guest: 'guest', token: 'token', open: 'open', anonymous: 'anyone',
+  computer: 'computer', owner_device: 'phone', fallback_browser: 'fallback browser', guest: 'guest', token: 'token', agent: 'agent', open: 'open', anonymous: 'anyone',
 };
 
 function who(rule: RouteRule): string {

@@ -33,21 +33,29 @@ export interface RouteRule {
   limit?: RouteLimit;
   noOrigin?: true;
   approver?: true;
+  /**
+   * A protocol endpoint any site may call (OAuth's token, registration and metadata, for web
+   * agents too): it reads no cookie of Latchkey's, so there is no ambient credential to forge with.
+   */
+  anySite?: true;
   /** One line for the README's table: what the rule is for, when the row alone does not say it. */
   note?: string;
 }
 
-const ANYONE: readonly Principal[] = ['computer', 'owner_device', 'fallback_browser', 'guest', 'token', 'open', 'anonymous'];
+const ANYONE: readonly Principal[] = ['computer', 'owner_device', 'fallback_browser', 'guest', 'token', 'agent', 'open', 'anonymous'];
 const SIGNED_IN: readonly Principal[] = ['computer', 'owner_device', 'fallback_browser', 'guest', 'token', 'open'];
 /** Owners: the computer and its passkey devices (and the gate-off/open-grace principal, which stands for "nobody checks"). */
 const OWNERS: readonly Principal[] = ['computer', 'owner_device', 'token', 'open'];
 const COMPUTER: readonly Principal[] = ['computer', 'token'];
 
+const OAUTH_ALL = lk('/oauth/*');
 const visitor = (extra: Partial<RouteRule> = {}): RouteRule => ({ who: ANYONE, scope: null, listener: 'any', origin: 'any', ...extra });
 const read = (scope: Feature): RouteRule => ({ who: OWNERS, scope, listener: 'any', origin: 'admin' });
 const onComputer = (scope: Feature, extra: Partial<RouteRule> = {}): RouteRule => ({ who: COMPUTER, scope, listener: 'local', origin: 'admin', ...extra });
 /** On the computer, and from a passkey device when approve_from_devices is on. */
 const approving = (extra: Partial<RouteRule> = {}): RouteRule => ({ who: [...COMPUTER, 'owner_device'], scope: 'devices', listener: 'local', origin: 'admin', approver: true, ...extra });
+
+const OAUTH_RULE = visitor({ limit: 'ceremony', anySite: true, note: 'the OAuth server (oidc-provider): authorize, token, register, revoke, metadata' });
 
 /**
  * Every route Latchkey serves, as `METHOD /path` (Fastify's spelling of parameters). A route
@@ -100,6 +108,23 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   [`POST ${lk('/auth/cli/deny')}`]: visitor({ limit: 'ceremony', origin: 'admin' }),
 
   // About the caller itself.
+  // Agents (MCP clients): the OAuth server's endpoints and metadata, for any client from any site;
+  // allowing one is the owner's, on an admin origin (from a phone after a step-up); the list is the owner's.
+  [`GET ${OAUTH_ALL}`]: OAUTH_RULE,
+  [`POST ${OAUTH_ALL}`]: OAUTH_RULE,
+  [`OPTIONS ${OAUTH_ALL}`]: OAUTH_RULE,
+  'GET /.well-known/oauth-authorization-server': OAUTH_RULE,
+  'OPTIONS /.well-known/oauth-authorization-server': OAUTH_RULE,
+  'GET /.well-known/oauth-protected-resource': visitor({ anySite: true }),
+  'GET /.well-known/oauth-protected-resource/*': visitor({ anySite: true, note: 'an MCP app\'s resource metadata (RFC 9728)' }),
+  [`GET ${lk('/api/agents/requests/:uid')}`]: { who: ['computer', 'owner_device'], listener: 'any', origin: 'admin' },
+  [`POST ${lk('/api/agents/requests/:uid/allow')}`]: { who: ['computer', 'owner_device'], listener: 'any', origin: 'admin', stepUp: true, note: 'from a phone: a step-up, then the computer types its code (approve_new_agents)' },
+  [`POST ${lk('/api/agents/requests/:uid/deny')}`]: { who: ['computer', 'owner_device'], listener: 'any', origin: 'admin' },
+  [`GET ${lk('/api/agents/waiting')}`]: { who: ['computer'], listener: 'local', origin: 'admin' },
+  [`POST ${lk('/api/agents/waiting/:uid/approve')}`]: { who: ['computer'], listener: 'local', origin: 'admin', note: 'typed code of an agent allowed from a phone' },
+  [`GET ${lk('/api/clients')}`]: read('agents'),
+  [`DELETE ${lk('/api/clients/:id')}`]: { who: OWNERS, scope: 'agents', listener: 'any', origin: 'admin' },
+
   [`GET ${lk('/api/whoami')}`]: { who: SIGNED_IN, scope: null, listener: 'any', origin: 'any' },
   // Anyone signed in may ask; the handler tells a caller without a token that there is none to end (400 not_a_token).
   [`DELETE ${lk('/api/tokens/current')}`]: { who: SIGNED_IN, scope: null, listener: 'any', origin: 'any', note: 'a token ends itself' },

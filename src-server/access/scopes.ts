@@ -7,7 +7,7 @@ import { LatchkeyError } from '../errors/LatchkeyError.ts';
  *
  *   api:read       GET/HEAD anywhere under /api
  *   api:write      any method anywhere under /api
- *   <feature>:read GET/HEAD on that feature's routes (devices, keys, origins, apps, shares, fallbacks, audit;
+ *   <feature>:read GET/HEAD on that feature's routes (devices, keys, origins, apps, shares, agents, fallbacks, audit;
  *                  changing fallbacks needs fallbacks:write itself, see fallbackSettingsRoutes)
  *   <feature>:write any method on that feature's routes
  *   path:/api/...  only paths under this prefix (whole path segments)
@@ -17,7 +17,7 @@ import { LatchkeyError } from '../errors/LatchkeyError.ts';
  * The API scopes open no app, and app scopes open nothing of the API: each names one thing.
  * A key made before app scopes existed holds none, so it reaches no app until one is granted.
  */
-export const FEATURES = ['devices', 'keys', 'origins', 'apps', 'shares', 'fallbacks', 'audit'] as const;
+export const FEATURES = ['devices', 'keys', 'origins', 'apps', 'shares', 'agents', 'fallbacks', 'audit'] as const;
 export type Feature = (typeof FEATURES)[number];
 
 export const GRANTING_SCOPES: readonly string[] = ['api:read', 'api:write', ...FEATURES.flatMap((f) => [`${f}:read`, `${f}:write`])];

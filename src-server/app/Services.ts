@@ -21,6 +21,7 @@ import type { AlertService } from '../alerts/createAlertService.ts';
 import type { PairingBudget } from '../devices/createPairingBudget.ts';
 import type { ReachCheck } from '../tunnels/createReachCheck.ts';
 import type { ShareService } from '../shares/createShareService.ts';
+import type { OAuthServer } from '../agents/createOAuthServer.ts';
 
 /** Request-rate limits per client IP. Tests lower or raise them; users get the defaults. */
 export interface Limits {
@@ -78,6 +79,8 @@ export interface Services {
   tunnels: TunnelManager;
   /** Apps shared with guests, one app each (shares/). */
   shares: ShareService;
+  /** Latchkey's OAuth server for its MCP apps, and the agents the owner allowed (agents/). */
+  agents: OAuthServer;
   /** The local apps behind the gate, and the key that signs what they are told about each request. */
   apps: AppRegistry;
   signer: AssertionSigner;

@@ -31,6 +31,7 @@ import { sessionRoutes, whoamiRoutes } from '../sessions/sessionRoutes.ts';
 import type { RendererBundle } from '../web/buildRenderer.ts';
 import type { createLazyValidators } from './createLazyValidators.ts';
 import { tokenRoutes } from '../tokens/tokenRoutes.ts';
+import { agentRoutes, oauthRoutes } from '../agents/agentRoutes.ts';
 import { tunnelRoutes } from '../tunnels/tunnelRoutes.ts';
 import { rendererRoutes } from '../web/rendererRoutes.ts';
 import { LATCHKEY_PREFIX, lk } from '../web/latchkeyPaths.ts';
@@ -145,6 +146,7 @@ export async function buildListener(s: Services, listener: Listener, shared: Lis
 
   gatePlugin(app, s, listener, client);
   wellKnownRoutes(app, s);
+  await oauthRoutes(app, s, listener);
   // The public half of the key that signs Latchkey-Assertion, for apps to verify it with.
   app.get(lk('/jwks.json'), async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(s.signer.jwks()));
   // The other half of the tunnel check: a probe that arrives here came through the tunnel to this listener.
@@ -174,6 +176,7 @@ export async function buildListener(s: Services, listener: Listener, shared: Lis
       tunnelRoutes(api, s);
       appRoutes(api, s);
       shareRoutes(api, s);
+      agentRoutes(api, s);
       fallbackSettingsRoutes(api, s);
       auditRoutes(api, s);
     });

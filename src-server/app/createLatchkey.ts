@@ -34,6 +34,11 @@ import { openFallbackStore } from '../fallbacks/openFallbackStore.ts';
 import { createShareService } from '../shares/createShareService.ts';
 import { openShareStore } from '../shares/openShareStore.ts';
 import { buildListener } from './buildListener.ts';
+import { openAgentStore } from '../agents/openAgentStore.ts';
+import { createOAuthServer } from '../agents/createOAuthServer.ts';
+import { resourceOf } from '../agents/mcpGate.ts';
+import { manageAtFor } from '../access/adminOrigins.ts';
+import { LATCHKEY_PREFIX } from '../web/latchkeyPaths.ts';
 import { createLazyValidators } from './createLazyValidators.ts';
 import { acquireHomeLock, prepareHome } from './prepareHome.ts';
 import { DEFAULT_LIMITS, limitsFromConfig, type Limits, type Services } from './Services.ts';
@@ -115,6 +120,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
       fallbackThrottle: createFallbackThrottle({ perClient: limits.fallbackFailuresPerClient, global: limits.fallbackFailuresTotal, windowS: 600 }),
       emailLinks: createEmailLinks(clock),
       alerts: null as unknown as Services['alerts'],
+      agents: null as unknown as Services['agents'],
       pending,
       pairingBudget: createPairingBudget(pending, limits.pairingsPer10Minutes),
       reach: createReachCheck(() => Number(new URL(services.urls.remote || 'http://x:0').port), options.reachCheck),
@@ -129,6 +135,19 @@ export async function createLatchkey(options: LatchkeyOptions) {
       apps: await createAppRegistry(config, { appTimeoutMs: limits.appTimeoutMs, flagApps: flagApps(options.upstream, config) }),
       signer: await createAssertionSigner(clock),
     };
+    services.agents = createOAuthServer({
+      store: await openAgentStore(options.home, clock, warn), clock, audit,
+      appForResource: (origin, resource) => {
+        const app = services.apps.list().find((a) => a.mcp && resourceOf(origin, a) === resource && services.apps.match(origin, 'remote', a.path || '/') === a);
+        return app ? { name: app.name, resource } : null;
+      },
+      // Consent is given where no app's script runs: this origin if it serves none, else where Latchkey is managed, else the computer.
+      consentBase: (origin, listener) => {
+        if (!services.apps.servesAny(origin, listener)) return origin;
+        const at = manageAtFor(services)({ listener, origin });
+        return at ? at.slice(0, -`${LATCHKEY_PREFIX}/`.length) : services.urls.local;
+      },
+    });
     services.alerts = createAlertService({
       settings: alertSettings, store: await openAlertStore(options.home, warn), audit, tokens: services.tokens, fallbacks: services.fallbacks,
       config, now: clock.now, deviceName: (id) => store.get(id)?.name, webhookOpts: options.webhook,
@@ -163,6 +182,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
         ipv6?.close();
         await Promise.allSettled([local.close(), remote.close()]);
         await services.tokens.close();
+        await services.agents.flush();
         await services.apps.close();
         services.audit.flush();
         lock.release();

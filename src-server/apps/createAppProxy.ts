@@ -21,6 +21,11 @@ import type { App, AppRegistry } from './createAppRegistry.ts';
 import type { AssertionSigner } from './createAssertionSigner.ts';
 import { isPublicPath } from './isPublicPath.ts';
 import { originHeaders, publicLocation } from './originHeaders.ts';
+import { deniedAnswer, isDeniedTool, mcpChallenge, readToolCalls, resourceOf, wrongAudience, type ToolCall } from '../agents/mcpGate.ts';
+
+// OAuth metadata for MCP agents (RFC 8414, RFC 9728) is Latchkey's, even on an origin whose root is an app.
+const isOAuthMetadataPath = (path: string) => path.startsWith('/.well-known/oauth-authorization-server') || path.startsWith('/.well-known/oauth-protected-resource');
+const BEARER = /^Bearer +(\S+) *$/i;
 
 // RFC 9110 §7.6.1: meaningful for one connection only, never forwarded (Upgrade is re-added for WebSocket handshakes).
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
@@ -87,7 +92,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
   function takes(req: IncomingMessage): boolean {
     if (!apps.any()) return false;
     const path = (req.url ?? '/').split('?')[0]!;
-    return !isLatchkeyPath(path) && path !== '/.well-known/webauthn';
+    return !isLatchkeyPath(path) && path !== '/.well-known/webauthn' && !isOAuthMetadataPath(path);
   }
 
   function gateRequest(req: IncomingMessage): GateRequest {
@@ -182,6 +187,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
       await count(ctx.ip);
       throw new LatchkeyError('no_app_here', `No app is served at ${path} on ${ctx.origin}. Latchkey itself is at ${lk('/')}.`, 404);
     }
+    if (app.mcp && !ctx.via) await admitAgent(request, app, count);
     if (ctx.via) {
       // The same table as Latchkey's own routes: a token opens only the apps its scopes name.
       authorizeApp(ctx, app, request.method, s.shares);
@@ -189,8 +195,30 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
     }
     await count(ctx.ip);
     if (isPublicPath(upgrade ? app.publicUpgrades : app.publicPaths, path)) return { ctx, app, authenticated: false };
+    // An agent (anything but a person's page load) is told where to get a token (MCP authorization).
+    if (app.mcp && !wantsHtml(request.method, request.headers)) throw mcpChallenge(ctx.origin, app);
     await requireAuth(request);
     throw unknownError();
+  }
+
+  /**
+   * An agent's OAuth token on an MCP app: bound to exactly this app on this origin (RFC 8707),
+   * live, and its client not revoked. O(1): a hash and a Map read, no I/O. A Bearer that is not
+   * ours is refused here rather than passed on: an MCP app's Authorization belongs to the gate.
+   */
+  async function admitAgent(request: GateRequest, app: App, count: (ip: string) => Promise<void>) {
+    const ctx = request.lk;
+    const bearer = BEARER.exec(String(request.headers.authorization ?? ''))?.[1];
+    if (!bearer) return;
+    const grant = s.agents.checkToken(bearer);
+    if (!grant || grant.resource !== resourceOf(ctx.origin, app)) {
+      await count(ctx.ip);
+      s.audit.recordFailure({ outcome: 'failure', method: 'agent-token', origin: ctx.origin, ip: ctx.ip, app: app.name, reason: grant ? 'token_wrong_app' : 'invalid_token', client_id: grant?.clientId ?? null });
+      throw grant ? wrongAudience(app, grant.resource) : mcpChallenge(ctx.origin, app, 'invalid_token');
+    }
+    ctx.via = 'agent';
+    ctx.principal = 'agent';
+    ctx.agent = grant;
   }
 
   /** The headers the app receives: the client's, minus Latchkey's credentials and any forged identity, plus the gate's. */
@@ -205,7 +233,8 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
         const kept = withoutLatchkeyCookies(String(value));
         if (kept) out.cookie = kept;
       } else if (name === 'authorization') {
-        if (!isLatchkeyBearer(String(value))) out.authorization = value as string;
+        // Neither a Latchkey key nor an agent's token reaches the app; the app's own schemes pass.
+        if (!isLatchkeyBearer(String(value)) && ctx.via !== 'agent') out.authorization = value as string;
       } else {
         out[name] = value;
       }
@@ -233,10 +262,10 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
     if (!authenticated) return null;
     const device = ctx.device;
     // Who, when no device: a key made on the computer, the person at the computer, or nobody in particular (gate off or open grace).
-    const sub = device?.id ?? (ctx.token ? `token:${ctx.token.id}` : ctx.principal === 'computer' ? 'computer' : 'anonymous');
+    const sub = device?.id ?? (ctx.token ? `token:${ctx.token.id}` : ctx.agent ? `agent:${ctx.agent.clientId}` : ctx.principal === 'computer' ? 'computer' : 'anonymous');
     // A guest is named as one, with its share, so the app can treat guests differently.
     const share = ctx.principal === 'guest' ? device?.share_id ?? null : null;
-    return signer.assertionFor({ origin: ctx.origin, app: app.name, sub, method: ctx.via!, name: device?.name ?? null, ...(share ? { role: 'guest' as const, share } : {}) });
+    return signer.assertionFor({ origin: ctx.origin, app: app.name, sub, method: ctx.via!, name: device?.name ?? ctx.agent?.clientName ?? null, ...(share ? { role: 'guest' as const, share } : {}) });
   }
 
   /**
@@ -294,6 +323,22 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
     }
     const { ctx, app, authenticated } = admitted;
     if (expectsContinue) res.writeContinue();
+    let body: Buffer | IncomingMessage | null = hasBody(req) ? req : null;
+    let calls: ToolCall[] = [];
+    if (app.mcp && req.method === 'POST' && body) {
+      try {
+        ({ body, calls } = await readToolCalls(req, app.mcp));
+      } catch (err) {
+        refuse(req, res, asLatchkeyError(err), reply.headers);
+        return;
+      }
+      if (calls.some((c) => isDeniedTool(c.name, app.mcp!.denyTools))) {
+        for (const c of calls) auditToolCall(ctx, app, c, isDeniedTool(c.name, app.mcp.denyTools) ? 'denied' : 'not_sent');
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(deniedAnswer(body, calls, app.mcp.denyTools, app.name));
+        return;
+      }
+    }
     const pending = assertionOf(ctx, app, authenticated);
     const assertion = typeof pending === 'string' || pending === null ? pending : await pending;
     // undici's dispatch(): the app's answer is written straight into the response as it arrives, with
@@ -315,7 +360,7 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
       method: req.method as 'GET',
       path: req.url ?? '/',
       headers: upstreamHeaders(req, ctx, app, assertion, false),
-      body: hasBody(req) ? req : null,
+      body,
     }, {
       onRequestStart(c) {
         controller = c;
@@ -323,6 +368,8 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
       },
       onResponseStart(_c, statusCode, upstreamResponseHeaders) {
         if (statusCode < 200) return; // 1xx informational answers are the app's business with its own client
+        // A tool call's outcome as far as the gate sees it: the app's status, read without touching the stream.
+        for (const c of calls) auditToolCall(ctx, app, c, statusCode < 400 ? 'sent' : `app_status_${statusCode}`);
         const headers: Record<string, string | string[]> = {};
         const named = connectionNamed(upstreamResponseHeaders.connection);
         for (const name in upstreamResponseHeaders) {
@@ -351,6 +398,15 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
       onResponseError(_c, err) {
         fail(err);
       },
+    });
+  }
+
+  /** Every tool call through the gate is in Activity: who (client, key or device), which app, which tool, what became of it. */
+  function auditToolCall(ctx: RequestContext, app: App, call: ToolCall, outcome: string) {
+    s.audit.record({
+      outcome: outcome === 'sent' ? 'success' : outcome === 'denied' ? 'failure' : 'info', method: 'mcp-tool-call', app: app.name, tool: call.name.slice(0, 128),
+      result: outcome, origin: ctx.origin, ip: ctx.ip, client_id: ctx.agent?.clientId ?? null, name: ctx.agent?.clientName ?? ctx.device?.name ?? null,
+      token_id: ctx.token?.id ?? null, device_id: ctx.device?.id ?? null,
     });
   }
 

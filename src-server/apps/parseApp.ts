@@ -13,7 +13,19 @@ export interface AppConfig {
   host_header?: 'upstream' | 'public';
   /** false: the app can never be shared with a guest (latchkey share). */
   shareable?: boolean;
+  /** An MCP server (Streamable HTTP): agents reach it with a key or an OAuth token bound to it. */
+  mcp?: boolean | { deny_tools?: string[]; max_body?: number };
 }
+
+/** What the gate knows of an MCP app: which tools it refuses by name, and how big a JSON-RPC body it reads. */
+export interface McpSpec {
+  /** Exact names, or prefixes written NAME* ("admin_*"). */
+  denyTools: string[];
+  /** The largest request body read for tools/call names (bytes); a larger one is refused (413). */
+  maxBody: number;
+}
+
+export const MCP_DEFAULT_MAX_BODY = 1024 * 1024;
 
 /** The same app, checked and normalised once, at start-up or when added. */
 export interface AppSpec {
@@ -31,6 +43,23 @@ export interface AppSpec {
   hostHeader: 'upstream' | 'public';
   /** Whether a share may open it to a guest (default yes; the owner still makes each share). */
   shareable: boolean;
+  /** Set for an MCP server (`"mcp"` in its config), null for any other app. */
+  mcp: McpSpec | null;
+}
+
+function parseMcp(raw: AppConfig['mcp']): McpSpec | null {
+  if (raw === undefined || raw === false) return null;
+  if (raw === true) return { denyTools: [], maxBody: MCP_DEFAULT_MAX_BODY };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('"mcp" must be true, false or an object such as { "deny_tools": ["admin_*"] }');
+  const unknown = Object.keys(raw).find((k) => k !== 'deny_tools' && k !== 'max_body');
+  if (unknown) throw new Error(`"mcp" has no option "${unknown}" (it takes deny_tools and max_body)`);
+  const deny = raw.deny_tools ?? [];
+  if (!Array.isArray(deny) || deny.some((t) => typeof t !== 'string' || !/^[A-Za-z0-9_./-]{1,128}\*?$/.test(t))) {
+    throw new Error('"mcp.deny_tools" must list tool names, or prefixes ending in * ("admin_*"): letters, digits, _ - . /');
+  }
+  const maxBody = raw.max_body ?? MCP_DEFAULT_MAX_BODY;
+  if (!Number.isInteger(maxBody) || maxBody < 1024 || maxBody > 16 * 1024 * 1024) throw new Error('"mcp.max_body" must be a whole number of bytes from 1024 to 16777216');
+  return { denyTools: deny, maxBody };
 }
 
 // Where a local app can live: this computer, a private network, or a tailnet (CGNAT range). Never the internet.
@@ -128,7 +157,7 @@ export function parseApp(app: AppConfig, publicOrigins: readonly string[], reser
   const publicPaths = plainPaths('public_paths');
   // A public path is for a manifest or a health check; a live channel without sign-in must be asked for by name.
   const publicUpgrades = plainPaths('public_upgrades');
-  return { name: app.name, upstream: upstream.origin, path: mount, origins, publicPaths, publicUpgrades, hostHeader: app.host_header ?? 'upstream', shareable: app.shareable !== false };
+  return { name: app.name, upstream: upstream.origin, path: mount, origins, publicPaths, publicUpgrades, hostHeader: app.host_header ?? 'upstream', shareable: app.shareable !== false, mcp: parseMcp(app.mcp) };
 }
 
 /** Checks the whole list: each app, unique names, and no two apps on the same path for the same origin. */

@@ -12,6 +12,11 @@ export const appSchema = Type.Object({
   host_header: Type.Optional(Type.Union([Type.Literal('upstream'), Type.Literal('public')])),
   /** false: never shared with a guest (latchkey share refuses it, and existing guests are refused). */
   shareable: Type.Optional(Type.Boolean()),
+  /** An MCP server: true, or options (apps/parseApp.ts parseMcp). */
+  mcp: Type.Optional(Type.Union([Type.Boolean(), Type.Object({
+    deny_tools: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 129 }), { maxItems: 200 })),
+    max_body: Type.Optional(Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024 })),
+  }, { additionalProperties: false })])),
 }, { additionalProperties: false });
 
 /**
@@ -34,6 +39,12 @@ export const configSchema = Type.Object(
      * code and confirming with its passkey each time). Off unless the owner turns it on.
      */
     approve_from_devices: Type.Boolean({ default: false }),
+    /**
+     * Whether an agent (MCP client) the owner allowed from a passkey device must also be approved
+     * on the computer, by typing the code the phone shows: "from_phone" (the default) or "never".
+     * Allowed on the computer itself, it needs nothing more.
+     */
+    approve_new_agents: Type.Union([Type.Literal('from_phone'), Type.Literal('never')], { default: 'from_phone' }),
     /** Local web apps behind the gate (see apps/parseApp.ts for the rules). */
     apps: Type.Array(appSchema, { default: [], maxItems: 100 }),
     /** The mail server for sign-in links (fallbacks): `smtp://` or `smtps://`, credentials in the URL if needed. */

@@ -102,12 +102,15 @@ export async function revokeDevice(s: Services, id: string, by: Decider) {
   s.stepUps.forget(id);
   // The device's tokens go with it (SECURITY.md §4), so re-pairing later cannot bring them back.
   const tokenIds = await s.tokens.revokeForDevice(id);
+  // So do the agents it allowed: a client is only as trusted as the device that let it in.
+  const agentIds = await s.agents.revokeGrantedBy(id);
   const shareId = device.share_id;
   if (shareId) await s.shares.dropDevice(shareId, id);
   // What it approved stays approved, but is named here, so the owner can review those devices too.
   const approved = s.store.list().filter((d) => d.approved_from?.id === id).map((d) => ({ id: d.id, name: d.name }));
   s.audit.record({
     outcome: 'info', method: 'revoke', device_id: id, name: device.name, origin: device.origin, ip: by.ip, revoked_by: by.device ? 'device' : by.via, token_ids: tokenIds,
+    ...(agentIds.length ? { agent_ids: agentIds } : {}),
     ...(approved.length ? { had_approved: approved } : {}), ...(shareId ? { share_id: shareId } : {}),
   });
   return { revoked: id, ...(approved.length ? { had_approved: approved } : {}) };

@@ -6,8 +6,9 @@ import type { AuditEvent } from '../audit/createAuditLog.ts';
 import type { RouteRule } from '../access/routeRules.ts';
 import type { StoredToken, TokenProblem } from '../tokens/createTokenService.ts';
 import type { Listener } from './resolveOrigin.ts';
+import type { AgentGrant } from '../agents/createOAuthServer.ts';
 
-export type Via = 'loopback' | 'session' | 'token' | 'desktop' | 'open' | 'grace';
+export type Via = 'loopback' | 'session' | 'token' | 'desktop' | 'open' | 'grace' | 'agent';
 
 /** What the gate learned about a request, before any route runs. */
 export interface RequestContext {
@@ -28,6 +29,8 @@ export interface RequestContext {
   device: TrustedDevice | null;
   /** Set when the request was authenticated by a bearer token. */
   token: StoredToken | null;
+  /** Set when an agent's OAuth token opened an MCP app (agents/): the client, and the app it is bound to. */
+  agent?: AgentGrant | null;
   /** Why a presented session was refused, for a precise 401. */
   sessionProblem: string | null;
   /** The device a refused but genuine session named (removed, or its share ended), so this very response can say why. */

@@ -16,7 +16,10 @@ export function gatePlugin(app: FastifyInstance, s: Services, listener: Listener
 
   app.decorateRequest('lk', null as unknown as RequestContext);
   // A route's row may let a command-line client call it without Origin (it holds no cookie to forge with).
-  app.addHook('onRequest', async (request, reply) => runGate(request, reply, s, listener, client, { noOrigin: request.routeOptions.config?.access?.noOrigin === true }));
+  app.addHook('onRequest', async (request, reply) => {
+    const access = request.routeOptions.config?.access;
+    await runGate(request, reply, s, listener, client, { noOrigin: access?.noOrigin === true, anySite: access?.anySite === true });
+  });
   // Callback style on purpose: this runs on every response, and most are not token requests.
   app.addHook('onResponse', (request, reply, done) => {
     const ctx = request.lk;

@@ -17,10 +17,11 @@ import { resolveOrigin, type Listener } from './resolveOrigin.ts';
  * - `forApp`: an app's path. An Authorization that is not a Latchkey token is the app's own,
  *   and refused credentials are held in `request.lk.deferred`: the app proxy decides its limit
  *   before anything is written (on the remote listener, Latchkey's own routes are limited before the gate runs);
- * - `noOrigin`: the route's row lets a command-line client call it without Origin.
+ * - `noOrigin`: the route's row lets a command-line client call it without Origin;
+ * - `anySite`: a protocol endpoint (OAuth) that reads no ambient credential: no cross-site check.
  */
 export async function runGate(request: GateRequest, reply: GateReply, s: Services, listener: Listener, client: ClientAddress,
-  opts: { forApp?: boolean; noOrigin?: boolean } = {}) {
+  opts: { forApp?: boolean; noOrigin?: boolean; anySite?: boolean } = {}) {
   const forApp = opts.forApp === true;
   const { origin, rpId } = resolveOrigin(request, listener, s.origins, s.config.rp_id, client.forwardedHostOf);
   request.lk = {
@@ -29,5 +30,5 @@ export async function runGate(request: GateRequest, reply: GateReply, s: Service
   };
   await authenticate(request, reply, s, { forApp });
   request.lk.principal = principalOf(request.lk);
-  checkRequestOrigin(request, opts.noOrigin === true);
+  if (opts.anySite !== true) checkRequestOrigin(request, opts.noOrigin === true);
 }

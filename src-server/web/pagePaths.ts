@@ -29,6 +29,7 @@ export const PAGE_TABLE: readonly PageInfo[] = [
   { path: '/cli-login', title: 'Sign in the command line', bare: true },
   { path: '/fallback/email', title: 'Sign in with email link', bare: true },
   { path: '/share', title: 'Invitation', bare: true },
+  { path: '/agents/allow', title: 'Allow an agent', bare: true },
 ];
 
 /**
