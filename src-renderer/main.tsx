@@ -9,6 +9,7 @@ import { Shell } from './components/Shell.tsx';
 import { PendingProvider } from './PendingContext.tsx';
 import { ApprovalWindowPage } from './pages/ApprovalWindowPage.tsx';
 import { CliLoginPage } from './pages/CliLoginPage.tsx';
+import { AgentAllowPage } from './pages/AgentAllowPage.tsx';
 import { EmailLinkPage } from './pages/EmailLinkPage.tsx';
 import { HandoffPage } from './pages/HandoffPage.tsx';
 import { PairPage } from './pages/PairPage.tsx';
@@ -36,7 +37,8 @@ function App() {
       const apps = await api<{ apps: AppEntry[] }>('/api/apps').then((r) => r.apps, () => []);
       if (apps.length === 1) return window.location.assign(apps[0]!.url ?? apps[0]!.path);
     }
-    navigate(fromSignIn ? '/' : path, { replace: true });
+    // The page's own query stays (the agent request's uid on /agents/allow).
+    navigate(fromSignIn ? '/' : `${path}${window.location.search}`, { replace: true });
     void load();
   }, [navigate, path, load]);
 
@@ -62,6 +64,8 @@ function App() {
     return <SignInPage state={state} onSignedIn={signedIn} />;
   }
   if (path === '/pair') return <PairPage state={state} onSignedIn={signedIn} />;
+  // The MCP authorization flow's consent, for a signed-in owner: no menu, one question.
+  if (path === '/agents/allow') return <AgentAllowPage state={state} />;
   // In without a passkey (loopback bypass) but asked to sign in, e.g. to hand off to another origin: a passkey is needed.
   if (path === '/signin' && !state.device) return <SignInPage state={state} onSignedIn={signedIn} />;
   // The desktop app's approval window: one request, no menu.
