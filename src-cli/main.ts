@@ -427,6 +427,27 @@ clientCommand(share, 'revoke', 'end a share now: its guest is refused from the n
     const result = await client(opts).revokeShare(shareId);
     print(opts, result, () => `revoked ${shareId}: ${result.share.name} no longer reaches ${result.share.app}`);
   });
+const clients = program.command('clients').description('agents (MCP clients) allowed through OAuth, each for one app');
+clientCommand(clients, 'list', 'list agents: what each may reach, who allowed it, and any waiting for this computer')
+  .action(async (opts: ClientOpts) => {
+    const [{ clients: list }, { waiting }] = await Promise.all([client(opts).agents(), client(opts).waitingAgents().catch(() => ({ waiting: [] }))]);
+    const rows = list.map((c) => ({ ...c, redirect_hosts: c.redirect_hosts.join(','), resources: c.resources.join(',') || 'nothing (not allowed)', granted_by: c.granted_by.join(',') }));
+    print(opts, { clients: list, waiting }, () => [
+      formatTable(rows, ['id', 'name', 'redirect_hosts', 'resources', 'granted_by', 'registered_at'], 'No agents. An MCP client registers itself when it first connects to an MCP app.'),
+      ...waiting.map((w) => `waiting: ${w.client_name} (returns to ${w.redirect_host}) for ${w.app}, allowed on ${w.device_name}: latchkey clients approve ${w.uid} --code NN`),
+    ].join('\n'));
+  });
+clientCommand(clients, 'approve', 'allow an agent a phone allowed: type the code the phone shows').argument('<uid>', 'the waiting request (see: clients list)')
+  .addOption(new Option('--code <nn>', 'the two-digit code the phone shows').argParser(twoDigits))
+  .action(async (uid: string, opts: ClientOpts & { code?: string }) => {
+    const result = await client(opts).approveAgent(uid, opts.code ?? await readApprovalCode());
+    print(opts, result, () => `approved ${uid}: the agent is signed in`);
+  });
+clientCommand(clients, 'revoke', 'revoke an agent: its tokens are refused from the next request on').argument('<id>', 'client id (see: clients list)')
+  .action(async (clientId: string, opts: ClientOpts) => {
+    const result = await client(opts).revokeAgent(clientId);
+    print(opts, result, () => `revoked ${clientId}`);
+  });
 clientCommand(devices, 'approvers', 'whether passkey devices may approve new devices from the admin origin (off by default)')
   .addArgument(new Argument('<state>', 'on or off').choices(['on', 'off']))
   .action(async (state: string, opts: ClientOpts) => {

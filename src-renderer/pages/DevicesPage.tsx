@@ -5,6 +5,7 @@ import { ago, api, describeError, exactly, type AuthState, type Device } from '.
 import { When } from '../components/When.tsx';
 import { ConfirmDialog, type ConfirmRequest } from '../components/ConfirmDialog.tsx';
 import { StatusMessage } from '../components/StatusMessage.tsx';
+import { AgentList } from '../components/AgentList.tsx';
 import { useApi } from '../useApi.ts';
 import { useCeremonyOptions } from '../useCeremonyOptions.ts';
 import { useStepUp } from '../useStepUp.ts';
@@ -89,6 +90,7 @@ export function DevicesPage({ state, reloadState }: { state: AuthState; reloadSt
         <button disabled={!ready || !name.trim()} onClick={setUp}>Set up passkey</button>
         {optionsError && <p className="error">{optionsError}</p>}
       </section>
+      <AgentList state={state} />
       <ConfirmDialog request={confirm} onClose={() => setConfirm(null)} />
     </>
   );

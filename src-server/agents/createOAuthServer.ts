@@ -133,7 +133,7 @@ export function createOAuthServer(deps: OAuthDeps) {
         validator: (_ctx, key, _value, metadata) => {
           if (key !== 'latchkey_checked') return;
           const problem = checkRedirectUris(metadata.redirect_uris as string[] | undefined, metadata.token_endpoint_auth_method as string | undefined);
-          if (problem) throw new errors.InvalidRedirectUri(problem);
+          if (problem) throw new errors.InvalidClientMetadata(problem);
         },
       },
       issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),

@@ -187,7 +187,9 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
       await count(ctx.ip);
       throw new LatchkeyError('no_app_here', `No app is served at ${path} on ${ctx.origin}. Latchkey itself is at ${lk('/')}.`, 404);
     }
-    if (app.mcp && !ctx.via) await admitAgent(request, app, count);
+    // A Bearer presented to an MCP app is judged even where the loopback bypass would let the request in:
+    // a revoked or foreign token fails everywhere, as a refused Latchkey token does.
+    if (app.mcp && (ctx.via === null || ctx.via === 'loopback')) await admitAgent(request, app, count);
     if (ctx.via) {
       // The same table as Latchkey's own routes: a token opens only the apps its scopes name.
       authorizeApp(ctx, app, request.method, s.shares);
@@ -233,8 +235,9 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
         const kept = withoutLatchkeyCookies(String(value));
         if (kept) out.cookie = kept;
       } else if (name === 'authorization') {
-        // Neither a Latchkey key nor an agent's token reaches the app; the app's own schemes pass.
-        if (!isLatchkeyBearer(String(value)) && ctx.via !== 'agent') out.authorization = value as string;
+        // Neither a Latchkey key nor an agent's token reaches the app; the app's own schemes pass, except to an
+        // MCP app, whose authorization is the gate's (it learns who calls from Latchkey-Assertion).
+        if (!isLatchkeyBearer(String(value)) && !app.mcp) out.authorization = value as string;
       } else {
         out[name] = value;
       }

@@ -137,6 +137,33 @@ export function describeAuditEvent(e: AuditLine, names: AuditNames): string {
     case e.method.startsWith('cli-login'):
       text = `CLI login ${e.method.slice(10) || 'event'}${e.outcome === 'failure' ? ` failed${why}` : ''}${from}`;
       break;
+    case e.method === 'mcp-tool-call': {
+      const caller = str(e.client_id) ? `Agent ${named ?? str(e.client_id)}` : token ? `Key “${token}”` : device ?? 'Someone';
+      const what = e.result === 'denied' ? 'was refused the tool' : e.result === 'not_sent' ? 'did not get to call' : e.result === 'sent' ? 'called' : `called (the app answered ${str(e.result).replace('app_status_', '')})`;
+      text = `${caller} ${what} ${str(e.tool) || '(unnamed)'} on ${str(e.app)}${from}`;
+      break;
+    }
+    case e.method === 'agent-register':
+      text = `Agent ${named ?? str(e.client_id)} registered, returning to ${Array.isArray(e.redirect_hosts) ? e.redirect_hosts.join(', ') : ''}${via}`;
+      break;
+    case e.method === 'agent-waiting':
+      text = `${device ?? 'A phone'} allowed agent ${named ?? str(e.client_id)} to use ${str(e.app)}; waiting for the computer to type its code`;
+      break;
+    case e.method === 'agent-allow':
+      text = `Agent ${named ?? str(e.client_id)} was allowed to use ${str(e.app)}${device ? ` by ${device}` : ' on the computer'}${e.approved_on_computer === true ? ', confirmed on the computer' : ''}`;
+      break;
+    case e.method === 'agent-deny':
+      text = `Agent ${named ?? str(e.client_id)} was not allowed to use ${str(e.app)}`;
+      break;
+    case e.method === 'agent-revoke':
+      text = `Agent ${str(e.client_id)} was revoked${e.reason === 'granting_device_removed' ? ` with ${device ?? 'the device that allowed it'}` : ''}`;
+      break;
+    case e.method === 'agent-token-reuse':
+      text = 'An agent\'s old refresh token was used again, so its grant was revoked (a stolen token, or a client that lost track of its own)';
+      break;
+    case e.method === 'agent-token':
+      text = `An agent's token was refused at ${str(e.app)}${why}${from}${via}`;
+      break;
     default:
       text = `${e.method} ${e.outcome}${why}${from}${via}`;
   }

@@ -1,4 +1,10 @@
 import type { ShareView } from '../shares/shareRoutes.ts';
+import type { OAuthServer } from '../agents/createOAuthServer.ts';
+
+/** An agent (OAuth client) as `GET /api/clients` lists it. */
+export type AgentClientView = ReturnType<OAuthServer['clients']>[number];
+/** An agent allowed from a phone, waiting for the computer to type its code. */
+export type WaitingAgentView = ReturnType<OAuthServer['waitingList']>[number];
 import { lk } from '../web/latchkeyPaths.ts';
 import { ClientError } from './ClientError.ts';
 
@@ -125,6 +131,10 @@ export function createLatchkeyClient(baseUrl: string, opts: ClientOptions = {}) 
       call<{ share: ShareView; link: string }>('POST', '/api/shares', body),
     relinkShare: (shareId: string) => call<{ share: ShareView; link: string }>('POST', `/api/shares/${id(shareId)}/link`),
     revokeShare: (shareId: string) => call<{ revoked: string; share: ShareView }>('DELETE', `/api/shares/${id(shareId)}`),
+    agents: () => call<{ clients: AgentClientView[] }>('GET', '/api/clients'),
+    waitingAgents: () => call<{ waiting: WaitingAgentView[] }>('GET', '/api/agents/waiting'),
+    approveAgent: (uid: string, code: string) => call<{ approved: boolean }>('POST', `/api/agents/waiting/${id(uid)}/approve`, { code }),
+    revokeAgent: (clientId: string) => call<{ revoked: string }>('DELETE', `/api/clients/${id(clientId)}`),
     setApproveFromDevices: (enabled: boolean) => call<{ approve_from_devices: boolean }>('PUT', '/api/settings/approve-from-devices', { enabled }),
     apps: () => call<{ apps: AppView[] }>('GET', '/api/apps'),
     addApp: (body: { name: string; upstream: string; path?: string }) => call<{ app: AppView; added: boolean }>('POST', '/api/apps', body),

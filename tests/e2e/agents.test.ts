@@ -183,6 +183,31 @@ describe('agents (MCP) through the gate: static keys, OAuth, governance', () => 
       assert.equal(afterReplay.status, 401, 'a replayed refresh token revokes the grant and its live tokens');
       assert.equal((await token(next.refresh_token)).status, 400, 'the rotated refresh token is gone too');
       await second.client.close().catch(() => {});
+
+      // A second agent allowed from the same phone goes when the phone is removed: a client is only as trusted as what let it in.
+      const cursor = await loopbackOAuthProvider('Cursor');
+      try {
+        const c = await mcpClient(`${t.box}/mcp`, t.tls.cert, { provider: cursor.provider });
+        await assert.rejects(c.connect(), UnauthorizedError);
+        await owner.page.goto(cursor.authorizationUrls[0]!.href);
+        await owner.page.getByTestId('agent-ask').waitFor();
+        await owner.page.getByRole('button', { name: 'Allow' }).click();
+        const code2 = await owner.page.getByTestId('agent-code').innerText();
+        const [w] = (await server.api('GET', '/.latchkey/api/agents/waiting')).body.waiting;
+        assert.equal((await server.api('POST', `/.latchkey/api/agents/waiting/${w.uid}/approve`, { code: code2 })).status, 200);
+        await owner.page.waitForURL((u) => u.href.startsWith(cursor.redirectUrl));
+        await c.transport.finishAuth(cursor.codes[0]!);
+        const listed = (await server.api('GET', '/.latchkey/api/clients')).body.clients as Array<{ name: string; granted_by: string[] }>;
+        const pixel = server.lk.services.store.list().find((d) => d.name === 'Pixel 8')!;
+        assert.deepEqual(listed.find((x) => x.name === 'Cursor')?.granted_by, [pixel.id]);
+        assert.equal((await server.api('DELETE', `/.latchkey/api/devices/${pixel.id}`)).status, 200);
+        const gone = await fetchTls(`${t.box}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${cursor.tokens!.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
+        assert.equal(gone.status, 401, 'the removed phone\'s agent is refused on its next request');
+        assert.equal(((await server.api('GET', '/.latchkey/api/clients')).body.clients as Array<{ name: string }>).some((x) => x.name === 'Cursor'), false);
+        assert.ok(auditLines().some((e) => e.method === 'agent-revoke' && e.reason === 'granting_device_removed'));
+      } finally {
+        await cursor.close();
+      }
     } finally {
       await agent.close();
     }

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { startMcpServer } from '../helpers/startMcpServer.ts';
+import { startServer, type TestServer } from '../helpers/startServer.ts';
+
+const DESKTOP = 'agents-test-desktop-secret';
+const S256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
+
+/**
+ * The OAuth server's refusals, against a running server on the computer's listener (apps there
+ * are at http://127.0.0.1:PORT, whose consent is Latchkey's own origin, http://localhost:PORT):
+ * registration with redirect URIs that would leak the code, PKCE plain, a wrong resource, a
+ * mismatched redirect, a code used twice, an oversized JSON-RPC body, revocation, and a
+ * client allowed on the computer with no code to type.
+ */
+describe('agents: the OAuth server refuses what it must', () => {
+  let server: TestServer;
+  let mcp: Awaited<ReturnType<typeof startMcpServer>>;
+  let issuer: string;
+  const redirect = 'http://127.0.0.1:49152/callback';
+
+  before(async () => {
+    mcp = await startMcpServer();
+    // The loopback bypass off, so a request on the computer's listener is judged by what it carries; the computer is the desktop app.
+    server = await startServer({ desktopSecret: DESKTOP, config: { loopback_auth_bypass: false, apps: [{ name: 'tools', upstream: mcp.url, path: '/mcp', mcp: { max_body: 4096 } }, { name: 'web', upstream: mcp.url, path: '/web' }] } });
+    issuer = `http://127.0.0.1:${server.localPort}`;
+  });
+  after(async () => {
+    await server?.close();
+    await mcp?.close();
+  });
+
+  /** The person at the computer (the desktop app's secret), as the Devices page or the CLI asks. */
+  const computer = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${server.local}${path}`, {
+      method, headers: { 'x-latchkey-desktop': DESKTOP, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() as any };
+  };
+  const register = (metadata: Record<string, unknown>) => fetch(`${issuer}/.latchkey/oauth/register`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_name: 'Test agent', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none', ...metadata }),
+  });
+  const authorizeUrl = (params: Record<string, string>) => `${issuer}/.latchkey/oauth/authorize?${new URLSearchParams({ response_type: 'code', scope: 'mcp', state: 's1', ...params })}`;
+
+  /** Registers a client, asks for a code, allows it on the computer, and follows the browser back: the code. */
+  async function codeFor(clientId: string, verifier: string): Promise<string> {
+    const asked = await fetch(authorizeUrl({ client_id: clientId, redirect_uri: redirect, code_challenge: S256(verifier), code_challenge_method: 'S256', resource: `${issuer}/mcp` }), { redirect: 'manual' });
+    assert.equal(asked.status, 303, await asked.text());
+    const consent = new URL(asked.headers.get('location')!);
+    assert.equal(consent.origin, server.local, 'consent is on Latchkey\'s own origin, not the app\'s');
+    const cookies = asked.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    assert.ok(asked.headers.getSetCookie().every((c) => /^lk_oauth_/.test(c) && /path=\/\.latchkey\/oauth/i.test(c)), 'the OAuth cookies are Latchkey\'s, under /.latchkey/oauth only');
+    const uid = consent.searchParams.get('uid')!;
+    const allowed = await computer('POST', `/.latchkey/api/agents/requests/${uid}/allow`);
+    assert.equal(allowed.status, 200, JSON.stringify(allowed.body));
+    assert.equal(allowed.body.waiting, null, 'allowed on the computer itself: no code to type');
+    const back = await fetch(allowed.body.return_to, { headers: { cookie: cookies }, redirect: 'manual' });
+    const landed = new URL(back.headers.get('location')!);
+    assert.equal(`${landed.origin}${landed.pathname}`, redirect);
+    return landed.searchParams.get('code')!;
+  }
+  const exchange = (clientId: string, code: string, verifier: string, extra: Record<string, string> = {}) => fetch(`${issuer}/.latchkey/oauth/token`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, client_id: clientId, redirect_uri: redirect, resource: `${issuer}/mcp`, ...extra }).toString(),
+  });
+
+  it('registration: foreign schemes, plain http to another host, fragments and client secrets are refused, naming why; nothing is stored', async () => {
+    for (const [uris, why] of [
+      [['http://evil.example/cb'], /plain http:\/\/ to evil\.example/],
+      [['javascript:alert(1)'], /javascript:/],
+      [['myapp:/cb'], /reverse domain name/],
+      [['https://agent.example/cb#x'], /fragment/],
+    ] as const) {
+      const res = await register({ redirect_uris: uris });
+      assert.equal(res.status, 400, String(uris));
+      const body = await res.json() as { error: string; error_description: string };
+      assert.equal(body.error, 'invalid_redirect_uri');
+      assert.match(body.error_description, why);
+    }
+    const secret = await register({ redirect_uris: [redirect], token_endpoint_auth_method: 'client_secret_basic' });
+    assert.equal(secret.status, 400);
+    assert.match(((await secret.json()) as { error_description: string }).error_description, /public clients/);
+    assert.equal((await computer('GET', '/.latchkey/api/clients')).body.clients.length, 0, 'no refused client was stored');
+  });
+
+  it('authorization: PKCE plain, a wrong resource and a mismatched redirect are refused; a code works once; a token is bound to its app', async () => {
+    const made = await register({ redirect_uris: [redirect], application_type: 'native' });
+    assert.equal(made.status, 201);
+    const clientId = ((await made.json()) as { client_id: string }).client_id;
+    const verifier = randomBytes(32).toString('base64url');
+
+    const plain = await fetch(authorizeUrl({ client_id: clientId, redirect_uri: redirect, code_challenge: verifier, code_challenge_method: 'plain', resource: `${issuer}/mcp` }), { redirect: 'manual' });
+    assert.equal(new URL(plain.headers.get('location')!).searchParams.get('error'), 'invalid_request', 'PKCE plain');
+    const wrongResource = await fetch(authorizeUrl({ client_id: clientId, redirect_uri: redirect, code_challenge: S256(verifier), code_challenge_method: 'S256', resource: `${issuer}/web` }), { redirect: 'manual' });
+    assert.equal(new URL(wrongResource.headers.get('location')!).searchParams.get('error'), 'invalid_target', 'an app that is not an MCP server');
+    const mismatch = await fetch(authorizeUrl({ client_id: clientId, redirect_uri: 'http://127.0.0.1:49152/other', code_challenge: S256(verifier), code_challenge_method: 'S256', resource: `${issuer}/mcp` }), { redirect: 'manual' });
+    assert.equal(mismatch.status, 400, 'a redirect that was not registered is never followed');
+    assert.equal(((await mismatch.json()) as { error: string }).error, 'invalid_redirect_uri');
+
+    const code = await codeFor(clientId, verifier);
+    assert.equal((await exchange(clientId, code, 'x'.repeat(43))).status, 400, 'a wrong verifier');
+    const code2 = await codeFor(clientId, verifier);
+    const first = await exchange(clientId, code2, verifier);
+    assert.equal(first.status, 200, await first.clone().text());
+    const tokens = await first.json() as { access_token: string; refresh_token: string; expires_in: number };
+    assert.ok(tokens.expires_in <= 3600);
+    const again = await exchange(clientId, code2, verifier);
+    assert.equal(again.status, 400, 'a code used twice');
+    assert.equal(((await again.json()) as { error: string }).error, 'invalid_grant');
+    const init = '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}';
+    const mcpPost = (path: string, body: string, token: string) => fetch(`${issuer}${path}`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body,
+    });
+    // RFC 6749 §4.1.2: a code used twice may have been stolen, so what it was exchanged for is revoked.
+    assert.equal((await mcpPost('/mcp', init, tokens.access_token)).status, 401, 'the replayed code\'s token is revoked');
+    const fresh = await exchange(clientId, await codeFor(clientId, verifier), verifier);
+    assert.equal(fresh.status, 200, await fresh.clone().text());
+    Object.assign(tokens, await fresh.json());
+
+    // The token reaches its app, and nothing else; the app never sees it.
+    const call = (path: string, body: string) => mcpPost(path, body, tokens.access_token);
+    const ok = await call('/mcp', init);
+    assert.equal(ok.status, 200, await ok.clone().text());
+    assert.equal(mcp.seen.at(-1)!.headers.authorization, undefined, 'the agent\'s token never reaches the app');
+    assert.match(String(mcp.seen.at(-1)!.headers['latchkey-assertion']), /^ey/, 'the app is told who calls, signed');
+    const web = await call('/web', init);
+    assert.notEqual(web.status, 200, 'another app');
+    const own = await fetch(`${issuer.replace('127.0.0.1', 'localhost')}/.latchkey/api/devices`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    assert.ok(own.status === 400 || own.status === 401, `Latchkey's own API (${own.status})`);
+
+    // An oversized JSON-RPC body is refused before the app sees any of it.
+    const seen = mcp.seen.length;
+    const big = await call('/mcp', JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x'.repeat(5000) } } }));
+    assert.equal(big.status, 413);
+    assert.equal(((await big.json()) as { error: string }).error, 'mcp_body_too_large');
+    assert.equal(mcp.seen.length, seen);
+
+    // Revoked: its next request is refused, and the list no longer holds it.
+    const listed = (await computer('GET', '/.latchkey/api/clients')).body.clients;
+    assert.deepEqual(listed.map((c: { id: string; allowed: boolean; granted_by: string[] }) => [c.id, c.allowed, c.granted_by]), [[clientId, true, ['computer']]]);
+    assert.equal((await computer('DELETE', `/.latchkey/api/clients/${clientId}`)).status, 200);
+    const refused = await call('/mcp', init);
+    assert.equal(refused.status, 401);
+    assert.match(String(refused.headers.get('www-authenticate')), /error="invalid_token"/);
+    assert.equal((await computer('GET', '/.latchkey/api/clients')).body.clients.length, 0);
+    assert.equal((await computer('DELETE', `/.latchkey/api/clients/${clientId}`)).status, 404, 'revoking twice names the missing client');
+  });
+});
