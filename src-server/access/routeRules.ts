@@ -118,7 +118,7 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   'GET /.well-known/oauth-protected-resource': visitor({ anySite: true }),
   'GET /.well-known/oauth-protected-resource/*': visitor({ anySite: true, note: 'an MCP app\'s resource metadata (RFC 9728)' }),
   [`GET ${lk('/api/agents/requests/:uid')}`]: { who: ['computer', 'owner_device'], listener: 'any', origin: 'admin' },
-  [`POST ${lk('/api/agents/requests/:uid/allow')}`]: { who: ['computer', 'owner_device'], listener: 'any', origin: 'admin', stepUp: true, note: 'from a phone: a step-up, then the computer types its code (approve_new_agents)' },
+  [`POST ${lk('/api/agents/requests/:uid/allow')}`]: { who: ['computer', 'owner_device'], listener: 'any', origin: 'admin', stepUp: true, note: 'then the computer types the phone\'s code (approve_new_agents)' },
   [`POST ${lk('/api/agents/requests/:uid/deny')}`]: { who: ['computer', 'owner_device'], listener: 'any', origin: 'admin' },
   [`GET ${lk('/api/agents/waiting')}`]: { who: ['computer'], listener: 'local', origin: 'admin' },
   [`POST ${lk('/api/agents/waiting/:uid/approve')}`]: { who: ['computer'], listener: 'local', origin: 'admin', note: 'typed code of an agent allowed from a phone' },

@@ -25,7 +25,7 @@ describe('rpIdForHost', () => {
 describe('checkConfig', () => {
   it('fills in the safe defaults', () => {
     assert.deepEqual(checkConfig({}), {
-      require_auth: true, loopback_auth_bypass: true, grace: 'pair-only', public_origins: [], trusted_proxies: ['loopback'], apps: [], approve_from_devices: false,
+      require_auth: true, loopback_auth_bypass: true, grace: 'pair-only', public_origins: [], trusted_proxies: ['loopback'], apps: [], approve_from_devices: false, approve_new_agents: 'from_phone',
     });
   });
   it('normalises origins and accepts proxies as addresses, CIDRs and names', () => {
