@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 import type Provider from 'oidc-provider';
@@ -68,7 +69,13 @@ const hostOf = (uri: string) => {
   }
 };
 
-export type OAuthServer = Awaited<ReturnType<typeof createOAuthServer>>;
+/** An agent waiting for the computer, as the computer sees it: never its code. */
+const viewOfWaiting = (w: Waiting, now: number) => ({
+  uid: w.uid, client_name: w.clientName, client_id: w.clientId, redirect_host: w.redirectHost, app: w.app, origin: w.origin,
+  device_id: w.deviceId, device_name: w.deviceName, expires_in_s: Math.round((w.expiresAt - now) / 1000),
+});
+
+export type OAuthServer = ReturnType<typeof createOAuthServer>;
 
 /**
  * Latchkey as the OAuth 2.1 authorization server for its MCP apps (the MCP authorization spec),
@@ -84,6 +91,8 @@ export function createOAuthServer(deps: OAuthDeps) {
   const providers = new Map<string, Provider>();
   const cookieKeys = [randomBytes(32).toString('base64url')];
   const waiting = new Map<string, Waiting>();
+  // `waiting`: an agent a phone allowed waits for the computer (the terminal and the pages are told).
+  const events = new EventEmitter();
   // oidc-provider (and Koa under it) is loaded with the first OAuth request, so a Latchkey whose
   // agents use static keys, or that has none, never pays for it at start-up.
   let loaded: Promise<{ Provider: typeof Provider; errors: typeof import('oidc-provider').errors; jwk: Record<string, unknown> }> | undefined;
@@ -225,6 +234,7 @@ export function createOAuthServer(deps: OAuthDeps) {
   }
 
   return {
+    events,
     describe: async (uid: string) => (await describe(uid)).view,
 
     /**
@@ -247,6 +257,7 @@ export function createOAuthServer(deps: OAuthDeps) {
         expiresAt: clock.now() + view.expires_in_s * 1000, returnTo: null, outcome: 'waiting',
       };
       waiting.set(uid, wait);
+      events.emit('waiting', viewOfWaiting(wait, clock.now()));
       audit.record({ outcome: 'info', method: 'agent-waiting', client_id: view.client_id, name: view.client_name, app: view.app, device_id: by.deviceId });
       return { return_to: null, waiting: { code: wait.code, expires_in_s: view.expires_in_s } };
     },
@@ -265,10 +276,7 @@ export function createOAuthServer(deps: OAuthDeps) {
     waitingList() {
       const now = clock.now();
       for (const [uid, w] of waiting) if (w.expiresAt <= now || w.outcome !== 'waiting') waiting.delete(uid);
-      return [...waiting.values()].map((w) => ({
-        uid: w.uid, client_name: w.clientName, client_id: w.clientId, redirect_host: w.redirectHost, app: w.app, origin: w.origin,
-        device_id: w.deviceId, device_name: w.deviceName, expires_in_s: Math.round((w.expiresAt - now) / 1000),
-      }));
+      return [...waiting.values()].map((w) => viewOfWaiting(w, now));
     },
 
     /** The computer types the code the phone shows; a wrong one denies (number matching, as for devices). */

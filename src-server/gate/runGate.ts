@@ -30,5 +30,8 @@ export async function runGate(request: GateRequest, reply: GateReply, s: Service
   };
   await authenticate(request, reply, s, { forApp });
   request.lk.principal = principalOf(request.lk);
-  if (opts.anySite !== true) checkRequestOrigin(request, opts.noOrigin === true);
+  // On an app's path, a request that carries only a Bearer (an agent's token, judged by the app proxy) holds
+  // nothing a browser attaches by itself: a web agent's cross-site call has no ambient credential to borrow.
+  const bearerOnly = forApp && request.lk.via === null && request.headers.authorization !== undefined;
+  if (opts.anySite !== true && !bearerOnly) checkRequestOrigin(request, opts.noOrigin === true);
 }

@@ -4,6 +4,7 @@ import type { ApprovedFromDevice } from '../devices/decidePending.ts';
 import type { BackupCodeUse } from '../fallbacks/completeFallbackSignIn.ts';
 import { FALLBACK_LABELS, type FallbackMethod } from '../fallbacks/fallbackMethods.ts';
 import { revealHidden } from '../text/revealHidden.ts';
+import type { WaitingAgentView } from '../client/createLatchkeyClient.ts';
 
 /**
  * What `latchkey serve` in a terminal tells the person at the computer, one line per event, so
@@ -35,12 +36,19 @@ export function createTerminalNotices(s: Services, write: (line: string) => void
     say(`approved from a device: ${e.approver.name} approved "${e.device.name}"${e.request.guest ? ` (guest of ${e.request.guest.app})` : ''}. Not you? latchkey devices list${flags}, then devices revoke`);
   };
 
+  const onAgentWaiting = (w: WaitingAgentView) => {
+    say(`agent waiting: "${w.client_name}" (returns to ${w.redirect_host}) was allowed on ${w.device_name} to use ${w.app}; expires in ${Math.ceil(w.expires_in_s / 60)} min. ` +
+      `Approve: latchkey clients approve${flags} ${w.uid} --code NN (the code the phone shows). Otherwise it is never allowed.`);
+  };
+
   s.pending.events.on('added', onAdded);
+  s.agents.events.on('waiting', onAgentWaiting);
   s.pending.events.on('approved_from_device', onApprovedFromDevice);
   s.alerts.events.on('alert', onAlert);
   s.fallbacks.events.on('backup-code-used', onBackupCode);
   return () => {
     s.pending.events.off('added', onAdded);
+    s.agents.events.off('waiting', onAgentWaiting);
     s.pending.events.off('approved_from_device', onApprovedFromDevice);
     s.alerts.events.off('alert', onAlert);
     s.fallbacks.events.off('backup-code-used', onBackupCode);

@@ -7,6 +7,7 @@ import { phoneWaiting } from '../helpers/browser.ts';
 import { loopbackOAuthProvider, mcpClient, tunnelFetch } from '../helpers/mcpClient.ts';
 import { startBehindTunnel } from '../helpers/startBehindTunnel.ts';
 import { startMcpServer } from '../helpers/startMcpServer.ts';
+import { createTerminalNotices } from '../../src-server/notices/createTerminalNotices.ts';
 
 type Text = { content: Array<{ type: string; text: string }>; isError?: boolean };
 const textOf = (r: unknown) => (r as Text).content.map((c) => c.text).join('');
@@ -55,7 +56,7 @@ describe('agents (MCP) through the gate: static keys, OAuth, governance', () => 
     assert.equal(made.status, 200, JSON.stringify(made.body));
     const key = made.body.secret as string;
 
-    const { client, connect } = await mcpClient(`${t.box}/mcp`, t.tls.cert, { key });
+    const { client, transport, connect } = await mcpClient(`${t.box}/mcp`, t.tls.cert, { key });
     await connect();
     const listed = await client.listTools();
     assert.deepEqual(listed.tools.map((x) => x.name).sort(), ['add', 'admin_reset', 'count', 'echo']);
@@ -71,6 +72,12 @@ describe('agents (MCP) through the gate: static keys, OAuth, governance', () => 
     // The key never reaches the app.
     assert.ok(tools.seen.every((r) => r.headers.authorization === undefined), 'no Authorization reached the MCP server');
     assert.ok(tools.seen.some((r) => typeof r.headers['mcp-session-id'] === 'string'), 'Mcp-Session-Id passes through');
+    assert.ok(tools.seen.some((r) => typeof r.headers['mcp-protocol-version'] === 'string'), 'MCP-Protocol-Version passes through');
+    // DELETE ends the session at the server, through the gate.
+    const sessions = tools.sessions.size;
+    await transport.terminateSession();
+    assert.equal(tools.sessions.size, sessions - 1, 'the session ended');
+    assert.ok(tools.seen.some((r) => r.method === 'DELETE'));
     await client.close();
 
     // The same key on the other MCP app, and on Latchkey's own API.
@@ -114,6 +121,9 @@ describe('agents (MCP) through the gate: static keys, OAuth, governance', () => 
     await owner.page.getByTestId('approved').waitFor();
 
     const agent = await loopbackOAuthProvider('Claude');
+    // What `latchkey serve` prints in its terminal while this runs.
+    const terminal: string[] = [];
+    const quiet = createTerminalNotices(server.lk.services, (line) => terminal.push(line));
     try {
       const first = await mcpClient(`${t.box}/mcp`, t.tls.cert, { provider: agent.provider });
       await assert.rejects(first.connect(), UnauthorizedError);
@@ -138,6 +148,8 @@ describe('agents (MCP) through the gate: static keys, OAuth, governance', () => 
       assert.equal(waiting.length, 1);
       assert.equal(waiting[0].client_name, 'Claude');
       assert.equal(JSON.stringify(waiting).includes(`"${code}"`), false, 'the computer is never shown the code');
+      const told = terminal.find((l) => l.startsWith('agent waiting: '));
+      assert.match(String(told), new RegExp(`^agent waiting: "Claude" \\(returns to 127\\.0\\.0\\.1:\\d+\\) was allowed on Pixel 8 to use tools; .*latchkey clients approve ${waiting[0].uid} --code NN`));
       assert.equal(agent.codes.length, 0, 'nothing is granted before the computer confirms');
       const approved = await server.api('POST', `/.latchkey/api/agents/waiting/${waiting[0].uid}/approve`, { code });
       assert.equal(approved.status, 200, JSON.stringify(approved.body));
@@ -153,6 +165,9 @@ describe('agents (MCP) through the gate: static keys, OAuth, governance', () => 
       assert.equal(textOf(await second.client.callTool({ name: 'echo', arguments: { text: 'hi' } })), 'hi');
       await assert.rejects(second.client.callTool({ name: 'admin_reset', arguments: {} }), /mcp\.deny_tools/);
       const access = agent.tokens.access_token;
+      // A web agent's call carries another site's Origin: with only a Bearer, there is no ambient credential to forge with.
+      const fromWeb = await fetchTls(`${t.box}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${access}`, origin: 'https://claude.ai', 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
+      assert.notEqual(fromWeb.status, 403, 'a web agent\'s cross-site call is judged by its token');
       // Bound to tools (RFC 8707): refused at notes and at Latchkey's API.
       const atNotes = await fetchTls(`${t.box}/notes`, { method: 'POST', headers: { authorization: `Bearer ${access}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
       assert.equal(atNotes.status, 403);
@@ -209,6 +224,7 @@ describe('agents (MCP) through the gate: static keys, OAuth, governance', () => 
         await cursor.close();
       }
     } finally {
+      quiet();
       await agent.close();
     }
   });
