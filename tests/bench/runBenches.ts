@@ -2,7 +2,7 @@
 // other's numbers), even when an earlier one misses its target; the exit code says if any did.
 import { spawnSync } from 'node:child_process';
 
-const PARTS = ['startupBench.ts', 'bench.ts', 'proxyBench.ts', 'passwordBench.ts', 'auditBench.ts'];
+const PARTS = ['startupBench.ts', 'bench.ts', 'proxyBench.ts', 'mcpBench.ts', 'passwordBench.ts', 'auditBench.ts'];
 const missed: string[] = [];
 for (const part of PARTS) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', new URL(`./${part}`, import.meta.url).pathname], { stdio: 'inherit' });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { BrowserContext } from 'playwright-core';
 import { phoneWaiting } from '../helpers/browser.ts';
 import { loopbackOAuthProvider, mcpClient, tunnelFetch } from '../helpers/mcpClient.ts';
@@ -140,6 +141,8 @@ describe('agents (MCP) through the gate: static keys, OAuth, governance', () => 
       const ask = await owner.page.getByTestId('agent-ask').innerText();
       assert.match(ask, /Claude wants to use tools on this computer/);
       assert.match(await owner.page.getByTestId('agent-redirect').innerText(), new RegExp(`127\\.0\\.0\\.1:${new URL(agent.redirectUrl).port}`));
+      const axe = await new AxeBuilder({ page: owner.page }).analyze();
+      assert.deepEqual(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id), [], 'the consent page passes axe');
       await owner.page.getByRole('button', { name: 'Allow' }).click();
       // A step-up (the virtual authenticator answers with user verification), then the code for the computer.
       await owner.page.getByTestId('agent-code').waitFor();
