@@ -405,12 +405,15 @@ export function createAppProxy({ s, apps, signer, listener, client, inFlight, lo
   }
 
   /** Every tool call through the gate is in Activity: who (client, key or device), which app, which tool, what became of it. */
+  // Batched like token uses (up to 200 ms, identical calls counted on one line), so a busy agent costs no disk write per call.
   function auditToolCall(ctx: RequestContext, app: App, call: ToolCall, outcome: string) {
-    s.audit.record({
-      outcome: outcome === 'sent' ? 'success' : outcome === 'denied' ? 'failure' : 'info', method: 'mcp-tool-call', app: app.name, tool: call.name.slice(0, 128),
+    const tool = call.name.slice(0, 128);
+    const who = ctx.agent?.clientId ?? ctx.token?.id ?? ctx.device?.id ?? ctx.principal;
+    s.audit.recordRoutine(`mcp\u0000${who}\u0000${app.name}\u0000${tool}\u0000${outcome}\u0000${ctx.ip}\u0000${ctx.origin}`, () => ({
+      outcome: outcome === 'sent' ? 'success' : outcome === 'denied' ? 'failure' : 'info', method: 'mcp-tool-call', app: app.name, tool,
       result: outcome, origin: ctx.origin, ip: ctx.ip, client_id: ctx.agent?.clientId ?? null, name: ctx.agent?.clientName ?? ctx.device?.name ?? null,
       token_id: ctx.token?.id ?? null, device_id: ctx.device?.id ?? null,
-    });
+    }));
   }
 
   /** WebSocket (and any other Upgrade): refused before the app is contacted unless the gate lets it through, then piped byte for byte. */

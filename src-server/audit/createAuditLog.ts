@@ -86,7 +86,8 @@ export function createAuditLog(home: string, clock: Clock, rotation: AuditRotati
     nextSeq = last + 1;
     break;
   }
-  const uses = new Map<string, { use: TokenUse; count: number; first: number; last: number }>();
+  // Routine events (token uses, tool calls), each with its outcome already decided, folded per key until the flush.
+  const uses = new Map<string, { event: AuditEvent; count: number; first: number; last: number }>();
   let timer: NodeJS.Timeout | null = null;
 
   const build = (event: AuditEvent, at = clock.now()): AuditLine => {
@@ -140,11 +141,8 @@ export function createAuditLog(home: string, clock: Clock, rotation: AuditRotati
     timer = null;
     if (uses.size === 0) return;
     const lines: AuditLine[] = [];
-    for (const { use, count, first, last } of uses.values()) {
-      lines.push(build({
-        outcome: use.status < 400 ? 'success' : 'failure', method: 'token', ...use, count,
-        ...(count > 1 ? { first_time: new Date(first).toISOString() } : {}),
-      }, last));
+    for (const { event, count, first, last } of uses.values()) {
+      lines.push(build({ ...event, count, ...(count > 1 ? { first_time: new Date(first).toISOString() } : {}) }, last));
     }
     uses.clear();
     write(lines);
@@ -181,14 +179,22 @@ export function createAuditLog(home: string, clock: Clock, rotation: AuditRotati
      * hammering an endpoint costs a Map increment per request, not a line.
      */
     recordUse(use: TokenUse) {
-      const key = `${use.token_id}\u0000${use.http}\u0000${use.status}\u0000${use.ip}\u0000${use.origin}`;
+      const key = `token\u0000${use.token_id}\u0000${use.http}\u0000${use.status}\u0000${use.ip}\u0000${use.origin}`;
+      this.recordRoutine(key, () => ({ outcome: use.status < 400 ? 'success' : 'failure', method: 'token', ...use }));
+    },
+    /**
+     * One routine event that a busy client repeats (a tool call through the gate): held for up to
+     * 200 ms like token uses, identical ones (same `key`) folded into one line with a `count`, so
+     * the request path costs a Map increment, never a disk write.
+     */
+    recordRoutine(key: string, event: () => AuditEvent) {
       const seen = uses.get(key);
       if (seen) {
         seen.count++;
         seen.last = clock.now();
       } else {
         const at = clock.now();
-        uses.set(key, { use, count: 1, first: at, last: at });
+        uses.set(key, { event: event(), count: 1, first: at, last: at });
         if (uses.size >= USE_BUFFER_MAX) flushUses();
         else timer ??= setTimeout(flushUses, USE_FLUSH_MS).unref();
       }

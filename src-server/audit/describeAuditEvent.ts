@@ -139,8 +139,10 @@ export function describeAuditEvent(e: AuditLine, names: AuditNames): string {
       break;
     case e.method === 'mcp-tool-call': {
       const caller = str(e.client_id) ? `Agent ${named ?? str(e.client_id)}` : token ? `Key “${token}”` : device ?? 'Someone';
-      const what = e.result === 'denied' ? 'was refused the tool' : e.result === 'not_sent' ? 'did not get to call' : e.result === 'sent' ? 'called' : `called (the app answered ${str(e.result).replace('app_status_', '')})`;
-      text = `${caller} ${what} ${str(e.tool) || '(unnamed)'} on ${str(e.app)}${from}`;
+      const what = e.result === 'denied' ? 'was refused the tool' : e.result === 'not_sent' ? 'did not get to call' : 'called';
+      const times = typeof e.count === 'number' && e.count > 1 ? `, ${e.count} times` : '';
+      const answered = str(e.result).startsWith('app_status_') ? `, and the app answered ${str(e.result).slice('app_status_'.length)}` : '';
+      text = `${caller} ${what} ${str(e.tool) || '(unnamed)'} on ${str(e.app)}${times}${answered}${from}`;
       break;
     }
     case e.method === 'agent-register':

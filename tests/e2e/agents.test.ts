@@ -26,7 +26,11 @@ describe('agents (MCP) through the gate: static keys, OAuth, governance', () => 
   let admin: string;
   let fetchTls: typeof fetch;
   const contexts: BrowserContext[] = [];
-  const auditLines = () => readFileSync(t.server.lk.services.audit.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  // Tool calls are batched for up to 200 ms, as token uses are: flush them before reading the trail.
+  const auditLines = () => {
+    t.server.lk.services.audit.flush();
+    return readFileSync(t.server.lk.services.audit.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  };
 
   before(async () => {
     tools = await startMcpServer();

@@ -63,4 +63,32 @@ describe('times and durations in words', () => {
       'A pairing was refused: too many from one address in 10 minutes from 203.0.113.5',
     ]);
   });
+
+  it('Activity names an agent, its app and each tool call in words, keys and phones too', () => {
+    const names = { device: (id: string) => (id === 'dev_pixel' ? 'Pixel 8' : undefined), token: (id: string) => (id === 'key_1' ? 'cursor' : undefined) };
+    const line = (e: Record<string, unknown>) => describeAuditEvent({ seq: 1, time: '2026-12-02T12:00:00Z', outcome: 'info', method: 'x', ...e } as never, names);
+    assert.deepEqual([
+      line({ method: 'mcp-tool-call', client_id: 'c1', name: 'Claude', app: 'tools', tool: 'echo', result: 'sent', ip: '127.0.0.1' }),
+      line({ method: 'mcp-tool-call', token_id: 'key_1', app: 'tools', tool: 'admin_reset', result: 'denied' }),
+      line({ method: 'mcp-tool-call', client_id: 'c1', name: 'Claude', app: 'tools', tool: 'add', result: 'sent', count: 3 }),
+      line({ method: 'mcp-tool-call', client_id: 'c1', name: 'Claude', app: 'tools', tool: 'add', result: 'app_status_500' }),
+      line({ method: 'agent-register', client_id: 'c1', name: 'Claude', redirect_hosts: ['127.0.0.1:3334'], origin: 'https://box.alice.ts.net' }),
+      line({ method: 'agent-waiting', client_id: 'c1', name: 'Claude', app: 'tools', device_id: 'dev_pixel' }),
+      line({ method: 'agent-allow', client_id: 'c1', name: 'Claude', app: 'tools', device_id: 'dev_pixel', approved_on_computer: true }),
+      line({ method: 'agent-allow', client_id: 'c2', name: 'Cursor', app: 'tools', device_id: null }),
+      line({ method: 'agent-revoke', client_id: 'c1', device_id: 'dev_pixel', reason: 'granting_device_removed' }),
+      line({ method: 'agent-token-reuse', grant_id: 'g1' }),
+    ], [
+      'Agent “Claude” called echo on tools from 127.0.0.1',
+      'Key “cursor” was refused the tool admin_reset on tools',
+      'Agent “Claude” called add on tools, 3 times',
+      'Agent “Claude” called add on tools, and the app answered 500',
+      'Agent “Claude” registered, returning to 127.0.0.1:3334 via box.alice.ts.net',
+      'Pixel 8 allowed agent “Claude” to use tools; waiting for the computer to type its code',
+      'Agent “Claude” was allowed to use tools by Pixel 8, confirmed on the computer',
+      'Agent “Cursor” was allowed to use tools on the computer',
+      'Agent c1 was revoked with Pixel 8',
+      'An agent\'s old refresh token was used again, so its grant was revoked (a stolen token, or a client that lost track of its own)',
+    ]);
+  });
 });
