@@ -443,6 +443,14 @@ clientCommand(clients, 'approve', 'allow an agent a phone allowed: type the code
     const result = await client(opts).approveAgent(uid, opts.code ?? await readApprovalCode());
     print(opts, result, () => `approved ${uid}: the agent is signed in`);
   });
+clientCommand(clients, 'approval', 'whether an agent allowed from a phone must also be approved here, by typing the code the phone shows (on by default)')
+  .addArgument(new Argument('<state>', 'on or off').choices(['on', 'off']))
+  .action(async (state: string, opts: ClientOpts) => {
+    const result = await client(opts).setApproveNewAgents(state === 'on');
+    print(opts, result, () => (result.approve_new_agents === 'from_phone'
+      ? 'an agent allowed from a phone waits until this computer types the code the phone shows'
+      : 'an agent allowed from a phone (after its passkey step-up) is allowed at once'));
+  });
 clientCommand(clients, 'revoke', 'revoke an agent: its tokens are refused from the next request on').argument('<id>', 'client id (see: clients list)')
   .action(async (clientId: string, opts: ClientOpts) => {
     const result = await client(opts).revokeAgent(clientId);

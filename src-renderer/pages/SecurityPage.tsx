@@ -18,8 +18,29 @@ export function SecurityPage({ state, reloadState }: { state: AuthState; reloadS
       setApproveStatus({ text: (err as Error).message, tone: 'bad' });
     }
   }
+  const [agentStatus, setAgentStatus] = useState<Status>(null);
+  async function setApproveNewAgents(enabled: boolean) {
+    try {
+      await api('/api/settings/approve-new-agents', { method: 'PUT', body: { enabled } });
+      await reloadState();
+      setAgentStatus({ text: enabled ? 'An agent allowed from a phone now waits for this computer to type its code.' : 'An agent allowed from a phone is allowed at once, after its passkey check.', tone: 'ok' });
+    } catch (err) {
+      setAgentStatus({ text: (err as Error).message, tone: 'bad' });
+    }
+  }
   return (
     <>
+      <section className="card">
+        <h2>Agents allowed from a phone</h2>
+        <p className="muted">When you allow an agent (an MCP client) from a phone, the phone shows a code and this computer types it before the agent gets anything, as for a new device. Allowed on this computer, an agent needs nothing more.</p>
+        <label className="switch">
+          <input type="checkbox" role="switch" checked={state.approve_new_agents === 'from_phone'} disabled={!state.person_at_computer}
+            onChange={(e) => void setApproveNewAgents(e.target.checked)} />
+          {' '}Also approve on this computer
+        </label>
+        {!state.person_at_computer && <p className="small muted">Changed on the computer only.</p>}
+        <StatusMessage status={agentStatus} />
+      </section>
       <section className="card">
         <h2>Approve from your phone</h2>
         <p className="muted">Let a paired passkey device approve new devices from Pending: it types the code the new device shows and confirms each approval with its passkey. This computer is told of every approval made that way. Browsers signed in with a fallback, guests and API keys can never approve.</p>

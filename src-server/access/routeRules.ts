@@ -122,6 +122,7 @@ export const ROUTE_RULES: Readonly<Record<string, RouteRule>> = {
   [`POST ${lk('/api/agents/requests/:uid/deny')}`]: { who: ['computer', 'owner_device'], listener: 'any', origin: 'admin' },
   [`GET ${lk('/api/agents/waiting')}`]: { who: ['computer'], listener: 'local', origin: 'admin' },
   [`POST ${lk('/api/agents/waiting/:uid/approve')}`]: { who: ['computer'], listener: 'local', origin: 'admin', note: 'typed code of an agent allowed from a phone' },
+  [`PUT ${lk('/api/settings/approve-new-agents')}`]: onComputer('agents', { note: 'agents allowed from a phone also need the computer\'s typed code (on by default)' }),
   [`GET ${lk('/api/clients')}`]: read('agents'),
   [`DELETE ${lk('/api/clients/:id')}`]: { who: OWNERS, scope: 'agents', listener: 'any', origin: 'admin' },
 

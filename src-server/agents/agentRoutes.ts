@@ -3,12 +3,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { Services } from '../app/Services.ts';
 import { LatchkeyError } from '../errors/LatchkeyError.ts';
+import { writeConfigKey } from '../config/writeConfigKey.ts';
 import type { Listener } from '../gate/resolveOrigin.ts';
 import { OAUTH_PREFIX, MCP_SCOPE } from './createOAuthServer.ts';
 import { PRM_PREFIX, resourceOf } from './mcpGate.ts';
 
 const uidParams = Type.Object({ uid: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) });
 const idParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.~-]+$' }) });
+const settingBody = Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false });
 const codeBody = Type.Object({ code: Type.String({ minLength: 2, maxLength: 2, pattern: '^[0-9]{2}$' }) }, { additionalProperties: false });
 // Registration names what it registered in Activity; a client registering in a loop meets 429 first.
 const REGISTRATIONS_PER_HOUR = 20;
@@ -82,6 +84,16 @@ export function agentRoutes(api: FastifyInstance, s: Services) {
 
   api.post('/api/agents/waiting/:uid/approve', { schema: { params: uidParams, body: codeBody } }, async (request) =>
     s.agents.approveWaiting((request.params as { uid: string }).uid, (request.body as { code: string }).code));
+
+  // Whether an agent allowed from a phone also needs the computer to type the phone's code (on by default).
+  api.put('/api/settings/approve-new-agents', { schema: { body: settingBody } }, async (request) => {
+    const { enabled } = request.body as { enabled: boolean };
+    const value = enabled ? 'from_phone' as const : 'never' as const;
+    await writeConfigKey(s.config, 'approve_new_agents', value);
+    s.config.approve_new_agents = value;
+    s.audit.record({ outcome: 'info', method: 'setting', setting: 'approve_new_agents', value: enabled, ip: request.lk.ip, by: request.lk.via });
+    return { approve_new_agents: value };
+  });
 
   api.get('/api/clients', async () => ({ clients: s.agents.clients() }));
 

@@ -12,7 +12,10 @@ import { checkRedirectUris } from './checkRedirectUris.ts';
 /** Where the OAuth endpoints live on every origin (issuer = the origin itself, so MCP clients find `/.well-known/oauth-authorization-server`). */
 export const OAUTH_PREFIX = '/.latchkey/oauth';
 export const ACCESS_TOKEN_TTL_S = 3600;
+// An agent unused for 30 days must be allowed again; one in use keeps rotating its refresh token, up to the
+// grant's year (oidc-provider also stops rotating after a year of total lifetime).
 const REFRESH_TOKEN_TTL_S = 30 * 24 * 3600;
+const GRANT_TTL_S = 365 * 24 * 3600;
 const INTERACTION_TTL_S = 600;
 /** The one scope an agent's token carries: it opens the MCP server the token is bound to (its audience), nothing else. */
 export const MCP_SCOPE = 'mcp';
@@ -149,7 +152,7 @@ export function createOAuthServer(deps: OAuthDeps) {
       rotateRefreshToken: true,
       ttl: {
         AccessToken: ACCESS_TOKEN_TTL_S, AuthorizationCode: 60, RefreshToken: REFRESH_TOKEN_TTL_S,
-        Grant: REFRESH_TOKEN_TTL_S, Interaction: INTERACTION_TTL_S, Session: INTERACTION_TTL_S, IdToken: 300,
+        Grant: GRANT_TTL_S, Interaction: INTERACTION_TTL_S, Session: INTERACTION_TTL_S, IdToken: 300,
       },
       interactions: {
         url: async (_ctx, interaction) => `${deps.consentBase(origin, listener)}/.latchkey/agents/allow?uid=${encodeURIComponent(interaction.uid)}`,

@@ -134,6 +134,7 @@ export function createLatchkeyClient(baseUrl: string, opts: ClientOptions = {}) 
     agents: () => call<{ clients: AgentClientView[] }>('GET', '/api/clients'),
     waitingAgents: () => call<{ waiting: WaitingAgentView[] }>('GET', '/api/agents/waiting'),
     approveAgent: (uid: string, code: string) => call<{ approved: boolean }>('POST', `/api/agents/waiting/${id(uid)}/approve`, { code }),
+    setApproveNewAgents: (enabled: boolean) => call<{ approve_new_agents: 'from_phone' | 'never' }>('PUT', '/api/settings/approve-new-agents', { enabled }),
     revokeAgent: (clientId: string) => call<{ revoked: string }>('DELETE', `/api/clients/${id(clientId)}`),
     setApproveFromDevices: (enabled: boolean) => call<{ approve_from_devices: boolean }>('PUT', '/api/settings/approve-from-devices', { enabled }),
     apps: () => call<{ apps: AppView[] }>('GET', '/api/apps'),

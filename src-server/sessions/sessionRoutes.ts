@@ -40,6 +40,8 @@ function authStateOf(s: Services, request: FastifyRequest) {
     guest: guestOf(s, request),
     // Whether this passkey device may approve pending devices here (approve_from_devices, on an admin origin).
     approve_from_devices: s.config.approve_from_devices,
+    // Whether an agent allowed from a phone waits for the computer's typed code (approve_new_agents).
+    approve_new_agents: s.config.approve_new_agents,
     can_approve: isPersonAtComputer(request) || (ctx.principal === 'owner_device' && s.config.approve_from_devices && !ctx.servesApps),
   };
 }

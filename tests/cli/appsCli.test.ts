@@ -6,6 +6,8 @@ import { rawRequest } from '../helpers/rawRequest.ts';
 import { startRecordingApp, type RecordingApp } from '../helpers/recordingApp.ts';
 import { spawnCli } from '../helpers/spawnCli.ts';
 import { startServer, tempHome, type TestServer } from '../helpers/startServer.ts';
+import { startMcpServer } from '../helpers/startMcpServer.ts';
+import { agentToken } from '../helpers/agentToken.ts';
 
 const run = async (args: string[]) => {
   const cli = spawnCli(args, { LATCHKEY_API_TOKEN: '' });
@@ -151,5 +153,47 @@ describe('latchkey share APP | list | link | revoke, and devices approvers', () 
     assert.equal(s.lk.services.config.approve_from_devices, true);
     const bad = await run(['devices', 'approvers', 'maybe', '--base-url', s.local]);
     assert.notEqual(bad.code, 0);
+  });
+});
+
+describe('latchkey clients list | approval | approve | revoke', () => {
+  let s: TestServer;
+  let mcp: Awaited<ReturnType<typeof startMcpServer>>;
+  before(async () => {
+    mcp = await startMcpServer();
+    s = await startServer({ config: { apps: [{ name: 'tools', upstream: mcp.url, path: '/mcp', mcp: true }] } });
+  });
+  after(async () => {
+    await s.close();
+    await mcp.close();
+  });
+
+  it('list shows an agent allowed on the computer with what it reaches; revoke ends it; approval writes the setting; mistakes are one line and exit 1', async () => {
+    assert.match((await run(['clients', 'list', '--base-url', s.local])).stdout, /No agents\./);
+    const issuer = `http://127.0.0.1:${s.localPort}`;
+    const { clientId } = await agentToken(issuer, `${issuer}/mcp`, s.api);
+    const listed = JSON.parse((await run(['clients', 'list', '--json', '--base-url', s.local])).stdout);
+    assert.deepEqual(listed.clients.map((c: { id: string; name: string; resources: string[]; granted_by: string[]; redirect_hosts: string[] }) => [c.id, c.name, c.resources, c.granted_by, c.redirect_hosts]),
+      [[clientId, 'Bench agent', [`${issuer}/mcp`], ['computer'], ['127.0.0.1:49152']]]);
+    assert.deepEqual(listed.waiting, []);
+    const table = (await run(['clients', 'list', '--base-url', s.local])).stdout;
+    assert.match(table, new RegExp(`${clientId}.*Bench agent.*127\\.0\\.0\\.1:49152`));
+    assert.equal((await run(['clients', 'revoke', clientId, '--base-url', s.local])).stdout, `revoked ${clientId}\n`);
+    assert.deepEqual(JSON.parse((await run(['clients', 'list', '--json', '--base-url', s.local])).stdout).clients, []);
+
+    assert.equal((await run(['clients', 'approval', 'off', '--base-url', s.local])).code, 0);
+    assert.equal(JSON.parse(readFileSync(join(s.home, 'config.json'), 'utf8')).approve_new_agents, 'never');
+    assert.equal(s.lk.services.config.approve_new_agents, 'never');
+    for (const [args, message] of [
+      [['clients', 'revoke', clientId], /No agent is registered under/],
+      [['clients', 'approve', 'nope', '--code', '42'], /No agent waits for approval/],
+      [['clients', 'approve', 'nope', '--code', '4'], /two-digit code/],
+      [['clients', 'approval', 'maybe'], /on, off/],
+    ] as const) {
+      const r = await run([...args, '--base-url', s.local]);
+      assert.notEqual(r.code, 0, r.stdout);
+      assert.equal(r.stderr.split('\n').filter(Boolean).length, 1, r.stderr);
+      assert.match(r.stderr, message);
+    }
   });
 });
