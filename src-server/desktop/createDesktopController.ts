@@ -6,6 +6,7 @@ import { buildTrayState } from './buildTrayState.ts';
 import { APPROVE, describeApprovedElsewhere, describeBackupCodeNotification, describePendingNotification } from './describePendingNotification.ts';
 import type { BackupCodeUse } from '../fallbacks/completeFallbackSignIn.ts';
 import type { DesktopUi, NotificationHandle, TrayAction } from './DesktopUi.ts';
+import type { WaitingAgentView } from '../client/createLatchkeyClient.ts';
 
 const DESKTOP = { via: 'desktop', ip: 'desktop-app' };
 // Expiring API keys are re-checked this often while the app runs.
@@ -83,7 +84,17 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
       { onAction: () => {}, onClick: () => ui.openWindow({ kind: 'settings', page: 'devices' }) });
   };
 
+  // An agent allowed from a phone waits for the code that phone shows: typed on Devices → Agents (never shown here).
+  const onAgentWaiting = (w: WaitingAgentView) => {
+    ui.notify({
+      title: `Agent waiting: ${w.client_name}`,
+      body: `${w.device_name} allowed "${w.client_name}" (returns to ${w.redirect_host}) to use ${w.app}. Type the code ${w.device_name} shows, in Latchkey → Devices → Agents.`,
+      actions: [],
+    }, { onAction: () => {}, onClick: () => ui.openWindow({ kind: 'settings', page: 'devices' }) });
+  };
+
   s.pending.events.on('added', onAdded);
+  s.agents.events.on('waiting', onAgentWaiting);
   s.pending.events.on('approved_from_device', onApprovedFromDevice);
   s.alerts.events.on('alert', onAlert);
   s.alerts.events.on('changed', refreshTray);
@@ -110,6 +121,7 @@ export function createDesktopController(s: Services, ui: DesktopUi, opts: { canS
     warnExpiringKeys,
     dispose() {
       s.pending.events.off('added', onAdded);
+      s.agents.events.off('waiting', onAgentWaiting);
       s.pending.events.off('approved_from_device', onApprovedFromDevice);
       s.pending.events.off('resolved', onResolved);
       s.fallbacks.events.off('backup-code-used', onBackupCode);

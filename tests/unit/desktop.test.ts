@@ -227,6 +227,29 @@ describe('the desktop is told about failure spikes', () => {
   });
 });
 
+describe('desktop controller: agents', () => {
+  it('an agent a phone allowed raises a notification naming the phone, the agent, where it returns and the app, never the code; clicking opens Devices', async () => {
+    const s = await startServer({});
+    const f = fakeUi();
+    const c = createDesktopController(s.lk.services, f.ui, { canShowActions: true });
+    try {
+      s.lk.services.agents.events.emit('waiting', { uid: 'u1', client_name: 'Claude', client_id: 'c1', redirect_host: '127.0.0.1:3334', app: 'tools', origin: 'https://box.alice.ts.net', device_id: 'd1', device_name: 'Pixel 8', expires_in_s: 600 });
+      const note = f.notes.find((n) => n.spec.title === 'Agent waiting: Claude');
+      assert.deepEqual(note?.spec, {
+        title: 'Agent waiting: Claude',
+        body: 'Pixel 8 allowed "Claude" (returns to 127.0.0.1:3334) to use tools. Type the code Pixel 8 shows, in Latchkey → Devices → Agents.',
+        actions: [],
+      });
+      note!.click();
+      assert.deepEqual(f.windows.at(-1), { kind: 'settings', page: 'devices' });
+    } finally {
+      c.dispose();
+      await s.close();
+    }
+    assert.equal(s.lk.services.agents.events.listenerCount('waiting'), 0, 'dispose lets go of the agents\' events');
+  });
+});
+
 describe('desktop rules', () => {
   const app = 'http://localhost:8787';
   it('windows stay on Latchkey\'s own pages; apps and https go to the system browser; everything else nowhere', () => {
