@@ -9,7 +9,8 @@ import { OAUTH_PREFIX, MCP_SCOPE } from './createOAuthServer.ts';
 import { PRM_PREFIX, resourceOf } from './mcpGate.ts';
 
 const uidParams = Type.Object({ uid: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) });
-const idParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.~-]+$' }) });
+// A registered client's id, or a metadata-document client's https URL (sent percent-encoded, as one path segment).
+const idParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 512, pattern: '^[!-~]+$' }) });
 const settingBody = Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false });
 const codeBody = Type.Object({ code: Type.String({ minLength: 2, maxLength: 2, pattern: '^[0-9]{2}$' }) }, { additionalProperties: false });
 // Registration names what it registered in Activity; a client registering in a loop meets 429 first.

@@ -35,6 +35,12 @@ export interface OAuthDeps {
   appForResource: (origin: string, resource: string) => McpAppRef | null;
   /** Where the consent page for an origin lives (an origin that serves no app: the admin origin, or the computer's). */
   consentBase: (origin: string, listener: 'local' | 'remote') => string;
+  /**
+   * How a client's metadata document is fetched. Unset: oidc-provider's own fetch, which refuses
+   * special-use addresses (loopback, private, link-local) at connect time, waits 2.5 s at most and
+   * bounds the body. Tests give one that maps names to loopback and trusts their certificate.
+   */
+  fetch?: typeof fetch;
 }
 
 /** An agent's access token, as the gate reads it: one hash and a Map read. */
@@ -122,9 +128,13 @@ export function createOAuthServer(deps: OAuthDeps) {
       // Every client, confidential or not, uses PKCE; oidc-provider accepts only S256.
       pkce: { required: () => true },
       clientDefaults: { grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none', id_token_signed_response_alg: 'ES256' },
+      ...(deps.fetch ? { fetch: deps.fetch as never } : {}),
       features: {
         devInteractions: { enabled: false },
         registration: { enabled: true },
+        // Client ID Metadata Documents (what the MCP spec recommends first): a client_id that is an https URL,
+        // fetched by oidc-provider (SSRF-checked, cached), its redirect URIs judged like a registration's.
+        clientIdMetadataDocument: { enabled: true, ack: 'draft-02' },
         revocation: { enabled: true },
         userinfo: { enabled: false },
         resourceIndicators: {
@@ -231,6 +241,14 @@ export function createOAuthServer(deps: OAuthDeps) {
     const oidcScopes = String(params.scope ?? '').split(' ').filter((x) => x === 'openid' || x === 'offline_access' || x === MCP_SCOPE);
     if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));
     const grantId = await grant.save();
+    // A client known by its metadata document (its id is an https URL; a registered one's never is) is in no
+    // registration: keep what the owner allowed, for the lists.
+    if (/^https:\/\//.test(client.clientId)) {
+      await store.rememberMetadataClient(client.clientId, {
+        client_id: client.clientId, client_name: client.clientName ?? null, redirect_uris: client.redirectUris,
+        client_id_issued_at: Math.floor(clock.now() / 1000), metadata_document: true,
+      });
+    }
     interaction.result = { login: { accountId, remember: false }, consent: { grantId } };
     await interaction.save(Math.max(1, interaction.exp - Math.floor(clock.now() / 1000)));
     return interaction.returnTo;
@@ -314,7 +332,7 @@ export function createOAuthServer(deps: OAuthDeps) {
     /** The clients the owner allowed, with what each may reach and who allowed it. */
     clients() {
       const grants = store.all('Grant');
-      return store.all('Client').map((c) => {
+      return [...store.all('Client'), ...store.all('MetadataClient')].map((c) => {
         const id = String(c.client_id);
         const mine = grants.filter((g) => g.clientId === id);
         return {

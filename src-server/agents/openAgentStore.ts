@@ -26,7 +26,9 @@ const isAgentFile = (data: unknown): data is AgentFile => {
 
 // What outlives a restart: the clients, what the owner granted them, and their tokens (hashed). Sessions,
 // interactions and codes live for minutes in memory: a restart in the middle of a consent asks for it again.
-const PERSISTED = new Set(['Client', 'Grant', 'RefreshToken', 'AccessToken']);
+// `MetadataClient`: what Latchkey keeps of a client known by its metadata document (an https client_id that
+// oidc-provider fetches and caches itself), once the owner allowed it: its name and redirect URIs, for lists.
+const PERSISTED = new Set(['Client', 'MetadataClient', 'Grant', 'RefreshToken', 'AccessToken']);
 // Models whose id is itself a bearer secret: kept under its hash, and the payload's copy (jti) is not written.
 const SECRET_IDS = new Set(['AccessToken', 'RefreshToken', 'AuthorizationCode']);
 
@@ -126,14 +128,19 @@ export async function openAgentStore(home: string, clock: Clock, warn: (m: strin
     /** An access token's stored payload, if it is live: one hash and one Map read (the app path's check). */
     accessToken: (token: string) => find('AccessToken', token),
     /** A registered client's metadata: a Map read. */
-    client: (clientId: string) => live(modelMap('Client').get(clientId))?.payload,
+    client: (clientId: string) => live(modelMap('Client').get(clientId) ?? modelMap('MetadataClient').get(clientId))?.payload,
+    /** Keeps what the owner saw of a metadata-document client when allowing it (it is in no registration). */
+    async rememberMetadataClient(clientId: string, payload: AgentPayload) {
+      modelMap('MetadataClient').set(clientId, { payload, expires: 0 });
+      await persist();
+    },
     /** Every live entry of one model (for lists). */
     all(model: string): AgentPayload[] {
       return [...modelMap(model).values()].filter((e) => live(e)).map((e) => e.payload);
     },
     /** Removes a client and everything issued to it; returns whether it existed. */
     async removeClient(clientId: string): Promise<boolean> {
-      const existed = modelMap('Client').delete(clientId);
+      const existed = [modelMap('Client').delete(clientId), modelMap('MetadataClient').delete(clientId)].some(Boolean);
       for (const model of ['Grant', 'RefreshToken', 'AccessToken', 'AuthorizationCode', 'Session']) {
         for (const [key, e] of modelMap(model)) if (e.payload.clientId === clientId) modelMap(model).delete(key);
       }

@@ -70,6 +70,8 @@ export interface LatchkeyOptions {
   rendererDir?: string;
   /** How the tunnel check dials the public address (tests map host names to loopback and trust their certificate). */
   reachCheck?: ReachCheckOptions;
+  /** How the OAuth server fetches an agent's client metadata document (tests map names to loopback and trust their certificate). */
+  agentFetch?: typeof fetch;
   /** Webhook retry timing (tests shorten it). */
   webhook?: { retryMs?: number[]; giveUpAfterMs?: number };
 }
@@ -136,7 +138,7 @@ export async function createLatchkey(options: LatchkeyOptions) {
       signer: await createAssertionSigner(clock),
     };
     services.agents = createOAuthServer({
-      store: await openAgentStore(options.home, clock, warn), clock, audit,
+      store: await openAgentStore(options.home, clock, warn), clock, audit, fetch: options.agentFetch,
       appForResource: (origin, resource) => {
         const app = services.apps.list().find((a) => a.mcp && resourceOf(origin, a) === resource && services.apps.match(origin, 'remote', a.path || '/') === a);
         return app ? { name: app.name, resource } : null;

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { tunnelFetch } from '../helpers/mcpClient.ts';
+import { makeTlsFixture } from '../helpers/tunnel.ts';
 import { startMcpServer } from '../helpers/startMcpServer.ts';
 import { startServer, type TestServer } from '../helpers/startServer.ts';
 
@@ -147,5 +152,101 @@ describe('agents: the OAuth server refuses what it must', () => {
     assert.match(String(refused.headers.get('www-authenticate')), /error="invalid_token"/);
     assert.equal((await computer('GET', '/.latchkey/api/clients')).body.clients.length, 0);
     assert.equal((await computer('DELETE', `/.latchkey/api/clients/${clientId}`)).status, 404, 'revoking twice names the missing client');
+  });
+});
+
+describe('agents: a client known by its metadata document (CIMD)', () => {
+  let server: TestServer;
+  let mcp: Awaited<ReturnType<typeof startMcpServer>>;
+  let docs: Awaited<ReturnType<typeof startDocServer>>;
+  let issuer: string;
+  const redirect = 'http://127.0.0.1:49153/callback';
+
+  /** An agent's own https site (agent.example.test on loopback, the test certificate), serving metadata documents. */
+  async function startDocServer() {
+    const tls = makeTlsFixture();
+    const served: string[] = [];
+    const documents = new Map<string, Record<string, unknown>>();
+    const https = createHttpsServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, (req, res) => {
+      served.push(req.url ?? '');
+      const doc = documents.get(req.url ?? '');
+      if (!doc) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=60' }).end(JSON.stringify(doc));
+    });
+    await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+    const port = (https.address() as AddressInfo).port;
+    return { tls, served, documents, origin: `https://agent.example.test:${port}`, port, close: () => new Promise<void>((r) => https.close(() => r())) };
+  }
+
+  before(async () => {
+    mcp = await startMcpServer();
+    docs = await startDocServer();
+    server = await startServer({ desktopSecret: DESKTOP, agentFetch: tunnelFetch(docs.tls.cert), config: { loopback_auth_bypass: false, apps: [{ name: 'tools', upstream: mcp.url, path: '/mcp', mcp: true }] } });
+    issuer = `http://127.0.0.1:${server.localPort}`;
+  });
+  after(async () => {
+    await server?.close();
+    await mcp?.close();
+    await docs?.close();
+  });
+  const computer = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${server.local}${path}`, { method, headers: { 'x-latchkey-desktop': DESKTOP, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: await res.json() as any };
+  };
+  const authorize = (clientId: string, verifier: string) => fetch(`${issuer}/.latchkey/oauth/authorize?${new URLSearchParams({
+    response_type: 'code', scope: 'mcp', state: 's', client_id: clientId, redirect_uri: redirect, code_challenge: S256(verifier), code_challenge_method: 'S256', resource: `${issuer}/mcp`,
+  })}`, { redirect: 'manual' });
+
+  it('the metadata says the server takes URL client ids; a client allowed by its document gets a token for its app, is listed by its URL and name, and can be revoked', async () => {
+    const meta = await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json() as Record<string, unknown>;
+    assert.equal(meta.client_id_metadata_document_supported, true);
+    const clientId = `${docs.origin}/oauth/client.json`;
+    docs.documents.set('/oauth/client.json', { client_id: clientId, client_name: 'Doc agent', redirect_uris: [redirect], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' });
+    const verifier = randomBytes(32).toString('base64url');
+    const asked = await authorize(clientId, verifier);
+    assert.equal(asked.status, 303, await asked.text());
+    assert.ok(docs.served.includes('/oauth/client.json'), 'the document was fetched');
+    const uid = new URL(asked.headers.get('location')!).searchParams.get('uid')!;
+    const shown = await computer('GET', `/.latchkey/api/agents/requests/${uid}`);
+    assert.deepEqual([shown.body.client_id, shown.body.client_name, shown.body.redirect_host], [clientId, 'Doc agent', '127.0.0.1:49153']);
+    const allowed = await computer('POST', `/.latchkey/api/agents/requests/${uid}/allow`);
+    const cookies = asked.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const back = await fetch(allowed.body.return_to, { headers: { cookie: cookies }, redirect: 'manual' });
+    const code = new URL(back.headers.get('location')!).searchParams.get('code')!;
+    const token = await fetch(`${issuer}/.latchkey/oauth/token`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, client_id: clientId, redirect_uri: redirect, resource: `${issuer}/mcp` }).toString(),
+    });
+    assert.equal(token.status, 200, await token.clone().text());
+    const { access_token: access } = await token.json() as { access_token: string };
+    const call = () => fetch(`${issuer}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${access}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' });
+    assert.equal((await call()).status, 200);
+    const listed = (await computer('GET', '/.latchkey/api/clients')).body.clients;
+    assert.deepEqual(listed.map((c: { id: string; name: string; allowed: boolean }) => [c.id, c.name, c.allowed]), [[clientId, 'Doc agent', true]]);
+    assert.equal((await computer('DELETE', `/.latchkey/api/clients/${encodeURIComponent(clientId)}`)).status, 200);
+    assert.equal((await call()).status, 401, 'revoked: its token is refused on its next use');
+  });
+
+  it('a document whose redirect URI would leak the code is refused; without the test\'s fetch, a client id on a loopback address is never fetched (SSRF)', async () => {
+    const bad = `${docs.origin}/oauth/bad.json`;
+    docs.documents.set('/oauth/bad.json', { client_id: bad, client_name: 'Bad agent', redirect_uris: ['http://evil.example/cb'], token_endpoint_auth_method: 'none' });
+    const refused = await authorize(bad, randomBytes(32).toString('base64url'));
+    assert.equal(refused.status, 400);
+    assert.match(JSON.stringify(await refused.json()), /plain http:\/\/ to evil\.example/);
+
+    // The production fetch (oidc-provider's, special-use addresses refused at connect time).
+    const plain = await startServer({ config: { apps: [{ name: 'tools', upstream: mcp.url, path: '/mcp', mcp: true }] } });
+    try {
+      const before = docs.served.length;
+      const ssrf = await fetch(`http://127.0.0.1:${plain.localPort}/.latchkey/oauth/authorize?${new URLSearchParams({
+        response_type: 'code', scope: 'mcp', client_id: `https://127.0.0.1:${docs.port}/oauth/client.json`, redirect_uri: redirect,
+        code_challenge: S256('x'.repeat(43)), code_challenge_method: 'S256', resource: `http://127.0.0.1:${plain.localPort}/mcp`,
+      })}`, { redirect: 'manual' });
+      assert.equal(ssrf.status, 400);
+      assert.equal(((await ssrf.json()) as { error: string }).error, 'invalid_client');
+      assert.equal(docs.served.length, before, 'nothing on loopback was asked');
+    } finally {
+      await plain.close();
+    }
   });
 });
