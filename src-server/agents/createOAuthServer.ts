@@ -192,16 +192,18 @@ export function createOAuthServer(deps: OAuthDeps) {
     (provider as unknown as NodeJS.EventEmitter).on('registration_create.success', (_ctx: unknown, client: { clientId: string; clientName?: string; redirectUris: string[] }) => {
       audit.record({ outcome: 'info', method: 'agent-register', origin, client_id: client.clientId, name: client.clientName ?? null, redirect_hosts: client.redirectUris.map(hostOf) });
     });
-    provider.on('grant.revoked', (_ctx: unknown, grantId: string) => {
-      audit.record({ outcome: 'failure', method: 'agent-token-reuse', origin, grant_id: grantId, reason: 'refresh_token_reused' });
+    // oidc-provider revokes a grant when a refresh token or a code is used twice (a sign of theft), and when the
+    // agent revokes its own token; which one, only the route tells.
+    provider.on('grant.revoked', (ctx: { oidc?: { route?: string } }, grantId: string) => {
+      const route = ctx.oidc?.route;
+      audit.record({ outcome: route === 'revocation' ? 'info' : 'failure', method: 'agent-grant-revoked', origin, grant_id: grantId, reason: route === 'revocation' ? 'revoked_by_agent' : 'token_reused' });
     });
     providers.set(origin, provider);
     return provider;
   }
 
-  async function interactionOf(uid: string, anyOrigin: string | null) {
+  async function interactionOf(uid: string) {
     for (const provider of providers.values()) {
-      if (anyOrigin && provider.issuer !== anyOrigin) continue;
       const interaction = await provider.Interaction.find(uid);
       if (interaction) return { provider, interaction };
     }
@@ -210,7 +212,7 @@ export function createOAuthServer(deps: OAuthDeps) {
 
   /** What the consent page shows: the client's claims beside the facts (its redirect host), and the app. */
   async function describe(uid: string) {
-    const found = await interactionOf(uid, null);
+    const found = await interactionOf(uid);
     if (!found) throw new LatchkeyError('agent_request_unknown', 'This request to allow an agent has ended or was never made; start again from the agent.', 404);
     const { provider, interaction } = found;
     const params = interaction.params as Record<string, string | undefined>;

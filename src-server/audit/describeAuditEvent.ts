@@ -160,8 +160,10 @@ export function describeAuditEvent(e: AuditLine, names: AuditNames): string {
     case e.method === 'agent-revoke':
       text = `Agent ${str(e.client_id)} was revoked${e.reason === 'granting_device_removed' ? ` with ${device ?? 'the device that allowed it'}` : ''}`;
       break;
-    case e.method === 'agent-token-reuse':
-      text = 'An agent\'s old refresh token was used again, so its grant was revoked (a stolen token, or a client that lost track of its own)';
+    case e.method === 'agent-grant-revoked':
+      text = e.reason === 'revoked_by_agent'
+        ? 'An agent signed itself out (revoked its own token)'
+        : 'An agent\'s refresh token or code was used a second time, so everything it was given was revoked (a stolen token, or a client that lost track of its own)';
       break;
     case e.method === 'agent-token':
       text = `An agent's token was refused at ${str(e.app)}${why}${from}${via}`;

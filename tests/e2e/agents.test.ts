@@ -204,6 +204,7 @@ describe('agents (MCP) through the gate: static keys, OAuth, governance', () => 
       const afterReplay = await fetchTls(`${t.box}/mcp`, { method: 'POST', headers: { authorization: `Bearer ${next.access_token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
       assert.equal(afterReplay.status, 401, 'a replayed refresh token revokes the grant and its live tokens');
       assert.equal((await token(next.refresh_token)).status, 400, 'the rotated refresh token is gone too');
+      assert.ok(auditLines().some((e) => e.method === 'agent-grant-revoked' && e.reason === 'token_reused'), 'the reuse is in Activity');
       await second.client.close().catch(() => {});
 
       // A second agent allowed from the same phone goes when the phone is removed: a client is only as trusted as what let it in.

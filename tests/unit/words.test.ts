@@ -77,7 +77,8 @@ describe('times and durations in words', () => {
       line({ method: 'agent-allow', client_id: 'c1', name: 'Claude', app: 'tools', device_id: 'dev_pixel', approved_on_computer: true }),
       line({ method: 'agent-allow', client_id: 'c2', name: 'Cursor', app: 'tools', device_id: null }),
       line({ method: 'agent-revoke', client_id: 'c1', device_id: 'dev_pixel', reason: 'granting_device_removed' }),
-      line({ method: 'agent-token-reuse', grant_id: 'g1' }),
+      line({ method: 'agent-grant-revoked', grant_id: 'g1', reason: 'token_reused' }),
+      line({ method: 'agent-grant-revoked', grant_id: 'g1', reason: 'revoked_by_agent' }),
     ], [
       'Agent “Claude” called echo on tools from 127.0.0.1',
       'Key “cursor” was refused the tool admin_reset on tools',
@@ -88,7 +89,8 @@ describe('times and durations in words', () => {
       'Agent “Claude” was allowed to use tools by Pixel 8, confirmed on the computer',
       'Agent “Cursor” was allowed to use tools on the computer',
       'Agent c1 was revoked with Pixel 8',
-      'An agent\'s old refresh token was used again, so its grant was revoked (a stolen token, or a client that lost track of its own)',
+      'An agent\'s refresh token or code was used a second time, so everything it was given was revoked (a stolen token, or a client that lost track of its own)',
+      'An agent signed itself out (revoked its own token)',
     ]);
   });
 });
