@@ -32,6 +32,10 @@ const PERSISTED = new Set(['Client', 'MetadataClient', 'Grant', 'RefreshToken', 
 // Models whose id is itself a bearer secret: kept under its hash, and the payload's copy (jti) is not written.
 const SECRET_IDS = new Set(['AccessToken', 'RefreshToken', 'AuthorizationCode']);
 
+// Entries of one model held at once. Past it, expired ones are swept, then the oldest go: a flood of
+// authorization requests (each one an Interaction) cannot grow memory without bound.
+const MODEL_CAP = 10_000;
+
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
 export type AgentStore = Awaited<ReturnType<typeof openAgentStore>>;
@@ -41,7 +45,7 @@ export type AgentStore = Awaited<ReturnType<typeof openAgentStore>>;
  * consume, destroy, revokeByGrantId), in `agents.json` (0600, atomic writes). Everything is held
  * in memory too, so the app path's token check is a Map read with no I/O (issue 24: O(1)).
  */
-export async function openAgentStore(home: string, clock: Clock, warn: (m: string) => void) {
+export async function openAgentStore(home: string, clock: Clock, warn: (m: string) => void, cap = MODEL_CAP) {
   const db = await openJsonStore<AgentFile>({
     file: join(home, 'agents.json'), isValid: isAgentFile, warn,
     empty: () => ({ version: 1, models: {} }),
@@ -83,13 +87,34 @@ export async function openAgentStore(home: string, clock: Clock, warn: (m: strin
     return SECRET_IDS.has(model) ? { ...e.payload, jti: id } : e.payload;
   }
 
+  /**
+   * Past the cap: expired entries go; then, of the clients, registrations never granted, oldest first
+   * (what the owner allowed is never dropped); of what lives in memory only (interactions, sessions,
+   * codes), the oldest. Grants and tokens are bounded by the clients they belong to.
+   */
+  function sweep(model: string, map: Map<string, Entry>) {
+    for (const [k, e] of map) if (!live(e)) map.delete(k);
+    if (model === 'Client') {
+      const granted = new Set([...modelMap('Grant').values()].map((g) => g.payload.clientId));
+      for (const k of map.keys()) {
+        if (map.size <= cap) break;
+        if (!granted.has(k)) map.delete(k);
+      }
+    } else if (!PERSISTED.has(model)) {
+      while (map.size > cap) map.delete(map.keys().next().value!);
+    }
+  }
+
   /** oidc-provider's adapter class for one model. */
   function adapterFor(model: string) {
     const map = modelMap(model);
     const saved = () => (PERSISTED.has(model) ? persist() : undefined);
     return {
       async upsert(id: string, payload: AgentPayload, expiresIn?: number) {
-        map.set(keyOf(model, id), { payload, expires: expiresIn ? clock.now() + expiresIn * 1000 : 0 });
+        const key = keyOf(model, id);
+        map.delete(key);
+        map.set(key, { payload, expires: expiresIn ? clock.now() + expiresIn * 1000 : 0 });
+        if (map.size > cap) sweep(model, map);
         await saved();
       },
       async find(id: string) {
