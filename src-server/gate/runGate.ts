@@ -26,7 +26,7 @@ export async function runGate(request: GateRequest, reply: GateReply, s: Service
   const { origin, rpId } = resolveOrigin(request, listener, s.origins, s.config.rp_id, client.forwardedHostOf);
   request.lk = {
     listener, origin, rpId, ip: client.ipOf(request), via: null, principal: 'anonymous', servesApps: s.apps.servesAny(origin, listener),
-    device: null, token: null, sessionProblem: null, tokenProblem: null, deferred: forApp ? [] : null,
+    device: null, token: null, agent: null, sessionProblem: null, tokenProblem: null, deferred: forApp ? [] : null,
   };
   await authenticate(request, reply, s, { forApp });
   request.lk.principal = principalOf(request.lk);
