@@ -5,29 +5,25 @@ import { StatusMessage } from '../components/StatusMessage.tsx';
 import type { Status } from '../useApi.ts';
 import { pairPrompt } from './HomePage.tsx';
 
-/** Security: the sign-in fallbacks (changed on the computer only), and the Pair prompt on this device. */
+/** Security: who approves what (devices from a phone, agents allowed from a phone), the sign-in fallbacks (changed on the computer only), and the Pair prompt on this device. */
 export function SecurityPage({ state, reloadState }: { state: AuthState; reloadState: () => Promise<void> }) {
   const [status, setStatus] = useState<Status>(null);
   const [approveStatus, setApproveStatus] = useState<Status>(null);
-  async function setApproveFromDevices(enabled: boolean) {
-    try {
-      await api('/api/settings/approve-from-devices', { method: 'PUT', body: { enabled } });
-      await reloadState();
-      setApproveStatus({ text: enabled ? 'Your passkey devices can now approve new devices.' : 'Only this computer approves new devices.', tone: 'ok' });
-    } catch (err) {
-      setApproveStatus({ text: (err as Error).message, tone: 'bad' });
-    }
-  }
   const [agentStatus, setAgentStatus] = useState<Status>(null);
-  async function setApproveNewAgents(enabled: boolean) {
+  /** One switch of the computer's settings: saved, the page's state reloaded, and the outcome said in words. */
+  const saveSwitch = (path: string, report: (s: Status) => void, said: (enabled: boolean) => string) => async (enabled: boolean) => {
     try {
-      await api('/api/settings/approve-new-agents', { method: 'PUT', body: { enabled } });
+      await api(path, { method: 'PUT', body: { enabled } });
       await reloadState();
-      setAgentStatus({ text: enabled ? 'An agent allowed from a phone now waits for this computer to type its code.' : 'An agent allowed from a phone is allowed at once, after its passkey check.', tone: 'ok' });
+      report({ text: said(enabled), tone: 'ok' });
     } catch (err) {
-      setAgentStatus({ text: (err as Error).message, tone: 'bad' });
+      report({ text: (err as Error).message, tone: 'bad' });
     }
-  }
+  };
+  const setApproveFromDevices = saveSwitch('/api/settings/approve-from-devices', setApproveStatus,
+    (on) => (on ? 'Your passkey devices can now approve new devices.' : 'Only this computer approves new devices.'));
+  const setApproveNewAgents = saveSwitch('/api/settings/approve-new-agents', setAgentStatus,
+    (on) => (on ? 'An agent allowed from a phone now waits for this computer to type its code.' : 'An agent allowed from a phone is allowed at once, after its passkey check.'));
   return (
     <>
       <section className="card">
