@@ -89,6 +89,12 @@ describe('agents: the OAuth server refuses what it must', () => {
     assert.equal(secret.status, 400);
     assert.match(((await secret.json()) as { error_description: string }).error_description, /public clients/);
     assert.equal((await computer('GET', '/.latchkey/api/clients')).body.clients.length, 0, 'no refused client was stored');
+    // What a native agent may use: a loopback address (any port at the time of use) or a scheme named after its domain.
+    const native = await register({ application_type: 'native', redirect_uris: ['http://127.0.0.1/callback', 'com.example.agent:/oauth/cb'] });
+    assert.equal(native.status, 201, await native.clone().text());
+    const web = await register({ redirect_uris: ['https://agent.example/cb'] });
+    assert.equal(web.status, 201);
+    for (const c of (await computer('GET', '/.latchkey/api/clients')).body.clients) assert.equal((await computer('DELETE', `/.latchkey/api/clients/${c.id}`)).status, 200);
   });
 
   it('authorization: PKCE plain, a wrong resource and a mismatched redirect are refused; a code works once; a token is bound to its app', async () => {
