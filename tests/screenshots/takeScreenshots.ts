@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import { launchChromium, typeCodeAndApprove } from '../helpers/browser.ts';
 import { startServer } from '../helpers/startServer.ts';
 import { DESKTOP, deskPage, PHONE, phoneAsking, startUiServer } from '../helpers/uiFixture.ts';
+import { startMcpServer } from '../helpers/startMcpServer.ts';
 
 const out = fileURLToPath(new URL('../../assets/screenshots/', import.meta.url));
 mkdirSync(out, { recursive: true });
@@ -67,6 +68,39 @@ try {
     }
   } finally {
     await fresh.close();
+  }
+  // An agent asks to use an MCP app: the consent page on the computer, then Devices → Agents once allowed.
+  const mcp = await startMcpServer();
+  const agents = await startServer({ config: { apps: [{ name: 'tools', upstream: mcp.url, path: '/mcp', mcp: true }] } });
+  try {
+    const issuer = `http://127.0.0.1:${agents.localPort}`;
+    const registered = await fetch(`${issuer}/.latchkey/oauth/register`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Claude', redirect_uris: ['http://127.0.0.1:33418/callback'], token_endpoint_auth_method: 'none' }),
+    });
+    const { client_id: clientId } = await registered.json() as { client_id: string };
+    const asked = await fetch(`${issuer}/.latchkey/oauth/authorize?${new URLSearchParams({
+      response_type: 'code', scope: 'mcp', client_id: clientId, redirect_uri: 'http://127.0.0.1:33418/callback',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', resource: `${issuer}/mcp`,
+    })}`, { redirect: 'manual' });
+    const consent = asked.headers.get('location')!;
+    for (const scheme of ['light', 'dark'] as const) {
+      const desk = await deskPage(browser, DESKTOP, scheme);
+      await desk.page.goto(consent);
+      await desk.page.getByTestId('agent-ask').waitFor();
+      await shoot(desk.page, `desktop-agent-allow-${scheme}`);
+      await desk.context.close();
+    }
+    await agents.api('POST', `/.latchkey/api/agents/requests/${new URL(consent).searchParams.get('uid')}/allow`);
+    const desk = await deskPage(browser, DESKTOP, 'light');
+    await desk.page.goto(`${agents.local}/.latchkey/devices`);
+    await desk.page.locator('[data-client-id]').waitFor();
+    await desk.page.locator('#agents-title').scrollIntoViewIfNeeded();
+    await shoot(desk.page, 'desktop-agents-light');
+    await desk.context.close();
+  } finally {
+    await agents.close();
+    await mcp.close();
   }
   console.log(`wrote ${shots.length} screenshots to assets/screenshots/: ${shots.join(', ')}`);
 } finally {
