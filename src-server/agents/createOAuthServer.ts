@@ -298,8 +298,9 @@ export function createOAuthServer(deps: OAuthDeps) {
     /** Consents from phones that wait for the computer (never their codes). */
     waitingList() {
       const now = clock.now();
-      for (const [uid, w] of waiting) if (w.expiresAt <= now || w.outcome !== 'waiting') waiting.delete(uid);
-      return [...waiting.values()].map((w) => viewOfWaiting(w, now));
+      // A decided one stays until its consent expires: the phone that asked still has to read the outcome.
+      for (const [uid, w] of waiting) if (w.expiresAt <= now) waiting.delete(uid);
+      return [...waiting.values()].filter((w) => w.outcome === 'waiting').map((w) => viewOfWaiting(w, now));
     },
 
     /** The computer types the code the phone shows; a wrong one denies (number matching, as for devices). */

@@ -160,6 +160,8 @@ describe('agents (MCP) through the gate: static keys, OAuth, governance', () => 
       assert.equal(agent.codes.length, 0, 'nothing is granted before the computer confirms');
       const approved = await server.api('POST', `/.latchkey/api/agents/waiting/${waiting[0].uid}/approve`, { code });
       assert.equal(approved.status, 200, JSON.stringify(approved.body));
+      // The computer's list reloads at once (Devices → Agents does): the decided one leaves it, and the phone still learns the outcome.
+      assert.deepEqual((await server.api('GET', '/.latchkey/api/agents/waiting')).body.waiting, []);
       // The phone's page goes on by itself, and the browser lands on the agent's loopback address with a code.
       await owner.page.waitForURL((u) => u.href.startsWith(agent.redirectUrl));
       assert.equal(agent.codes.length, 1);
