@@ -56,6 +56,7 @@ const TOKEN_MESSAGES: Record<string, string> = {
   token_expired: 'This token has expired. Create a new one (latchkey keys create) or sign in again (latchkey auth login).',
   token_revoked: 'This token was revoked.',
   device_revoked: 'The device that approved this token was revoked on the computer, and its tokens with it.',
+  agent_token: 'This is an agent\'s token for one MCP app: it opens that app only, and nothing of Latchkey\'s own API.',
 };
 
 /**

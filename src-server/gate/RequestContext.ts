@@ -38,7 +38,7 @@ export interface RequestContext {
   /** Refused credentials not yet audited: set by a caller that decides its limit before anything is written (the app proxy). */
   deferred: AuditEvent[] | null;
   /** Why a presented bearer token was refused; a refused token never falls back to another way in. */
-  tokenProblem: TokenProblem | 'malformed_authorization' | null;
+  tokenProblem: TokenProblem | 'malformed_authorization' | 'agent_token' | null;
 }
 
 /**

@@ -105,8 +105,10 @@ function authenticateBearer(request: GateRequest, reply: GateReply, s: Services,
   const ctx = request.lk;
   const presented = BEARER.exec(authorization)?.[1];
   if (!presented || !looksLikeToken(presented)) {
-    ctx.tokenProblem = 'malformed_authorization';
-    refused(s, ctx, { outcome: 'failure', method: 'token', origin: ctx.origin, ip: ctx.ip, reason: 'malformed_authorization', path: pathOf(request) });
+    // An agent's OAuth token is bound to its MCP app (RFC 8707): here it is no Latchkey token, and is told so by name.
+    const agent = presented ? s.agents.checkToken(presented) !== null : false;
+    ctx.tokenProblem = agent ? 'agent_token' : 'malformed_authorization';
+    refused(s, ctx, { outcome: 'failure', method: 'token', origin: ctx.origin, ip: ctx.ip, reason: ctx.tokenProblem, path: pathOf(request) });
     return;
   }
   const check = s.tokens.check(presented);

@@ -182,7 +182,8 @@ describe('agents (MCP) through the gate: static keys, OAuth, governance', () => 
       assert.equal(atNotes.status, 403);
       assert.equal(((await atNotes.json()) as { error: string }).error, 'token_wrong_app');
       const atApi = await fetchTls(`${admin}/.latchkey/api/devices`, { headers: { authorization: `Bearer ${access}` } });
-      assert.ok(atApi.status === 401 || atApi.status === 400, `Latchkey's API refuses it (${atApi.status})`);
+      assert.equal(atApi.status, 401, 'Latchkey\'s API refuses it');
+      assert.deepEqual(await atApi.json(), { error: 'invalid_token', message: 'This is an agent\'s token for one MCP app: it opens that app only, and nothing of Latchkey\'s own API.', reason: 'agent_token' });
       const audit = auditLines();
       assert.ok(audit.some((e) => e.method === 'mcp-tool-call' && e.tool === 'echo' && e.client_id === agent.info?.client_id && e.name === 'Claude'), 'the agent\'s tool call is audited with its client');
       assert.ok(audit.some((e) => e.method === 'agent-register' && e.name === 'Claude'), 'registration is audited');

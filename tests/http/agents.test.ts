@@ -140,7 +140,8 @@ describe('agents: the OAuth server refuses what it must', () => {
     const web = await call('/web', init);
     assert.notEqual(web.status, 200, 'another app');
     const own = await fetch(`${issuer.replace('127.0.0.1', 'localhost')}/.latchkey/api/devices`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
-    assert.ok(own.status === 400 || own.status === 401, `Latchkey's own API (${own.status})`);
+    assert.equal(own.status, 401, 'Latchkey\'s own API');
+    assert.equal(((await own.json()) as { reason: string }).reason, 'agent_token');
 
     // An oversized JSON-RPC body is refused before the app sees any of it.
     const seen = mcp.seen.length;
