@@ -7,6 +7,7 @@ import { useApps } from '../useApps.ts';
 import { lk } from '../../src-server/web/latchkeyPaths.ts';
 import { Link } from 'wouter';
 import { usePending } from '../PendingContext.tsx';
+import type { WaitingAgentView } from '../../src-server/client/createLatchkeyClient.ts';
 
 const DISMISSED = 'latchkey.pairPromptDismissed';
 
@@ -31,6 +32,15 @@ export function HomePage({ state }: { state: AuthState }) {
   useEffect(() => void loadAlerts(), [loadAlerts]);
   const open = alerts?.alerts.filter((a) => !a.acknowledged_at) ?? [];
   const { pending, notifications } = usePending();
+  // Agents a phone allowed, waiting for this computer to type the phone's code (looked at every 5 s while Home is open).
+  const [agentsWaiting, setAgentsWaiting] = useState<WaitingAgentView[]>([]);
+  useEffect(() => {
+    if (!state.person_at_computer) return;
+    const load = () => void api<{ waiting: WaitingAgentView[] }>('/api/agents/waiting').then((r) => setAgentsWaiting(r.waiting), () => {});
+    load();
+    const timer = setInterval(load, 5000);
+    return () => clearInterval(timer);
+  }, [state.person_at_computer]);
   const withoutPasskey = !state.device && (state.person_at_computer || state.via === 'open' || state.via === 'grace');
   return (
     <>
@@ -39,6 +49,12 @@ export function HomePage({ state }: { state: AuthState }) {
         <aside className="card prompt" aria-label="Pending requests">
           <p><strong>{pending.length} device{pending.length === 1 ? '' : 's'} waiting for approval.</strong></p>
           <Link href="/pending" className="button">Review</Link>
+        </aside>
+      )}
+      {agentsWaiting.length > 0 && (
+        <aside className="card prompt" aria-label="Agents waiting">
+          <p><strong>{agentsWaiting.map((w) => `${w.client_name} (allowed on ${w.device_name} for ${w.app})`).join(', ')} {agentsWaiting.length === 1 ? 'waits' : 'wait'} for the code the phone shows.</strong></p>
+          <Link href="/devices" className="button">Review</Link>
         </aside>
       )}
       {state.person_at_computer && <ConnectPhone />}

@@ -155,6 +155,17 @@ describe('agents (MCP) through the gate: static keys, OAuth, governance', () => 
       assert.equal(waiting.length, 1);
       assert.equal(waiting[0].client_name, 'Claude');
       assert.equal(JSON.stringify(waiting).includes(`"${code}"`), false, 'the computer is never shown the code');
+      // The computer's Home says so too, and leads to where the code is typed.
+      const home = await t.browser.newPage();
+      try {
+        await home.goto(`${server.local}/.latchkey/`);
+        const banner = home.getByRole('complementary', { name: 'Agents waiting' });
+        await banner.waitFor();
+        assert.match(await banner.innerText(), /Claude \(allowed on Pixel 8 for tools\) waits for the code the phone shows/);
+        assert.doesNotMatch(await banner.innerText(), /\b\d{2}\b/, 'never the code itself (no two-digit number at all)');
+      } finally {
+        await home.close();
+      }
       const told = terminal.find((l) => l.startsWith('agent waiting: '));
       assert.match(String(told), new RegExp(`^agent waiting: "Claude" \\(returns to 127\\.0\\.0\\.1:\\d+\\) was allowed on Pixel 8 to use tools; .*latchkey clients approve ${waiting[0].uid} --code NN`));
       assert.equal(agent.codes.length, 0, 'nothing is granted before the computer confirms');
