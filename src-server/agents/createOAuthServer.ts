@@ -265,8 +265,7 @@ export function createOAuthServer(deps: OAuthDeps) {
      * phone, when `approve_new_agents` asks for it, the computer must type the code the phone shows.
      */
     async allow(uid: string, by: { deviceId: string; deviceName: string; needsComputer: boolean }) {
-      const found = await describe(uid);
-      const { view } = found;
+      const { view } = await describe(uid);
       if (!by.needsComputer) {
         const returnTo = await finish(uid, by.deviceId);
         audit.record({ outcome: 'success', method: 'agent-allow', client_id: view.client_id, name: view.client_name, app: view.app, device_id: by.deviceId === 'computer' ? null : by.deviceId, redirect_host: view.redirect_host });
