@@ -16,10 +16,7 @@ if (role === 'upstream') {
   const DESKTOP = 'bench-desktop-secret';
   const server = await startServer({ desktopSecret: DESKTOP, config: { loopback_auth_bypass: false, apps: [{ name: 'tools', upstream, path: '/mcp', mcp: true }] } });
   const issuer = `http://127.0.0.1:${server.localPort}`;
-  const computer = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.local}${path}`, { method, headers: { 'x-latchkey-desktop': DESKTOP, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: res.status, body: await res.json() as any };
-  };
+  const computer = (method: string, path: string, body?: unknown) => server.api(method, path, body, { 'x-latchkey-desktop': DESKTOP });
   const token = await agentToken(issuer, `${issuer}/mcp`, computer);
   close = server.close;
   process.stdout.write(`${JSON.stringify({ url: `${issuer}/mcp`, token: token.access_token, pid: process.pid })}\n`);

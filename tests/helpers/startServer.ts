@@ -29,10 +29,10 @@ export async function startServer(opts: { config?: Record<string, unknown>; home
   const remotePort = Number(new URL(urls.remote).port);
   return {
     lk, home, clock, warnings, localPort, remotePort, ...urls,
-    /** Calls the local listener the way the CLI does (loopback, no Origin). */
-    async api(method: string, path: string, body?: unknown) {
+    /** Calls the local listener the way the CLI does (loopback, no Origin); `headers` add to it (the desktop app's secret). */
+    async api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
       const res = await fetch(`${urls.local}${path}`, {
-        method, headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        method, headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: res.status, body: await res.json() as any };

@@ -37,13 +37,7 @@ describe('agents: the OAuth server refuses what it must', () => {
   });
 
   /** The person at the computer (the desktop app's secret), as the Devices page or the CLI asks. */
-  const computer = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.local}${path}`, {
-      method, headers: { 'x-latchkey-desktop': DESKTOP, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.json() as any };
-  };
+  const computer = (method: string, path: string, body?: unknown) => server.api(method, path, body, { 'x-latchkey-desktop': DESKTOP });
   const register = (metadata: Record<string, unknown>) => fetch(`${issuer}/.latchkey/oauth/register`, {
     method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ client_name: 'Test agent', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none', ...metadata }),
@@ -196,10 +190,7 @@ describe('agents: a client known by its metadata document (CIMD)', () => {
     await mcp?.close();
     await docs?.close();
   });
-  const computer = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.local}${path}`, { method, headers: { 'x-latchkey-desktop': DESKTOP, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: res.status, body: await res.json() as any };
-  };
+  const computer = (method: string, path: string, body?: unknown) => server.api(method, path, body, { 'x-latchkey-desktop': DESKTOP });
   const authorize = (clientId: string, verifier: string) => fetch(`${issuer}/.latchkey/oauth/authorize?${new URLSearchParams({
     response_type: 'code', scope: 'mcp', state: 's', client_id: clientId, redirect_uri: redirect, code_challenge: S256(verifier), code_challenge_method: 'S256', resource: `${issuer}/mcp`,
   })}`, { redirect: 'manual' });
